@@ -1,0 +1,245 @@
+"""Stage vocabularies per CRM property, stage owners, and the state machine of DESIGN §3.
+
+Everything here is a table. Inverses are derived, never written by hand, and tests assert each
+table is total over `Stage`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+from leadsync.mapping.model import LADDER, Stage, System
+
+
+class Owner(StrEnum):
+    """Who may assert a stage."""
+
+    SCORING = "scoring"
+    SALESFORCE = "salesforce"
+
+
+# Scoring may assert the early stages; only CRM evidence (sales work in Salesforce) may assert
+# the later ones. Evidence from the owner system outranks scoring.
+OWNERS: Mapping[Stage, Owner] = MappingProxyType(
+    {
+        Stage.LEAD: Owner.SCORING,
+        Stage.MQL: Owner.SCORING,
+        Stage.SQL: Owner.SCORING,
+        Stage.SUSPECT: Owner.SCORING,
+        Stage.PROSPECT: Owner.SALESFORCE,
+        Stage.OPPORTUNITY: Owner.SALESFORCE,
+        Stage.CUSTOMER: Owner.SALESFORCE,
+    }
+)
+
+
+def owned_by(system: System) -> frozenset[Stage]:
+    """Stages whose truth lives in `system`; leadsync never writes them back to it."""
+    return frozenset(stage for stage, owner in OWNERS.items() if owner.value == system.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """How one CRM property's values map to canonical stages.
+
+    `inbound` is many-to-one; a value mapped to `None` is known but says nothing about the
+    stage (e.g. HubSpot lead status "NEW"). A value absent from `inbound` is an error for that
+    record, never a silent default. `outbound` gives the one value written for a stage; the
+    system's primary vocabulary must cover every stage leadsync writes to it.
+    `release` is written when a secondary property holds a value for a stage the person has
+    left and the new stage has no outbound value there (e.g. lead status UNQUALIFIED -> OPEN).
+    """
+
+    system: System
+    obj: str
+    prop: str
+    inbound: Mapping[str, Stage | None]
+    outbound: Mapping[Stage, str]
+    primary: bool = True
+    release: str | None = None
+    order: tuple[str, ...] = field(default=())
+
+    @property
+    def key(self) -> str:
+        return f"{self.system.value}.{self.obj}.{self.prop}"
+
+    def to_canonical(self, value: str) -> Stage | None:
+        """Map a CRM value; raises `KeyError` for a value the vocabulary does not know."""
+        return self.inbound[value]
+
+    def to_system(self, stage: Stage) -> str | None:
+        return self.outbound.get(stage)
+
+
+HUBSPOT_LIFECYCLE = Vocabulary(
+    system=System.HUBSPOT,
+    obj="contact",
+    prop="lifecyclestage",
+    inbound={
+        "subscriber": Stage.LEAD,
+        "lead": Stage.LEAD,
+        "marketingqualifiedlead": Stage.MQL,
+        "salesqualifiedlead": Stage.SQL,
+        "opportunity": Stage.OPPORTUNITY,
+        "customer": Stage.CUSTOMER,
+        "evangelist": Stage.CUSTOMER,
+        "other": Stage.SUSPECT,
+    },
+    outbound={
+        Stage.LEAD: "lead",
+        Stage.MQL: "marketingqualifiedlead",
+        Stage.SQL: "salesqualifiedlead",
+        # HubSpot has no prospect stage: sales-qualified is the nearest truthful value.
+        Stage.PROSPECT: "salesqualifiedlead",
+        Stage.OPPORTUNITY: "opportunity",
+        Stage.CUSTOMER: "customer",
+        Stage.SUSPECT: "other",
+    },
+)
+
+HUBSPOT_LEAD_STATUS = Vocabulary(
+    system=System.HUBSPOT,
+    obj="contact",
+    prop="hs_lead_status",
+    inbound={
+        "NEW": None,
+        "OPEN": None,
+        "IN_PROGRESS": None,
+        "OPEN_DEAL": None,
+        "ATTEMPTED_TO_CONTACT": None,
+        "CONNECTED": None,
+        "BAD_TIMING": None,
+        "UNQUALIFIED": Stage.SUSPECT,
+    },
+    outbound={Stage.SUSPECT: "UNQUALIFIED"},
+    primary=False,
+    release="OPEN",
+)
+
+SALESFORCE_LEAD_STATUS = Vocabulary(
+    system=System.SALESFORCE,
+    obj="Lead",
+    prop="Status",
+    inbound={
+        "Open - Not Contacted": Stage.LEAD,
+        "Marketing Qualified": Stage.MQL,
+        "Working - Contacted": Stage.SQL,
+        "Qualified": Stage.PROSPECT,
+        # Conversion itself is evidence through the Opportunity it creates.
+        "Closed - Converted": None,
+        "Closed - Not Converted": Stage.SUSPECT,
+    },
+    outbound={
+        Stage.LEAD: "Open - Not Contacted",
+        Stage.MQL: "Marketing Qualified",
+        Stage.SQL: "Working - Contacted",
+        Stage.SUSPECT: "Closed - Not Converted",
+    },
+)
+
+SALESFORCE_OPPORTUNITY_STAGE = Vocabulary(
+    system=System.SALESFORCE,
+    obj="Opportunity",
+    prop="StageName",
+    inbound={
+        "Prospecting": Stage.OPPORTUNITY,
+        "Qualification": Stage.OPPORTUNITY,
+        "Needs Analysis": Stage.OPPORTUNITY,
+        "Value Proposition": Stage.OPPORTUNITY,
+        "Id. Decision Makers": Stage.OPPORTUNITY,
+        "Perception Analysis": Stage.OPPORTUNITY,
+        "Proposal/Price Quote": Stage.OPPORTUNITY,
+        "Negotiation/Review": Stage.OPPORTUNITY,
+        "Closed Won": Stage.CUSTOMER,
+        # A lost deal says nothing by itself; a recycle rule may act on it.
+        "Closed Lost": None,
+    },
+    outbound={},
+    primary=False,
+)
+
+DEFAULT_VOCABULARIES: tuple[Vocabulary, ...] = (
+    HUBSPOT_LEAD_STATUS,
+    HUBSPOT_LIFECYCLE,
+    SALESFORCE_LEAD_STATUS,
+    SALESFORCE_OPPORTUNITY_STAGE,
+)
+
+
+def written_stages(system: System) -> frozenset[Stage]:
+    """Stages leadsync writes to `system`: all but those the system itself owns."""
+    return frozenset(Stage) - owned_by(system)
+
+
+# --- the state machine -------------------------------------------------------------------
+
+
+class Cause(StrEnum):
+    """Why a stage change is proposed."""
+
+    SCORE = "score"  # the scoring engine's thresholds and gates
+    EVIDENCE = "evidence"  # a CRM record shows the stage (e.g. an open Opportunity)
+    HUMAN = "human"  # a person changed the stage in the system that owns the target
+    RECYCLE = "recycle"  # an explicit, configured recycle rule
+    ADMIN = "admin"  # an admin command
+
+
+class Guard(StrEnum):
+    """Extra condition a move needs beyond its cause."""
+
+    NONE = "none"
+    NEW_ENGAGEMENT = "new engagement after disqualification"
+
+
+_DISQUALIFIABLE = frozenset(s for s in LADDER if s.rank < Stage.OPPORTUNITY.rank)
+_CRM_OWNED = frozenset(s for s, owner in OWNERS.items() if owner is Owner.SALESFORCE)
+
+
+def _allowed(src: Stage | None, dst: Stage) -> dict[Cause, Guard]:
+    """Derive the causes that may move a person from `src` to `dst` (None = first stage)."""
+    everyone = {Cause.SCORE, Cause.EVIDENCE, Cause.HUMAN, Cause.ADMIN}
+    if src is None:
+        causes = everyone if OWNERS[dst] is Owner.SCORING else everyone - {Cause.SCORE}
+        return dict.fromkeys(causes, Guard.NONE)
+    if src is dst:
+        return {}
+    if dst is Stage.SUSPECT:
+        return dict.fromkeys(everyone, Guard.NONE) if src in _DISQUALIFIABLE else {}
+    if src is Stage.SUSPECT:
+        moves = dict.fromkeys((Cause.HUMAN, Cause.RECYCLE, Cause.ADMIN), Guard.NONE)
+        if dst in _CRM_OWNED:
+            moves[Cause.EVIDENCE] = Guard.NONE
+        else:
+            moves[Cause.SCORE] = Guard.NEW_ENGAGEMENT
+        return moves
+    if dst.rank > src.rank:
+        causes = {Cause.EVIDENCE, Cause.HUMAN, Cause.ADMIN}
+        if OWNERS[dst] is Owner.SCORING:
+            causes.add(Cause.SCORE)
+        return dict.fromkeys(causes, Guard.NONE)
+    # Backward on the ladder: never by accident (score decay, stale evidence).
+    return dict.fromkeys((Cause.HUMAN, Cause.RECYCLE, Cause.ADMIN), Guard.NONE)
+
+
+MOVES: Mapping[tuple[Stage | None, Stage], Mapping[Cause, Guard]] = MappingProxyType(
+    {(src, dst): _allowed(src, dst) for src in (None, *Stage) for dst in Stage}
+)
+
+
+def is_backward(src: Stage | None, dst: Stage) -> bool:
+    """True when `dst` sits below `src` on the ladder, or leaves `suspect` for the ladder."""
+    if src is None or src is dst:
+        return False
+    if src is Stage.SUSPECT:
+        return False
+    if dst is Stage.SUSPECT:
+        return False
+    return dst.rank < src.rank
+
+
+def allowed(src: Stage | None, dst: Stage, cause: Cause) -> Guard | None:
+    """The guard a move needs, or None when the state machine forbids it."""
+    return MOVES[(src, dst)].get(cause)
