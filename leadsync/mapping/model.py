@@ -1,4 +1,4 @@
-"""The canonical model: one vocabulary for people, their CRM records, what they did, and their stage.
+"""The canonical model: people, their CRM records, what they did, and their stage.
 
 Pure values only. Connectors produce raw CRM records; `mapping` turns them into these;
 `scoring` reads them; `sync` stores them.

@@ -1,0 +1,109 @@
+"""The connector contract: one small Protocol and the values that cross it.
+
+A connector knows only its CRM. It reads raw records in the API's own shape and writes
+changes it is handed; it knows nothing of scoring or the canonical model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One record as the CRM returned it.
+
+    `data` keeps the API's own field names and value types (HubSpot: the `properties` dict of
+    strings, plus `associations` where read; Salesforce: the record fields without
+    `attributes`). `modified_at` is timezone-aware UTC and is what cursors advance on.
+    """
+
+    system: str
+    stream: str
+    id: str
+    modified_at: datetime
+    data: Mapping[str, Any]
+    deleted: bool = False
+
+    @property
+    def position(self) -> tuple[datetime, str]:
+        """Sort key of the stream: records are yielded in ascending (modified_at, id)."""
+        return (self.modified_at, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A closed-open slice of a stream: `start <= modified_at < end`.
+
+    `after_id` breaks ties at `start`: records whose `modified_at == start` and `id <= after_id`
+    were already seen and are skipped. `start=None` reads from the beginning.
+    """
+
+    start: datetime | None
+    end: datetime
+    after_id: str | None = None
+
+    def admits(self, modified_at: datetime, record_id: str) -> bool:
+        if self.start is not None and modified_at < self.start:
+            return False
+        if modified_at >= self.end:
+            return False
+        return not (
+            self.after_id is not None and modified_at == self.start and record_id <= self.after_id
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One record's planned write. `key` is the outbox row id, echoed in the result.
+
+    `record_id=None` creates the record. `clear_first` names properties that must be emptied in
+    a request of their own before `properties` are set (HubSpot's backward lifecycle move).
+    """
+
+    key: str
+    obj: str
+    record_id: str | None
+    properties: Mapping[str, Any]
+    clear_first: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """What happened to one `Change`.
+
+    `retryable` tells the outbox whether the same change may be sent again later.
+    """
+
+    key: str
+    ok: bool
+    record_id: str | None = None
+    reason: str = ""
+    code: str = ""
+    retryable: bool = False
+    written: Mapping[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """A CRM adapter. Implementations register under the `leadsync.connectors` entry points."""
+
+    name: str
+    streams: Sequence[str]
+    batch_limit: int
+
+    def check(self) -> None:
+        """Raise a `ConnectorError` subclass that says what to fix when the CRM is unusable."""
+
+    def read(self, stream: str, window: Window) -> Iterator[RawRecord]:
+        """Yield the stream's records inside `window` in ascending `RawRecord.position`."""
+
+    def write(self, changes: Sequence[Change]) -> list[WriteResult]:
+        """Apply changes in as few calls as the API allows; one result per change, same order.
+
+        Never raises for a single record's rejection (that is a failed `WriteResult`); raises
+        `QuotaExhausted` or `AuthError` when nothing more can be written.
+        """

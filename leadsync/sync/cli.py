@@ -1,0 +1,82 @@
+"""The `leadsync` command line.
+
+Exit codes: 0 ok, 1 failure, 2 usage or config error (the message names file and key),
+3 finished with records in the error queue. Expected errors print their message, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+from rich.console import Console
+
+from leadsync.errors import ConfigError, LeadsyncError
+
+EXIT_OK, EXIT_FAILURE, EXIT_CONFIG, EXIT_QUARANTINE = 0, 1, 2, 3
+
+err_console = Console(stderr=True, highlight=False)
+
+
+def config_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add `--config FILE` (default ./config.toml, then $LEADSYNC_CONFIG) to a command."""
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Config file (default ./config.toml, then $LEADSYNC_CONFIG).",
+    )(func)
+
+
+def load(config_path: str | None):
+    """Resolve and load the config; `ConfigError` propagates to `main` (exit 2)."""
+    from leadsync.sync.config import load_settings, resolve_path
+
+    return load_settings(resolve_path(config_path))
+
+
+def report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            for line in exc.problems:
+                err_console.print(f"[red]config error[/red] {line}", soft_wrap=True)
+            sys.exit(EXIT_CONFIG)
+        except LeadsyncError as exc:
+            err_console.print(f"[red]error[/red] {exc}", soft_wrap=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="leadsync")
+def cli() -> None:
+    """Keep HubSpot and Salesforce in step on one explicit definition of a qualified lead."""
+
+
+def _register() -> None:
+    from leadsync.sync import cli_mapping
+
+    cli.add_command(cli_mapping.mapping)
+    for name in ("cli_sandbox", "cli_sync", "cli_explain", "cli_report", "cli_demo"):
+        try:
+            module = __import__(f"leadsync.sync.{name}", fromlist=["COMMANDS"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"leadsync.sync.{name}":
+                raise
+            continue
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+def main() -> None:
+    _register()
+    report_errors(cli.main)(standalone_mode=True)

@@ -1,0 +1,153 @@
+"""Configuration: a TOML file plus the environment, validated in one pass.
+
+Secrets come only from the environment (`LEADSYNC_HUBSPOT__ACCESS_TOKEN`, ...) and are held as
+`SecretStr`. Every problem is reported at once, one line each, naming file and key; a bad
+config raises `ConfigError` (exit code 2) and nothing else happens.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from leadsync.connectors.hubspot import HubSpotSettings
+from leadsync.connectors.salesforce import SalesforceSettings
+from leadsync.errors import ConfigError
+from leadsync.mapping.model import Stage
+from leadsync.scoring.rules import ScoringConfig
+from leadsync.sync.config_errors import explain
+from leadsync.sync.config_mapping import (
+    FieldMapConfig,
+    StagesConfig,
+    check_mapping,
+    check_writeback,
+)
+
+CONFIG_ENV = "LEADSYNC_CONFIG"
+DEFAULT_PATH = Path("config.toml")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SyncSettings(_Section):
+    interval_minutes: int = Field(5, ge=1, le=1440)
+    full_rescore_at: str = Field("02:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    timezone: str = "UTC"
+    lookback_seconds: int = Field(300, ge=0, le=86_400)
+    handoff_stage: Stage = Stage.MQL
+    create_salesforce_leads: bool = True
+    max_attempts: int = Field(5, ge=1, le=100)
+    on_duplicate_email: Literal["flag", "skip"] = "flag"
+
+
+class Settings(BaseSettings):
+    """The whole configuration. Sections and keys mirror `config.example.toml`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LEADSYNC_", env_nested_delimiter="__", extra="forbid", case_sensitive=False
+    )
+
+    database_url: str = "sqlite:///leadsync.db"
+    hubspot: HubSpotSettings
+    salesforce: SalesforceSettings
+    sync: SyncSettings = Field(default_factory=SyncSettings)
+    stages: StagesConfig = Field(default_factory=StagesConfig)
+    fields: dict[str, dict[str, dict[str, FieldMapConfig]]] = Field(default_factory=dict)
+    writeback: dict[str, dict[str, dict[str, str]]] = Field(default_factory=dict)
+    scoring: ScoringConfig = Field(default_factory=ScoringConfig)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment outranks the file; no dotenv files are read behind the admin's back.
+        return (env_settings, init_settings)
+
+
+def resolve_path(explicit: str | os.PathLike[str] | None) -> Path:
+    """--config, else ./config.toml when present, else $LEADSYNC_CONFIG."""
+    if explicit:
+        return Path(explicit)
+    if DEFAULT_PATH.exists():
+        return DEFAULT_PATH
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    raise ConfigError(
+        f"no config file: pass --config FILE, create ./{DEFAULT_PATH}, or set {CONFIG_ENV} "
+        "(copy config.example.toml to start)"
+    )
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: file not found; pass --config FILE with an existing file"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _secret_keys(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    keys = []
+    for name, field in model.model_fields.items():
+        annotation = str(field.annotation)
+        if "SecretStr" in annotation:
+            keys.append((*prefix, name))
+    return keys
+
+
+SECRET_KEYS: tuple[tuple[str, ...], ...] = (
+    *_secret_keys(HubSpotSettings, ("hubspot",)),
+    *_secret_keys(SalesforceSettings, ("salesforce",)),
+)
+
+
+def _secrets_in_file(data: Mapping[str, Any], where: str) -> list[str]:
+    problems = []
+    for path in SECRET_KEYS:
+        node: Any = data
+        for part in path:
+            node = node.get(part) if isinstance(node, Mapping) else None
+        if node is not None:
+            env = "LEADSYNC_" + "__".join(p.upper() for p in path)
+            problems.append(
+                f"{where}: {'.'.join(path)}: secrets are read from the environment only; "
+                f"remove the key and set {env}"
+            )
+    return problems
+
+
+def load_settings(path: Path) -> Settings:
+    """Read, validate and cross-check the config; `ConfigError` lists every problem."""
+    data = read_toml(path)
+    where = str(path)
+    problems = _secrets_in_file(data, where)
+    try:
+        settings = Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError(problems + explain(exc, Settings, where)) from None
+    cross = check_mapping(settings.stages, settings.fields) + check_writeback(settings.writeback)
+    problems += [f"{where}: {line}" for line in cross]
+    if problems:
+        raise ConfigError(problems)
+    return settings
+
+
+def secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None

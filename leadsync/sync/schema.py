@@ -1,0 +1,197 @@
+"""The local store's tables (SQLAlchemy 2). Migrations in `sync/migrations` create them.
+
+Timestamps are stored as timezone-aware UTC. JSON columns hold explanations, snapshots and
+payloads. The stage ledger is append-only: nothing in leadsync updates or deletes its rows,
+and the migration adds database triggers that refuse it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar = {datetime: DateTime(timezone=True), dict[str, Any]: JSON}
+
+
+class PersonRow(Base):
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    stage: Mapped[str | None] = mapped_column(String(32), index=True)
+    stage_since: Mapped[datetime | None]
+    disqualified_at: Mapped[datetime | None]
+    duplicate_flag: Mapped[str | None] = mapped_column(String(200))
+    dirty: Mapped[bool] = mapped_column(default=True, index=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class LinkRow(Base):
+    """A person's record in one CRM, with the last values pulled from it."""
+
+    __tablename__ = "links"
+    __table_args__ = (UniqueConstraint("kind", "record_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[str] = mapped_column(String(64))
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    modified_at: Mapped[datetime | None]
+    deleted: Mapped[bool] = mapped_column(default=False)
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("source", "source_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    source_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime]
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ScoreRow(Base):
+    __tablename__ = "scores"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    fit: Mapped[float] = mapped_column(Float)
+    engagement: Mapped[float] = mapped_column(Float)
+    total: Mapped[float] = mapped_column(Float)
+    grade: Mapped[str] = mapped_column(String(4))
+    explanation: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    computed_at: Mapped[datetime]
+    rules_version: Mapped[str] = mapped_column(String(64), default="")
+
+
+class LedgerRow(Base):
+    """Append-only: one row per change of canonical stage."""
+
+    __tablename__ = "stage_ledger"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    from_stage: Mapped[str | None] = mapped_column(String(32))
+    to_stage: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    cause: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    rule_ids: Mapped[dict[str, Any]] = mapped_column(JSON, default=list)
+    score: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class CursorRow(Base):
+    """How far a stream has been read: closed lower bound plus the last id at it."""
+
+    __tablename__ = "cursors"
+
+    system: Mapped[str] = mapped_column(String(16), primary_key=True)
+    stream: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position_at: Mapped[datetime | None]
+    position_id: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+
+
+class BackfillWindowRow(Base):
+    """A finished backfill window; `--resume` skips these."""
+
+    __tablename__ = "backfill_windows"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    system: Mapped[str] = mapped_column(String(16))
+    stream: Mapped[str] = mapped_column(String(64))
+    start: Mapped[datetime | None]
+    end: Mapped[datetime]
+    records: Mapped[int] = mapped_column(default=0)
+    finished_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("system", "stream", "start", "end"),)
+
+
+class OutboxRow(Base):
+    """A planned write, stored in the transaction that stores the new canonical state."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state_system", "state", "system"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    system: Mapped[str] = mapped_column(String(16))
+    obj: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[str | None] = mapped_column(String(64))
+    properties: Mapped[dict[str, Any]] = mapped_column(JSON)
+    clear_first: Mapped[dict[str, Any]] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class EchoRow(Base):
+    """What leadsync last wrote to a record's property, to recognise it when it comes back."""
+
+    __tablename__ = "echoes"
+
+    system: Mapped[str] = mapped_column(String(16), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    prop: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[str | None] = mapped_column(Text)
+    written_at: Mapped[datetime]
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+class ErrorRow(Base):
+    """The error queue: a record that failed, why, and whether retrying may help."""
+
+    __tablename__ = "error_queue"
+    __table_args__ = (Index("ix_error_queue_open", "resolved_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    system: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str] = mapped_column(String(16))
+    record: Mapped[str] = mapped_column(String(200))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    retry: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(default=1)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
