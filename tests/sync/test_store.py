@@ -1,0 +1,58 @@
+"""The store: migrations apply on SQLite and PostgreSQL, and the ledger is append-only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+
+from leadsync.errors import StoreError
+from leadsync.sync.schema import Base, LedgerRow, PersonRow
+from leadsync.sync.store import open_store
+
+NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+def test_migrations_create_every_table_and_are_idempotent(database_url):
+    sessions = open_store(database_url)
+    open_store(database_url)  # a second start applies nothing and breaks nothing
+    inspector = sa.inspect(sessions.kw["bind"])
+    assert set(Base.metadata.tables) <= set(inspector.get_table_names())
+
+
+def _person_with_ledger_row(sessions) -> int:
+    with sessions.begin() as session:
+        person = PersonRow(email="ana@shop.example", fields={}, created_at=NOW, updated_at=NOW)
+        session.add(person)
+        session.flush()
+        session.add(
+            LedgerRow(person_id=person.id, from_stage=None, to_stage="lead", at=NOW,
+                      actor="rule:default", cause="score")
+        )
+        return person.id
+
+
+def test_ledger_refuses_updates_and_deletes(database_url):
+    sessions = open_store(database_url)
+    _person_with_ledger_row(sessions)
+    for statement in ("UPDATE stage_ledger SET to_stage = 'mql'", "DELETE FROM stage_ledger"):
+        with pytest.raises(DBAPIError, match="append-only"), sessions.begin() as session:
+            session.execute(sa.text(statement))
+    with sessions() as session:
+        assert session.scalars(sa.select(LedgerRow.to_stage)).all() == ["lead"]
+
+
+def test_timestamps_come_back_timezone_aware(database_url):
+    sessions = open_store(database_url)
+    person_id = _person_with_ledger_row(sessions)
+    with sessions() as session:
+        row = session.get(PersonRow, person_id)
+        assert row.created_at == NOW
+        assert row.created_at.tzinfo is not None
+
+
+def test_unusable_database_url_says_what_to_use():
+    with pytest.raises(StoreError, match="sqlite:///FILE or postgresql"):
+        open_store("nosuchdb://x")
