@@ -1,0 +1,200 @@
+"""Raw CRM records (the API's own shapes) -> canonical stage evidence and engagement events.
+
+Pure: takes plain values, returns canonical ones, raises `MappingError` for a value the mapping
+cannot place (the record goes to the error queue; the run goes on).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from leadsync.errors import MappingError
+from leadsync.mapping.model import EngagementEvent, EventKind, RecordKind, StageEvidence, System
+from leadsync.mapping.stages import Vocabulary
+from leadsync.mapping.transforms import timestamp
+
+# Where an engagement record says who it belongs to.
+_HUBSPOT_EMAIL_EVENTS = {
+    "OPEN": EventKind.EMAIL_OPEN,
+    "CLICK": EventKind.EMAIL_CLICK,
+    "UNSUBSCRIBED": EventKind.UNSUBSCRIBE,
+}
+_HUBSPOT_ENGAGEMENTS = {"meetings": EventKind.MEETING, "calls": EventKind.CALL}
+_SALESFORCE_TASK_SUBTYPES = {"Call": EventKind.CALL}
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRef:
+    """How an engagement record names its person: a CRM record or an email."""
+
+    kind: RecordKind | None
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Engagement:
+    """An event and the person it belongs to (resolved by `sync`)."""
+
+    refs: tuple[PersonRef, ...]
+    event: EngagementEvent
+
+
+def salesforce_kind(record_id: str) -> RecordKind | None:
+    """Lead or Contact by the id's key prefix (00Q, 003); None for anything else."""
+    prefix = record_id[:3]
+    if prefix == "00Q":
+        return RecordKind.SALESFORCE_LEAD
+    if prefix == "003":
+        return RecordKind.SALESFORCE_CONTACT
+    return None
+
+
+def stage_evidence(
+    vocabularies: Iterable[Vocabulary],
+    system: System,
+    obj: str,
+    data: Mapping[str, Any],
+    *,
+    record: str,
+    observed_at: datetime,
+    echoes: Mapping[str, str | None] | None = None,
+) -> list[StageEvidence]:
+    """What one record says about the stage, one item per vocabulary with an opinion.
+
+    A value equal to what leadsync last wrote to that property (`echoes`) is its own write
+    coming back, not evidence. An unknown value raises `MappingError` naming record and field.
+    """
+    found = []
+    for vocab in vocabularies:
+        if vocab.system is not system or vocab.obj != obj or vocab.prop not in data:
+            continue
+        value = data[vocab.prop]
+        if value in (None, ""):
+            continue
+        if echoes is not None and echoes.get(vocab.prop) == str(value):
+            continue
+        try:
+            stage = vocab.to_canonical(str(value))
+        except KeyError:
+            known = ", ".join(vocab.inbound)
+            raise MappingError(
+                f"{record}: {vocab.prop} = {value!r} is not in the stage vocabulary "
+                f"stages.{system.value}.{vocab.prop} (known: {known}); add it to the config's "
+                "inbound table",
+                record=record,
+                field=vocab.prop,
+            ) from None
+        if stage is not None:
+            found.append(StageEvidence(system, stage, str(value), observed_at, True, "crm"))
+    return found
+
+
+def _url_attributes(url: str) -> dict[str, str]:
+    attrs = {"url": url}
+    parts = urlsplit(url)
+    attrs["path"] = parts.path or "/"
+    for key, values in parse_qs(parts.query).items():
+        if key.startswith("utm_") and values:
+            attrs[key] = values[0]
+    return attrs
+
+
+def _when(value: Any, record: str) -> datetime:
+    try:
+        moment = timestamp(value, {})
+    except ValueError as exc:
+        raise MappingError(f"{record}: {exc}", record=record, field="timestamp") from None
+    if moment is None:
+        raise MappingError(f"{record}: no timestamp", record=record, field="timestamp")
+    return moment
+
+
+def _hubspot_contact(contact_id: Any) -> PersonRef:
+    return PersonRef(RecordKind.HUBSPOT_CONTACT, str(contact_id))
+
+
+def hubspot_engagement(stream: str, record_id: str, data: Mapping[str, Any]) -> Engagement | None:
+    """A HubSpot engagement record as an event; None for records that carry no engagement."""
+    record = f"hubspot {stream} {record_id}"
+    if stream == "page_views":
+        event = EngagementEvent(
+            System.HUBSPOT, f"pv:{record_id}", EventKind.PAGE_VIEW,
+            _when(data.get("occurred_at"), record), _url_attributes(str(data.get("url", ""))),
+        )  # fmt: skip
+        return Engagement((_hubspot_contact(data["contact_id"]),), event)
+    if stream == "form_submissions":
+        attrs = {
+            "form_id": str(data.get("form_id", "")),
+            "form_name": str(data.get("form_name", "")),
+        }
+        if data.get("page_url"):
+            attrs.update(_url_attributes(str(data["page_url"])))
+        refs = []
+        if data.get("contact_id"):
+            refs.append(_hubspot_contact(data["contact_id"]))
+        if data.get("email"):
+            refs.append(PersonRef(None, str(data["email"]).strip().lower()))
+        event = EngagementEvent(
+            System.HUBSPOT, f"form:{record_id}", EventKind.FORM_SUBMISSION,
+            _when(data.get("submitted_at"), record), attrs,
+        )  # fmt: skip
+        return Engagement(tuple(refs), event)
+    if stream == "email_events":
+        kind = _HUBSPOT_EMAIL_EVENTS.get(str(data.get("type", "")))
+        if kind is None:
+            return None
+        attrs = {"campaign": str(data.get("email_campaign_id", ""))}
+        if data.get("url"):
+            attrs.update(_url_attributes(str(data["url"])))
+        event = EngagementEvent(
+            System.HUBSPOT, f"email:{record_id}", kind, _when(data.get("created"), record), attrs
+        )
+        return Engagement((PersonRef(None, str(data["recipient"]).strip().lower()),), event)
+    kind = _HUBSPOT_ENGAGEMENTS.get(stream)
+    if kind is None:
+        return None
+    props = data.get("properties", data)
+    title = props.get("hs_meeting_title") or props.get("hs_call_title") or ""
+    event = EngagementEvent(
+        System.HUBSPOT, f"{stream}:{record_id}", kind,
+        _when(props.get("hs_timestamp"), record), {"title": str(title)},
+    )  # fmt: skip
+    refs = tuple(_hubspot_contact(cid) for cid in data.get("contact_ids", ()))
+    return Engagement(refs, event)
+
+
+def salesforce_engagement(
+    stream: str, record_id: str, data: Mapping[str, Any]
+) -> Engagement | None:
+    """A Salesforce Task, Event or CampaignMember as an event; None when it is no engagement."""
+    record = f"salesforce {stream} {record_id}"
+    if stream == "CampaignMember":
+        if not data.get("HasResponded"):
+            return None
+        who = data.get("LeadId") or data.get("ContactId")
+        when = data.get("FirstRespondedDate") or data.get("CreatedDate")
+        kind = EventKind.CAMPAIGN_RESPONSE
+        attrs = {"campaign": str(data.get("CampaignId", "")), "status": str(data.get("Status", ""))}
+    elif stream == "Task":
+        kind = _SALESFORCE_TASK_SUBTYPES.get(str(data.get("TaskSubtype", "")))
+        if kind is None or data.get("Status") not in (None, "Completed"):
+            return None
+        who, when = data.get("WhoId"), data.get("ActivityDate") or data.get("CreatedDate")
+        attrs = {"title": str(data.get("Subject", ""))}
+    elif stream == "Event":
+        kind, who = EventKind.MEETING, data.get("WhoId")
+        when = data.get("StartDateTime") or data.get("ActivityDate")
+        attrs = {"title": str(data.get("Subject", ""))}
+    else:
+        return None
+    if not who:
+        return None
+    ref_kind = salesforce_kind(str(who))
+    if ref_kind is None:
+        return None
+    event = EngagementEvent(System.SALESFORCE, record_id, kind, _when(when, record), attrs)
+    return Engagement((PersonRef(ref_kind, str(who)),), event)

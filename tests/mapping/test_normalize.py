@@ -1,0 +1,129 @@
+"""Raw CRM records -> stage evidence and engagement events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from leadsync.errors import MappingError
+from leadsync.mapping.model import EventKind, RecordKind, Stage, System
+from leadsync.mapping.normalize import (
+    hubspot_engagement,
+    salesforce_engagement,
+    salesforce_kind,
+    stage_evidence,
+)
+from leadsync.mapping.stages import DEFAULT_VOCABULARIES
+
+AT = datetime(2026, 10, 1, tzinfo=UTC)
+
+
+def evidence(system, obj, data, echoes=None):
+    return stage_evidence(
+        DEFAULT_VOCABULARIES, system, obj, data, record="rec 1", observed_at=AT, echoes=echoes
+    )
+
+
+def test_hubspot_contact_gives_lifecycle_and_lead_status_evidence():
+    found = evidence(
+        System.HUBSPOT,
+        "contact",
+        {"lifecyclestage": "marketingqualifiedlead", "hs_lead_status": "UNQUALIFIED"},
+    )
+    assert {e.stage for e in found} == {Stage.MQL, Stage.SUSPECT}
+
+
+def test_ignored_values_say_nothing():
+    assert evidence(System.HUBSPOT, "contact", {"hs_lead_status": "NEW"}) == []
+
+
+def test_unknown_value_names_record_property_and_config_key():
+    with pytest.raises(MappingError) as err:
+        evidence(System.SALESFORCE, "Lead", {"Status": "Nurture"})
+    message = str(err.value)
+    assert "rec 1" in message and "Status = 'Nurture'" in message
+    assert "stages.salesforce.Status" in message
+    assert err.value.field == "Status"
+
+
+def test_leadsyncs_own_write_coming_back_is_not_evidence():
+    data = {"lifecyclestage": "marketingqualifiedlead"}
+    assert (
+        evidence(
+            System.HUBSPOT, "contact", data, echoes={"lifecyclestage": "marketingqualifiedlead"}
+        )
+        == []
+    )
+    assert evidence(System.HUBSPOT, "contact", data, echoes={"lifecyclestage": "lead"})
+
+
+def test_page_view_keeps_url_path_and_utm():
+    found = hubspot_engagement(
+        "page_views",
+        "e1",
+        {
+            "contact_id": "101",
+            "occurred_at": "2026-09-01T10:00:00.000Z",
+            "url": "https://www.example.com/pricing?utm_source=google&utm_medium=cpc",
+        },
+    )
+    assert found.refs[0].kind is RecordKind.HUBSPOT_CONTACT and found.refs[0].value == "101"
+    assert found.event.kind is EventKind.PAGE_VIEW
+    assert found.event.attributes["path"] == "/pricing"
+    assert found.event.attributes["utm_medium"] == "cpc"
+
+
+def test_email_events_resolve_by_recipient_and_skip_sends():
+    click = hubspot_engagement(
+        "email_events",
+        "9",
+        {
+            "type": "CLICK",
+            "recipient": "Ana@X.io",
+            "created": 1790000000000,
+            "url": "https://x.io/kb",
+        },
+    )
+    assert click.refs[0].value == "ana@x.io" and click.event.kind is EventKind.EMAIL_CLICK
+    assert (
+        hubspot_engagement(
+            "email_events", "10", {"type": "SENT", "recipient": "a@x.io", "created": 1790000000000}
+        )
+        is None
+    )
+
+
+def test_salesforce_tasks_events_and_campaign_responses():
+    call = salesforce_engagement(
+        "Task",
+        "00T1",
+        {
+            "WhoId": "00Q1",
+            "TaskSubtype": "Call",
+            "Status": "Completed",
+            "ActivityDate": "2026-09-02",
+        },
+    )
+    assert call.event.kind is EventKind.CALL and call.refs[0].kind is RecordKind.SALESFORCE_LEAD
+    meeting = salesforce_engagement(
+        "Event", "00U1", {"WhoId": "0031", "StartDateTime": "2026-09-02T10:00:00.000+0000"}
+    )
+    assert meeting.refs[0].kind is RecordKind.SALESFORCE_CONTACT
+    assert (
+        salesforce_engagement("CampaignMember", "00v1", {"LeadId": "00Q1", "HasResponded": False})
+        is None
+    )
+
+
+def test_salesforce_id_prefixes():
+    assert salesforce_kind("00Q000000000001") is RecordKind.SALESFORCE_LEAD
+    assert salesforce_kind("003000000000001") is RecordKind.SALESFORCE_CONTACT
+    assert salesforce_kind("001000000000001") is None
+
+
+def test_bad_timestamp_is_a_mapping_error():
+    with pytest.raises(MappingError, match="hubspot page_views e2"):
+        hubspot_engagement(
+            "page_views", "e2", {"contact_id": "1", "occurred_at": "yesterday", "url": "/"}
+        )
