@@ -215,3 +215,29 @@ class ErrorRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
+
+
+class OpportunityRow(Base):
+    """A Salesforce Opportunity: stage evidence for the people tied to it."""
+
+    __tablename__ = "opportunities"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    stage_name: Mapped[str | None] = mapped_column(String(120))
+    is_closed: Mapped[bool] = mapped_column(default=False)
+    is_won: Mapped[bool] = mapped_column(default=False)
+    close_date: Mapped[str | None] = mapped_column(String(10))
+    modified_at: Mapped[datetime | None]
+    deleted: Mapped[bool] = mapped_column(default=False)
+
+
+class OpportunityRoleRow(Base):
+    """Ties an Opportunity to a Contact (OpportunityContactRole) or a converted Lead."""
+
+    __tablename__ = "opportunity_roles"
+    __table_args__ = (Index("ix_opportunity_roles_record", "record_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    opportunity_id: Mapped[str] = mapped_column(String(64), index=True)
+    record_id: Mapped[str] = mapped_column(String(64))
+    deleted: Mapped[bool] = mapped_column(default=False)

@@ -25,10 +25,10 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("system", sa.String(length=16), nullable=False),
         sa.Column("stream", sa.String(length=64), nullable=False),
-        sa.Column("start", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("end", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("start", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("end", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
         sa.Column("records", sa.Integer(), nullable=False),
-        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("system", "stream", "start", "end"),
     )
@@ -36,9 +36,9 @@ def upgrade() -> None:
         "cursors",
         sa.Column("system", sa.String(length=16), nullable=False),
         sa.Column("stream", sa.String(length=64), nullable=False),
-        sa.Column("position_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("position_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=True),
         sa.Column("position_id", sa.String(length=64), nullable=True),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("system", "stream"),
     )
     op.create_table(
@@ -47,21 +47,48 @@ def upgrade() -> None:
         sa.Column("record_id", sa.String(length=64), nullable=False),
         sa.Column("prop", sa.String(length=128), nullable=False),
         sa.Column("value", sa.Text(), nullable=True),
-        sa.Column("written_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("written_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("system", "record_id", "prop"),
     )
+    op.create_table(
+        "opportunities",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("stage_name", sa.String(length=120), nullable=True),
+        sa.Column("is_closed", sa.Boolean(), nullable=False),
+        sa.Column("is_won", sa.Boolean(), nullable=False),
+        sa.Column("close_date", sa.String(length=10), nullable=True),
+        sa.Column("modified_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("deleted", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "opportunity_roles",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("opportunity_id", sa.String(length=64), nullable=False),
+        sa.Column("record_id", sa.String(length=64), nullable=False),
+        sa.Column("deleted", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("opportunity_roles", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_opportunity_roles_opportunity_id"), ["opportunity_id"], unique=False
+        )
+        batch_op.create_index("ix_opportunity_roles_record", ["record_id"], unique=False)
+
     op.create_table(
         "persons",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("email", sa.String(length=320), nullable=True),
         sa.Column("fields", sa.JSON(), nullable=False),
         sa.Column("stage", sa.String(length=32), nullable=True),
-        sa.Column("stage_since", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("disqualified_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("stage_since", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "disqualified_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=True
+        ),
         sa.Column("duplicate_flag", sa.String(length=200), nullable=True),
         sa.Column("dirty", sa.Boolean(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("persons", schema=None) as batch_op:
@@ -73,8 +100,8 @@ def upgrade() -> None:
         "runs",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("started_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("counts", sa.JSON(), nullable=False),
         sa.Column("message", sa.Text(), nullable=True),
@@ -93,8 +120,8 @@ def upgrade() -> None:
         sa.Column("retry", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["person_id"],
             ["persons.id"],
@@ -115,7 +142,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=16), nullable=False),
         sa.Column("source_id", sa.String(length=128), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("occurred_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
         sa.Column("attributes", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"],
@@ -134,7 +161,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("record_id", sa.String(length=64), nullable=False),
         sa.Column("snapshot", sa.JSON(), nullable=False),
-        sa.Column("modified_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("modified_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=True),
         sa.Column("deleted", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"],
@@ -160,8 +187,8 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"],
             ["persons.id"],
@@ -185,7 +212,7 @@ def upgrade() -> None:
         sa.Column("grade", sa.String(length=4), nullable=False),
         sa.Column("explanation", sa.JSON(), nullable=False),
         sa.Column("reasons", sa.Text(), nullable=False),
-        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("computed_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
         sa.Column("rules_version", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"],
@@ -199,7 +226,7 @@ def upgrade() -> None:
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("from_stage", sa.String(length=32), nullable=True),
         sa.Column("to_stage", sa.String(length=32), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=200), nullable=False),
         sa.Column("cause", sa.String(length=32), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
@@ -214,7 +241,6 @@ def upgrade() -> None:
     with op.batch_alter_table("stage_ledger", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_stage_ledger_at"), ["at"], unique=False)
         batch_op.create_index(batch_op.f("ix_stage_ledger_person_id"), ["person_id"], unique=False)
-
     _protect_ledger()
 
 
@@ -277,6 +303,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_persons_dirty"))
 
     op.drop_table("persons")
+    with op.batch_alter_table("opportunity_roles", schema=None) as batch_op:
+        batch_op.drop_index("ix_opportunity_roles_record")
+        batch_op.drop_index(batch_op.f("ix_opportunity_roles_opportunity_id"))
+
+    op.drop_table("opportunity_roles")
+    op.drop_table("opportunities")
     op.drop_table("echoes")
     op.drop_table("cursors")
     op.drop_table("backfill_windows")
