@@ -25,10 +25,10 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("system", sa.String(length=16), nullable=False),
         sa.Column("stream", sa.String(length=64), nullable=False),
-        sa.Column("start", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("end", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("start", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("end", sa.DateTime(timezone=True), nullable=False),
         sa.Column("records", sa.Integer(), nullable=False),
-        sa.Column("finished_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("system", "stream", "start", "end"),
     )
@@ -36,9 +36,9 @@ def upgrade() -> None:
         "cursors",
         sa.Column("system", sa.String(length=16), nullable=False),
         sa.Column("stream", sa.String(length=64), nullable=False),
-        sa.Column("position_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("position_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("position_id", sa.String(length=64), nullable=True),
-        sa.Column("updated_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("system", "stream"),
     )
     op.create_table(
@@ -47,7 +47,7 @@ def upgrade() -> None:
         sa.Column("record_id", sa.String(length=64), nullable=False),
         sa.Column("prop", sa.String(length=128), nullable=False),
         sa.Column("value", sa.Text(), nullable=True),
-        sa.Column("written_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("written_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("system", "record_id", "prop"),
     )
     op.create_table(
@@ -57,7 +57,7 @@ def upgrade() -> None:
         sa.Column("is_closed", sa.Boolean(), nullable=False),
         sa.Column("is_won", sa.Boolean(), nullable=False),
         sa.Column("close_date", sa.String(length=10), nullable=True),
-        sa.Column("modified_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("modified_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("deleted", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -81,14 +81,12 @@ def upgrade() -> None:
         sa.Column("email", sa.String(length=320), nullable=True),
         sa.Column("fields", sa.JSON(), nullable=False),
         sa.Column("stage", sa.String(length=32), nullable=True),
-        sa.Column("stage_since", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=True),
-        sa.Column(
-            "disqualified_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("stage_since", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("disqualified_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("duplicate_flag", sa.String(length=200), nullable=True),
         sa.Column("dirty", sa.Boolean(), nullable=False),
-        sa.Column("created_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("persons", schema=None) as batch_op:
@@ -100,8 +98,8 @@ def upgrade() -> None:
         "runs",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("started_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("counts", sa.JSON(), nullable=False),
         sa.Column("message", sa.Text(), nullable=True),
@@ -120,8 +118,8 @@ def upgrade() -> None:
         sa.Column("retry", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
-        sa.Column("created_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("resolved_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["person_id"],
             ["persons.id"],
@@ -142,7 +140,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=16), nullable=False),
         sa.Column("source_id", sa.String(length=128), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("occurred_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("attributes", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"],
@@ -161,7 +159,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("record_id", sa.String(length=64), nullable=False),
         sa.Column("snapshot", sa.JSON(), nullable=False),
-        sa.Column("modified_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("modified_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("deleted", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"],
@@ -187,8 +185,8 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("created_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"],
             ["persons.id"],
@@ -212,7 +210,7 @@ def upgrade() -> None:
         sa.Column("grade", sa.String(length=4), nullable=False),
         sa.Column("explanation", sa.JSON(), nullable=False),
         sa.Column("reasons", sa.Text(), nullable=False),
-        sa.Column("computed_at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("rules_version", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"],
@@ -226,7 +224,7 @@ def upgrade() -> None:
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("from_stage", sa.String(length=32), nullable=True),
         sa.Column("to_stage", sa.String(length=32), nullable=False),
-        sa.Column("at", leadsync.sync.schema.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=200), nullable=False),
         sa.Column("cause", sa.String(length=32), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
