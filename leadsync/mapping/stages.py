@@ -7,7 +7,7 @@ table is total over `Stage`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -51,6 +51,8 @@ class Vocabulary:
     system's primary vocabulary must cover every stage leadsync writes to it.
     `release` is written when a secondary property holds a value for a stage the person has
     left and the new stage has no outbound value there (e.g. lead status UNQUALIFIED -> OPEN).
+    `forward_only` marks a property whose CRM ignores a write to an earlier value (in `inbound`
+    order) unless the value is cleared first, in a request of its own (HubSpot lifecycle).
     """
 
     system: System
@@ -60,7 +62,7 @@ class Vocabulary:
     outbound: Mapping[Stage, str]
     primary: bool = True
     release: str | None = None
-    order: tuple[str, ...] = field(default=())
+    forward_only: bool = False
 
     @property
     def key(self) -> str:
@@ -72,6 +74,13 @@ class Vocabulary:
 
     def to_system(self, stage: Stage) -> str | None:
         return self.outbound.get(stage)
+
+    def is_backward_write(self, current: str | None, new: str) -> bool:
+        """True when writing `new` over `current` moves back in the property's own order."""
+        if not self.forward_only or not current or current not in self.inbound:
+            return False
+        order = list(self.inbound)
+        return new in self.inbound and order.index(new) < order.index(current)
 
 
 HUBSPOT_LIFECYCLE = Vocabulary(
@@ -98,6 +107,7 @@ HUBSPOT_LIFECYCLE = Vocabulary(
         Stage.CUSTOMER: "customer",
         Stage.SUSPECT: "other",
     },
+    forward_only=True,
 )
 
 HUBSPOT_LEAD_STATUS = Vocabulary(

@@ -37,6 +37,7 @@ class VocabularyConfig(BaseModel):
     primary: bool = True
     enabled: bool = True
     release: str | None = None
+    forward_only: bool = False
     inbound: dict[str, str]
     outbound: dict[str, str] = Field(default_factory=dict)
 
@@ -70,6 +71,7 @@ def vocabulary_config(vocab: Vocabulary) -> VocabularyConfig:
         object=vocab.obj,
         primary=vocab.primary,
         release=vocab.release,
+        forward_only=vocab.forward_only,
         inbound={k: (v.value if v else IGNORE) for k, v in vocab.inbound.items()},
         outbound={k.value: v for k, v in vocab.outbound.items()},
     )
@@ -171,6 +173,7 @@ def build_vocabularies(stages: StagesConfig) -> tuple[Vocabulary, ...]:
             outbound={Stage(k): v for k, v in cfg.outbound.items()},
             primary=cfg.primary,
             release=cfg.release,
+            forward_only=cfg.forward_only,
         )
         for (system, prop), cfg in effective_stage_configs(stages).items()
     )

@@ -1,0 +1,117 @@
+"""What one CRM record should hold for a person, minus what it already holds.
+
+Pure: the plan step of the cycle calls `planned_properties` per linked record and writes the
+result to the outbox. Values equal to what the CRM holds are left out, so a second cycle with
+nothing new plans nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from leadsync.mapping.model import Stage, System
+from leadsync.mapping.stages import Vocabulary, written_stages
+
+
+@dataclass(frozen=True, slots=True)
+class Outputs:
+    """The canonical values leadsync writes back for one person."""
+
+    stage: Stage
+    fit: float
+    engagement: float
+    total: float
+    grade: str
+    reasons: str
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    properties: dict[str, Any]
+    clear_first: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.properties)
+
+
+def _number(value: float) -> float | int:
+    rounded = round(value, 1)
+    return int(rounded) if rounded == int(rounded) else rounded
+
+
+def as_crm_value(system: System, value: Any) -> Any:
+    """HubSpot takes every property as a string; Salesforce takes JSON types."""
+    if isinstance(value, float):
+        value = _number(value)
+    if system is System.HUBSPOT:
+        return "" if value is None else str(value)
+    return value
+
+
+def same_value(held: Any, wanted: Any) -> bool:
+    """Equal as the CRM sees it: "42" == 42 == 42.0, None == ""."""
+    if held in (None, "") and wanted in (None, ""):
+        return True
+    try:
+        return float(held) == float(wanted)
+    except (TypeError, ValueError):
+        return str(held) == str(wanted)
+
+
+def _asserts_other_stage(vocab: Vocabulary, current: Any, stage: Stage) -> bool:
+    """A secondary property still asserting a stage the person left (e.g. UNQUALIFIED)."""
+    if vocab.primary or not current or not vocab.release:
+        return False
+    return vocab.inbound.get(str(current)) not in (None, stage)
+
+
+def _stage_values(
+    vocabularies: Iterable[Vocabulary],
+    system: System,
+    obj: str,
+    stage: Stage,
+    held: Mapping[str, Any],
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    values: dict[str, str] = {}
+    clear: list[str] = []
+    for vocab in vocabularies:
+        if vocab.system is not system or vocab.obj != obj:
+            continue
+        current = held.get(vocab.prop)
+        wanted = vocab.to_system(stage) if stage in written_stages(system) else None
+        if wanted is None and _asserts_other_stage(vocab, current, stage):
+            wanted = vocab.release
+        if wanted is None or same_value(current, wanted):
+            continue
+        values[vocab.prop] = wanted
+        if vocab.is_backward_write(current, wanted):
+            clear.append(vocab.prop)
+    return values, tuple(clear)
+
+
+def planned_properties(
+    outputs: Outputs,
+    *,
+    system: System,
+    obj: str,
+    held: Mapping[str, Any],
+    vocabularies: Iterable[Vocabulary],
+    names: Mapping[str, str],
+) -> Planned:
+    """Properties to write to one record (`held` = what it holds now), and which to clear first."""
+    values, clear = _stage_values(vocabularies, system, obj, outputs.stage, held)
+    canonical = {
+        "stage": outputs.stage.value,
+        "fit": outputs.fit,
+        "engagement": outputs.engagement,
+        "total": outputs.total,
+        "grade": outputs.grade,
+        "reasons": outputs.reasons,
+    }
+    for output, prop in names.items():
+        wanted = as_crm_value(system, canonical[output])
+        if not same_value(held.get(prop), wanted):
+            values[prop] = wanted
+    return Planned({k: as_crm_value(system, v) for k, v in values.items()}, clear)
