@@ -12,6 +12,14 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 
+def id_order(record_id: str) -> tuple[int, str]:
+    """Sort key for record ids: numeric ids (HubSpot) by value, others (Salesforce) as text.
+
+    As plain strings "99" > "100", which would lose or repeat records at a cursor boundary.
+    """
+    return (len(record_id), record_id) if record_id.isdigit() else (0, record_id)
+
+
 @dataclass(frozen=True, slots=True)
 class RawRecord:
     """One record as the CRM returned it.
@@ -29,9 +37,9 @@ class RawRecord:
     deleted: bool = False
 
     @property
-    def position(self) -> tuple[datetime, str]:
-        """Sort key of the stream: records are yielded in ascending (modified_at, id)."""
-        return (self.modified_at, self.id)
+    def position(self) -> tuple[datetime, tuple[int, str]]:
+        """Sort key of the stream: records are yielded in ascending (modified_at, id order)."""
+        return (self.modified_at, id_order(self.id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +60,9 @@ class Window:
         if modified_at >= self.end:
             return False
         return not (
-            self.after_id is not None and modified_at == self.start and record_id <= self.after_id
+            self.after_id is not None
+            and modified_at == self.start
+            and id_order(record_id) <= id_order(self.after_id)
         )
 
 
