@@ -138,7 +138,7 @@ class StageEvidence:
     """
 
     system: System
-    stage: Stage
+    stage: Stage | None  # None: a known value that names no stage (read by recycle rules)
     raw_value: str
     observed_at: datetime
     by_human: bool = True

@@ -62,11 +62,14 @@ def stage_evidence(
     record: str,
     observed_at: datetime,
     echoes: Mapping[str, str | None] | None = None,
+    include_silent: bool = False,
 ) -> list[StageEvidence]:
     """What one record says about the stage, one item per vocabulary with an opinion.
 
     A value equal to what leadsync last wrote to that property (`echoes`) is its own write
     coming back, not evidence. An unknown value raises `MappingError` naming record and field.
+    `include_silent` also returns values mapped to no stage (stage None, e.g. "Closed Lost"),
+    which recycle rules read.
     """
     found = []
     for vocab in vocabularies:
@@ -88,7 +91,7 @@ def stage_evidence(
                 record=record,
                 field=vocab.prop,
             ) from None
-        if stage is not None:
+        if stage is not None or include_silent:
             found.append(StageEvidence(system, stage, str(value), observed_at, True, "crm"))
     return found
 

@@ -13,14 +13,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from leadsync.connectors.hubspot import HubSpotSettings
 from leadsync.connectors.salesforce import SalesforceSettings
 from leadsync.errors import ConfigError
+from leadsync.mapping.fields import CANONICAL_FIELDS
 from leadsync.mapping.model import Stage
-from leadsync.scoring.rules import ScoringConfig
+from leadsync.scoring.rules import ScoringConfig, load_scoring
 from leadsync.sync.config_errors import explain
 from leadsync.sync.config_mapping import (
     FieldMapConfig,
@@ -62,7 +63,14 @@ class Settings(BaseSettings):
     stages: StagesConfig = Field(default_factory=StagesConfig)
     fields: dict[str, dict[str, dict[str, FieldMapConfig]]] = Field(default_factory=dict)
     writeback: dict[str, dict[str, dict[str, str]]] = Field(default_factory=dict)
-    scoring: ScoringConfig = Field(default_factory=ScoringConfig)
+    # Validated on its own by `scoring.rules.load_scoring` (see `load_settings`); absent, the
+    # shipped rules apply.
+    scoring: dict[str, Any] | None = None
+    _rules: ScoringConfig = PrivateAttr()
+
+    @property
+    def rules(self) -> ScoringConfig:
+        return self._rules
 
     @classmethod
     def settings_customise_sources(
@@ -144,9 +152,24 @@ def load_settings(path: Path) -> Settings:
         raise ConfigError(problems + explain(exc, Settings, where)) from None
     cross = check_mapping(settings.stages, settings.fields) + check_writeback(settings.writeback)
     problems += [f"{where}: {line}" for line in cross]
+    try:
+        settings._rules = _scoring(settings.scoring, where)
+    except ConfigError as exc:
+        problems += exc.problems
     if problems:
         raise ConfigError(problems)
     return settings
+
+
+SHIPPED_RULES = Path(__file__).parent.parent / "scoring" / "example_rules.toml"
+
+
+def _scoring(section: Mapping[str, Any] | None, where: str) -> ScoringConfig:
+    fields = {*CANONICAL_FIELDS, "email_domain"}
+    if section is None:
+        shipped = tomllib.loads(SHIPPED_RULES.read_text())["scoring"]
+        return load_scoring(shipped, fields=fields, source=str(SHIPPED_RULES))
+    return load_scoring(section, fields=fields, source=where)
 
 
 def secret(value: SecretStr | None) -> str | None:

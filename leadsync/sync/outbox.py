@@ -163,8 +163,9 @@ class Applier:
             self._link_created(session, row)
         written = dict(result.written) or dict(row.properties)
         for prop, value in written.items():
+            echo = None if value is None else str(value)
             session.merge(EchoRow(system=row.system, record_id=row.record_id, prop=prop,
-                                  value=None if value is None else str(value), written_at=now))  # fmt: skip
+                                  value=echo, written_at=now))  # fmt: skip
         link = session.scalars(select(LinkRow).where(LinkRow.record_id == row.record_id)).first()
         if link is not None:
             # What the CRM now holds, so the next plan does not write it again.

@@ -1,0 +1,49 @@
+"""Everything one run needs, compiled once from the config: store, mapping, rules, clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from leadsync.mapping.fields import FieldMap
+from leadsync.mapping.stages import Vocabulary
+from leadsync.scoring.compile import Ruleset, compile_rules
+from leadsync.sync.config import Settings
+from leadsync.sync.config_mapping import build_field_maps, build_outbound, build_vocabularies
+from leadsync.sync.ingest import Mapping_
+from leadsync.sync.store import open_store
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    vocabularies: tuple[Vocabulary, ...]
+    field_maps: Mapping[tuple[str, str], tuple[FieldMap, ...]]
+    outbound: Mapping[tuple[str, str], Mapping[str, str]]
+    rules: Ruleset
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    @property
+    def mapping(self) -> Mapping_:
+        return Mapping_(self.field_maps, self.vocabularies, self.settings.sync.on_duplicate_email)
+
+
+def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Runtime:
+    """Open (and migrate) the store and compile mapping and rules."""
+    return Runtime(
+        settings=settings,
+        sessions=open_store(settings.database_url),
+        vocabularies=build_vocabularies(settings.stages),
+        field_maps=build_field_maps(settings.fields),
+        outbound=build_outbound(settings.writeback),
+        rules=compile_rules(settings.rules),
+        clock=clock,
+    )
