@@ -76,14 +76,15 @@ class Ingest:
 
     # --- entry point -------------------------------------------------------------------
 
-    def page(self, records: Sequence[RawRecord]) -> None:
-        """Ingest one page of records of one stream."""
+    def page(self, records: Sequence[RawRecord], *, retry: bool = False) -> None:
+        """Ingest one page of records of one stream (`retry`: parked records, not counted)."""
         if not records:
             return
         system, stream = records[0].system, records[0].stream
-        self.counts.pulled += len(records)
-        key = f"{system}.{stream}"
-        self.counts.by_stream[key] = self.counts.by_stream.get(key, 0) + len(records)
+        if not retry:
+            self.counts.pulled += len(records)
+            key = f"{system}.{stream}"
+            self.counts.by_stream[key] = self.counts.by_stream.get(key, 0) + len(records)
         if (system, stream) in PEOPLE_STREAMS:
             self._people(records)
         elif (system, stream) == ("salesforce", "Opportunity"):
@@ -243,8 +244,10 @@ class Ingest:
                 )
             ).all()
         )
+        resolved: list[str] = []
         for raw, found in parsed:
             if (found.event.source.value, found.event.source_id) in known:
+                resolved.append(self._label(raw))
                 continue
             person_id = self._resolve(found)
             if person_id is None:
@@ -257,6 +260,10 @@ class Ingest:
                 continue
             self._add_event(person_id, found)
             known.add((found.event.source.value, found.event.source_id))
+            resolved.append(self._label(raw))
+        resolve(
+            self.session, system=records[0].system, stage="ingest", records=resolved, now=self.now
+        )
 
     def _add_event(self, person_id: int, found: Engagement) -> None:
         event = found.event
@@ -311,9 +318,20 @@ class Ingest:
         quarantine(
             self.session, run_id=self.run_id, system=raw.system, stage="ingest",
             record=self._label(raw), code=code, message=message, retry=retry, now=self.now,
-            payload={"stream": raw.stream, "id": raw.id, "modified_at": raw.modified_at.isoformat(),
-                     "data": _jsonable(dict(raw.data)), "deleted": raw.deleted},
+            payload=_payload(raw),
         )  # fmt: skip
+
+
+def _payload(raw: RawRecord) -> dict[str, Any]:
+    """Enough to ingest the record again later, exactly as it was pulled."""
+    return {
+        "system": raw.system,
+        "stream": raw.stream,
+        "id": raw.id,
+        "modified_at": raw.modified_at.isoformat(),
+        "data": _jsonable(dict(raw.data)),
+        "deleted": raw.deleted,
+    }
 
 
 def _engagement(raw: RawRecord) -> Engagement | None:

@@ -1,0 +1,161 @@
+"""One sync cycle (DESIGN §5): pull -> ingest -> decide -> plan -> apply -> advance cursors.
+
+Pulled pages are committed as they arrive; a stream's cursor moves once the whole stream is
+committed, to the furthest position read (the HubSpot list API returns records by id, not by
+modification time, so only the end of a read is a safe point). A crash anywhere loses nothing:
+the next cycle re-reads from the old cursor (ingest is idempotent) and drains what the outbox
+still holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from itertools import islice
+from typing import Any
+
+from leadsync.connectors.base import Connector, RawRecord, Window, id_order
+from leadsync.sync import cursors
+from leadsync.sync.decide_step import DecideCounts, DecideStep
+from leadsync.sync.errorq import Retry, open_errors
+from leadsync.sync.ingest import Ingest, IngestCounts
+from leadsync.sync.outbox import Applier, ApplyCounts
+from leadsync.sync.runs import finish_run, start_run
+from leadsync.sync.runtime import Runtime
+
+PAGE = 500
+# People first, then what ties to them: an event for a person not pulled yet would be parked.
+_STREAM_ORDER = ("contacts", "Lead", "Contact", "Opportunity", "OpportunityContactRole")
+
+Progress = Callable[[str, int], None]
+
+
+@dataclass
+class CycleResult:
+    run_id: int
+    started_at: datetime
+    ingest: IngestCounts
+    decide: DecideCounts
+    apply: ApplyCounts = field(default_factory=ApplyCounts)
+    applied: bool = True
+    error: str | None = None
+    open_errors: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["started_at"] = self.started_at.isoformat()
+        return out
+
+
+def ordered_streams(connector: Connector) -> list[str]:
+    rank = {name: i for i, name in enumerate(_STREAM_ORDER)}
+    return sorted(connector.streams, key=lambda s: rank.get(s, len(rank)))
+
+
+def _pages(records: Iterable[RawRecord], size: int = PAGE) -> Iterable[list[RawRecord]]:
+    iterator = iter(records)
+    while page := list(islice(iterator, size)):
+        yield page
+
+
+def pull_stream(
+    rt: Runtime,
+    ingest: Ingest,
+    connector: Connector,
+    stream: str,
+    window: Window,
+    *,
+    progress: Progress | None = None,
+) -> tuple[datetime, str] | None:
+    """Read one stream over `window` into the store; return the furthest position read."""
+    furthest: tuple[datetime, str] | None = None
+    for page in _pages(connector.read(stream, window)):
+        with rt.sessions.begin() as session:
+            ingest.session = session
+            ingest.page(page)
+        last = max(page, key=lambda r: r.position)
+        if furthest is None or (last.modified_at, id_order(last.id)) > (
+            furthest[0],
+            id_order(furthest[1]),
+        ):
+            furthest = (last.modified_at, last.id)
+        if progress:
+            progress(f"{connector.name}.{stream}", len(page))
+    return furthest
+
+
+def pull(
+    rt: Runtime, connectors: Mapping[str, Connector], ingest: Ingest, *, run_start: datetime,
+    progress: Progress | None = None,
+) -> None:  # fmt: skip
+    """Incremental read of every stream from its cursor; cursors advance per finished stream."""
+    lookback = timedelta(seconds=rt.settings.sync.lookback_seconds)
+    for name, connector in connectors.items():
+        for stream in ordered_streams(connector):
+            with rt.sessions() as session:
+                window = cursors.next_window(session, name, stream, run_start=run_start,
+                                             lookback=lookback)  # fmt: skip
+            furthest = pull_stream(rt, ingest, connector, stream, window, progress=progress)
+            if furthest is not None:
+                with rt.sessions.begin() as session:
+                    cursors.advance(session, name, stream, furthest, now=rt.clock())
+    retry_parked(rt, ingest)
+
+
+def retry_parked(rt: Runtime, ingest: Ingest) -> None:
+    """Ingest again the records parked for a reason time can cure (their person arrived)."""
+    with rt.sessions() as session:
+        parked = [e.payload for e in open_errors(session, retry=Retry.AUTO) if e.stage == "ingest"]
+    by_stream: dict[tuple[str, str], list[RawRecord]] = {}
+    for payload in parked:
+        raw = _raw_from_payload(payload)
+        if raw is not None:
+            by_stream.setdefault((raw.system, raw.stream), []).append(raw)
+    for page in by_stream.values():
+        with rt.sessions.begin() as session:
+            ingest.session = session
+            ingest.page(page, retry=True)
+
+
+def _raw_from_payload(payload: Mapping[str, Any]) -> RawRecord | None:
+    try:
+        return RawRecord(
+            system=payload["system"], stream=payload["stream"], id=payload["id"],
+            modified_at=datetime.fromisoformat(payload["modified_at"]), data=payload["data"],
+            deleted=payload.get("deleted", False),
+        )  # fmt: skip
+    except (KeyError, ValueError):
+        return None
+
+
+def run_cycle(
+    rt: Runtime,
+    connectors: Mapping[str, Connector],
+    *,
+    apply: bool = True,
+    pull_data: bool = True,
+    kind: str = "sync",
+    progress: Progress | None = None,
+) -> CycleResult:
+    """One full cycle. With `apply=False` the plan stays in the outbox (plan / dry run)."""
+    run_start = rt.clock()
+    run_id = start_run(rt.sessions, kind, run_start)
+    ingest = Ingest(None, rt.mapping, run_id=run_id, now=run_start)  # type: ignore[arg-type]
+    result = CycleResult(run_id, run_start, ingest.counts, DecideCounts(), applied=apply)
+    try:
+        if pull_data:
+            pull(rt, connectors, ingest, run_start=run_start, progress=progress)
+        result.decide = DecideStep(rt, run_id=run_id, now=run_start).run()
+        if apply:
+            applier = Applier(rt.sessions, max_attempts=rt.settings.sync.max_attempts,
+                              run_id=run_id, clock=rt.clock)  # fmt: skip
+            result.apply = applier.counts
+            for name, connector in connectors.items():
+                applier.drain(name, connector)
+    except Exception as exc:
+        result.error = str(exc)
+        finish_run(rt.sessions, run_id, result, rt.clock(), failed=True)
+        raise
+    finish_run(rt.sessions, run_id, result, rt.clock())
+    return result
