@@ -1,0 +1,36 @@
+"""Build the connectors a run uses, reading back the properties leadsync writes.
+
+Plans compare what a record holds with what leadsync would write, so every write-back
+property must also be read on each pull.
+"""
+
+from __future__ import annotations
+
+from leadsync.connectors.base import Connector
+from leadsync.connectors.hubspot import HubSpotConnector
+from leadsync.connectors.salesforce import SalesforceConnector
+from leadsync.sync.runtime import Runtime
+
+
+def _names(rt: Runtime, system: str, obj: str) -> list[str]:
+    names = list(rt.outbound.get((system, obj), {}).values())
+    names += [v.prop for v in rt.vocabularies if v.system.value == system and v.obj == obj]
+    return names
+
+
+def build_connectors(rt: Runtime) -> dict[str, Connector]:
+    settings = rt.settings
+    hubspot = settings.hubspot.model_copy(
+        update={
+            "extra_contact_properties": list(
+                dict.fromkeys(
+                    [*settings.hubspot.extra_contact_properties, *_names(rt, "hubspot", "contact")]
+                )
+            )
+        }
+    )
+    fields = {obj: list(names) for obj, names in settings.salesforce.fields.items()}
+    for obj in ("Lead", "Contact"):
+        fields[obj] = list(dict.fromkeys([*fields.get(obj, []), *_names(rt, "salesforce", obj)]))
+    salesforce = settings.salesforce.model_copy(update={"fields": fields})
+    return {"hubspot": HubSpotConnector(hubspot), "salesforce": SalesforceConnector(salesforce)}
