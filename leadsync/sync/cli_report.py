@@ -1,0 +1,206 @@
+"""`leadsync explain EMAIL` and `leadsync report funnel`: the reasons and the numbers."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from leadsync.errors import LeadsyncError
+from leadsync.mapping.model import RecordKind, Stage
+from leadsync.scoring import metrics
+from leadsync.scoring.decide import Transition
+from leadsync.sync.cli import config_option, load, report_errors
+from leadsync.sync.runtime import Runtime, build_runtime
+from leadsync.sync.schema import LedgerRow, LinkRow, PersonRow, ScoreRow
+
+console = Console(highlight=False)
+
+
+@click.command()
+@click.argument("email")
+@config_option
+@click.option("--json", "as_json", is_flag=True)
+@report_errors
+def explain(email: str, config_path: str | None, as_json: bool) -> None:
+    """Score breakdown, grade, current stage and stage trail of one person."""
+    rt = build_runtime(load(config_path))
+    data = explanation(rt, email)
+    if as_json:
+        print(json.dumps(data, default=str, indent=2))
+        return
+    _print_explanation(data)
+
+
+def explanation(rt: Runtime, email: str) -> dict[str, Any]:
+    with rt.sessions() as session:
+        person = session.scalars(
+            select(PersonRow).where(PersonRow.email == email.strip().lower())
+        ).first()
+        if person is None:
+            raise LeadsyncError(f"no person with email {email!r}; check the spelling or run a sync")
+        score = session.get(ScoreRow, person.id)
+        trail = session.scalars(
+            select(LedgerRow).where(LedgerRow.person_id == person.id).order_by(LedgerRow.id)
+        ).all()
+        links = session.scalars(select(LinkRow).where(LinkRow.person_id == person.id)).all()
+        return {
+            "email": person.email,
+            "stage": person.stage,
+            "duplicate": person.duplicate_flag,
+            "records": [{"kind": link.kind, "id": link.record_id} for link in links],
+            "score": score.explanation if score else None,
+            "scored_at": score.computed_at if score else None,
+            "reasons": score.reasons if score else "",
+            "trail": [
+                {"at": r.at, "from": r.from_stage, "to": r.to_stage, "actor": r.actor,
+                 "cause": r.cause, "reason": r.reason, "rules": r.rule_ids, "score": r.score}
+                for r in trail
+            ],
+        }  # fmt: skip
+
+
+def _print_explanation(data: dict[str, Any]) -> None:
+    score = data["score"] or {}
+    records = ", ".join(f"{r['kind']} {r['id']}" for r in data["records"])
+    console.print(f"[bold]{data['email']}[/bold]  stage [bold]{data['stage']}[/bold]  ({records})")
+    if data["duplicate"]:
+        console.print(f"[yellow]flagged duplicate:[/yellow] {data['duplicate']}")
+    console.print(
+        f"fit {score.get('fit')}  +  engagement {score.get('engagement')}  =  "
+        f"[bold]{score.get('total')}[/bold]   grade {score.get('grade')}"
+    )
+    table = Table(title="why")
+    for column in ("points", "rule", "axis", "evidence"):
+        table.add_column(column, justify="right" if column == "points" else "left")
+    for c in score.get("contributions", []):
+        style = "green" if c["points"] > 0 else "red"
+        table.add_row(f"[{style}]{c['points']:+g}[/{style}]", c["label"], c["axis"], c["evidence"])
+    console.print(table)
+    decision = score.get("stage")
+    if decision:
+        console.print(f"stage decision: {decision['reason']}")
+    trail = Table(title="stage trail (ledger)")
+    for column in ("when", "from", "to", "by", "why"):
+        trail.add_column(column)
+    for t in data["trail"]:
+        trail.add_row(str(t["at"])[:19], t["from"] or "-", t["to"], t["actor"], t["reason"])
+    console.print(trail)
+
+
+@click.group()
+def report() -> None:
+    """Reports over the store."""
+
+
+@report.command()
+@config_option
+@click.option("--json", "as_json", is_flag=True)
+@report_errors
+def funnel(config_path: str | None, as_json: bool) -> None:
+    """Per stage: canonical, HubSpot and Salesforce counts; MQL->SQL conversion; time in stage."""
+    rt = build_runtime(load(config_path))
+    data = funnel_data(rt)
+    if as_json:
+        print(json.dumps(data, default=str, indent=2))
+        return
+    print_funnel(data)
+
+
+def _moves(rt: Runtime) -> list[Transition]:
+    with rt.sessions() as session:
+        rows = session.execute(
+            select(LedgerRow.person_id, LedgerRow.from_stage, LedgerRow.to_stage, LedgerRow.at)
+        ).all()
+    return [
+        Transition(str(p), Stage(src) if src else None, Stage(dst), at, None)  # type: ignore[arg-type]
+        for p, src, dst, at in rows
+    ]
+
+
+def _system_counts(rt: Runtime) -> dict[str, Counter[str]]:
+    counts: dict[str, Counter[str]] = {"hubspot": Counter(), "salesforce": Counter()}
+    primary = {(v.system.value, v.obj): v for v in rt.vocabularies if v.primary}
+    objects = {RecordKind.HUBSPOT_CONTACT.value: ("hubspot", "contact"),
+               RecordKind.SALESFORCE_LEAD.value: ("salesforce", "Lead")}  # fmt: skip
+    with rt.sessions() as session:
+        for kind, snapshot in session.execute(select(LinkRow.kind, LinkRow.snapshot)):
+            key = objects.get(kind)
+            vocab = primary.get(key) if key else None
+            if vocab is None:
+                continue
+            stage = vocab.inbound.get(str((snapshot or {}).get(vocab.prop)))
+            counts[key[0]][stage.value if stage else "(none)"] += 1
+    return counts
+
+
+def funnel_data(rt: Runtime) -> dict[str, Any]:
+    moves = _moves(rt)
+    now = rt.clock()
+    with rt.sessions() as session:
+        canonical = Counter(stage or "(none)" for stage in session.scalars(select(PersonRow.stage)))
+    systems = _system_counts(rt)
+    conversion = metrics.mql_to_sql(moves)
+    times = metrics.time_in_stage(moves, now)
+    return {
+        "stages": [
+            {
+                "stage": s.value,
+                "canonical": canonical.get(s.value, 0),
+                "hubspot": systems["hubspot"].get(s.value, 0),
+                "salesforce": systems["salesforce"].get(s.value, 0),
+                "mean_days": times[s].mean_days if s in times else None,
+            }
+            for s in Stage
+        ],  # fmt: skip
+        "ever_reached": {s.value: n for s, n in metrics.funnel(moves).items()},
+        "mql_to_sql": {
+            "mql": conversion.entered,
+            "sql": conversion.converted,
+            "rate": conversion.rate,
+        },
+        "cohorts": [
+            {
+                "month": c.month,
+                "mql": c.conversion.entered,
+                "sql": c.conversion.converted,
+                "rate": c.conversion.rate,
+                "complete": c.complete,
+            }
+            for c in metrics.cohorts(moves, now)
+        ],  # fmt: skip
+    }
+
+
+def _pct(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.1%}"
+
+
+def print_funnel(data: dict[str, Any]) -> None:
+    table = Table(title="funnel: people per stage")
+    for column in ("stage", "leadsync", "HubSpot", "Salesforce leads", "mean days in stage"):
+        table.add_column(column, justify="left" if column == "stage" else "right")
+    for row in data["stages"]:
+        days = "-" if row["mean_days"] is None else f"{row['mean_days']:.1f}"
+        table.add_row(row["stage"], str(row["canonical"]), str(row["hubspot"]),
+                      str(row["salesforce"]), days)  # fmt: skip
+    console.print(table)
+    conv = data["mql_to_sql"]
+    console.print(
+        f"MQL -> SQL: {conv['sql']} SQL / {conv['mql']} MQL = [bold]{_pct(conv['rate'])}[/bold]"
+    )
+    cohorts = Table(title="MQL -> SQL by monthly cohort (within the average sales cycle)")
+    for column in ("month", "MQLs", "SQLs", "rate", ""):
+        cohorts.add_column(column)
+    for c in data["cohorts"][-12:]:
+        cohorts.add_row(c["month"], str(c["mql"]), str(c["sql"]), _pct(c["rate"]),
+                        "" if c["complete"] else "open")  # fmt: skip
+    console.print(cohorts)
+
+
+COMMANDS = [explain, report]
