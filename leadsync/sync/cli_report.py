@@ -157,7 +157,7 @@ def funnel_data(rt: Runtime) -> dict[str, Any]:
                 "mean_days": times[s].mean_days if s in times else None,
             }
             for s in Stage
-        ],  # fmt: skip
+        ],
         "ever_reached": {s.value: n for s, n in metrics.funnel(moves).items()},
         "mql_to_sql": {
             "mql": conversion.entered,
@@ -173,7 +173,7 @@ def funnel_data(rt: Runtime) -> dict[str, Any]:
                 "complete": c.complete,
             }
             for c in metrics.cohorts(moves, now)
-        ],  # fmt: skip
+        ],
     }
 
 
