@@ -63,16 +63,12 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from leadsync.sync import cli_mapping
+    from leadsync.sandbox import cli as sandbox_cli
+    from leadsync.sync import cli_demo, cli_mapping, cli_report, cli_run, cli_sync
 
     cli.add_command(cli_mapping.mapping)
-    for name in ("cli_sandbox", "cli_sync", "cli_explain", "cli_report", "cli_demo"):
-        try:
-            module = __import__(f"leadsync.sync.{name}", fromlist=["COMMANDS"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"leadsync.sync.{name}":
-                raise
-            continue
+    cli.add_command(sandbox_cli.sandbox)
+    for module in (cli_sync, cli_report, cli_run, cli_demo):
         for command in module.COMMANDS:
             cli.add_command(command)
 

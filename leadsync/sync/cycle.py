@@ -9,6 +9,7 @@ still holds.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from itertools import islice
 from typing import Any
 
 from leadsync.connectors.base import Connector, RawRecord, Window, id_order
+from leadsync.errors import LeadsyncError
 from leadsync.sync import cursors
 from leadsync.sync.decide_step import DecideCounts, DecideStep
 from leadsync.sync.errorq import Retry, open_errors
@@ -29,6 +31,13 @@ PAGE = 500
 _STREAM_ORDER = ("contacts", "Lead", "Contact", "Opportunity", "OpportunityContactRole")
 
 Progress = Callable[[str, int], None]
+
+# Set by a signal handler: finish the current page or batch, then stop.
+STOP = threading.Event()
+
+
+class Stopped(LeadsyncError):
+    """The run stopped early on request; everything committed so far stands."""
 
 
 @dataclass
@@ -82,6 +91,8 @@ def pull_stream(
             furthest = (last.modified_at, last.id)
         if progress:
             progress(f"{connector.name}.{stream}", len(page))
+        if STOP.is_set():
+            raise Stopped("stopped on request; the stream's cursor stays where it was")
     return furthest
 
 
@@ -152,7 +163,7 @@ def run_cycle(
                               run_id=run_id, clock=rt.clock)  # fmt: skip
             result.apply = applier.counts
             for name, connector in connectors.items():
-                applier.drain(name, connector)
+                applier.drain(name, connector, stop=STOP)
     except Exception as exc:
         result.error = str(exc)
         finish_run(rt.sessions, run_id, result, rt.clock(), failed=True)

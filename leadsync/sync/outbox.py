@@ -9,6 +9,7 @@ crashed run's create pulled back in), the row becomes an update of that record i
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -119,7 +120,11 @@ class Applier:
         self.counts = ApplyCounts()
 
     def drain(
-        self, system: str, connector: Connector, progress: Callable[[int], None] | None = None
+        self,
+        system: str,
+        connector: Connector,
+        progress: Callable[[int], None] | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         """Send every pending row; `QuotaExhausted`/`AuthError` stop it with rows still pending."""
         with self.sessions.begin() as session:
@@ -134,6 +139,8 @@ class Applier:
             self.counts.calls_batches += 1
             if progress:
                 progress(len(chunk))
+            if stop is not None and stop.is_set():
+                return
 
     def _record(
         self, session: Session, system: str, rows: list[OutboxRow], results: list[WriteResult]
