@@ -35,7 +35,7 @@ def validate(config_path: str | None, live: bool) -> None:
     console.print(
         f"[green]ok[/green] {len(vocabularies)} stage vocabularies, "
         f"{sum(len(m) for m in maps.values())} field maps, "
-        f"{len(settings.scoring.fit) + len(settings.scoring.engagement)} scoring rules"
+        f"{len(settings.rules.fit) + len(settings.rules.engagement)} scoring rules"
     )
 
 
@@ -69,6 +69,10 @@ def _vocabulary_table(vocab) -> Table:
 
 def _machine_table() -> Table:
     table = Table(title="stage state machine: who may move a person from (row) to (column)")
+    table.caption = (
+        "S score, E CRM evidence, H human in the owner system, R recycle rule, A admin; "
+        "S* only on engagement newer than the disqualification. Column: owner of the stage."
+    )
     table.add_column("from \\ to")
     for dst in Stage:
         table.add_column(f"{dst.value}\n[dim]{OWNERS[dst].value}[/dim]")
@@ -76,13 +80,19 @@ def _machine_table() -> Table:
         cells = []
         for dst in Stage:
             causes = MOVES[(src, dst)]
-            cells.append(", ".join(_cause_label(c, g) for c, g in sorted(causes.items())) or "-")
+            cells.append(" ".join(_cause_label(c, g) for c, g in _by_letter(causes)) or "-")
         table.add_row(src.value if src else "(new)", *cells)
     return table
 
 
 def _cause_label(cause: Cause, guard: Guard) -> str:
-    return f"{cause.value}*" if guard is not Guard.NONE else cause.value
+    letter = cause.value[0].upper()
+    return f"{letter}*" if guard is not Guard.NONE else letter
+
+
+def _by_letter(causes) -> list:
+    order = "SEHRA"
+    return sorted(causes.items(), key=lambda item: order.index(item[0].value[0].upper()))
 
 
 def _fields_table(system: str, obj: str, maps) -> Table:

@@ -126,6 +126,10 @@ SECRET_KEYS: tuple[tuple[str, ...], ...] = (
 )
 
 
+def _env_name(path: tuple[str, ...]) -> str:
+    return "LEADSYNC_" + "__".join(part.upper() for part in path)
+
+
 def _secrets_in_file(data: Mapping[str, Any], where: str) -> list[str]:
     problems = []
     for path in SECRET_KEYS:
@@ -133,7 +137,7 @@ def _secrets_in_file(data: Mapping[str, Any], where: str) -> list[str]:
         for part in path:
             node = node.get(part) if isinstance(node, Mapping) else None
         if node is not None:
-            env = "LEADSYNC_" + "__".join(p.upper() for p in path)
+            env = _env_name(path)
             problems.append(
                 f"{where}: {'.'.join(path)}: secrets are read from the environment only; "
                 f"remove the key and set {env}"
@@ -149,7 +153,8 @@ def load_settings(path: Path) -> Settings:
     try:
         settings = Settings(**data)
     except ValidationError as exc:
-        raise ConfigError(problems + explain(exc, Settings, where)) from None
+        secrets = {path: _env_name(path) for path in SECRET_KEYS}
+        raise ConfigError(problems + explain(exc, Settings, where, secrets)) from None
     cross = check_mapping(settings.stages, settings.fields) + check_writeback(settings.writeback)
     problems += [f"{where}: {line}" for line in cross]
     try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -70,7 +70,12 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def describe(error: dict[str, Any], model: type[BaseModel], where: str) -> str:
+def describe(
+    error: dict[str, Any],
+    model: type[BaseModel],
+    where: str,
+    secrets: Mapping[tuple[str, ...], str] | None = None,
+) -> str:
     loc = tuple(error["loc"])
     key = dotted(loc)
     kind = error["type"]
@@ -81,6 +86,8 @@ def describe(error: dict[str, Any], model: type[BaseModel], where: str) -> str:
             f"; known keys: {', '.join(known)}" if known else ""
         )
         return f"{where}: {key}: unknown key{hint}"
+    if kind == "missing" and secrets and loc in secrets:
+        return f"{where}: {key}: missing; secrets come from the environment: set {secrets[loc]}"
     if kind == "missing":
         return f"{where}: {key}: required but missing; add it (config.example.toml shows it)"
     if kind in ("literal_error", "enum"):
@@ -95,11 +102,16 @@ def describe(error: dict[str, Any], model: type[BaseModel], where: str) -> str:
     return f"{where}: {key}: {message} (got {_show(value)})"
 
 
-def explain(exc: ValidationError, model: type[BaseModel], where: str) -> list[str]:
+def explain(
+    exc: ValidationError,
+    model: type[BaseModel],
+    where: str,
+    secrets: Mapping[tuple[str, ...], str] | None = None,
+) -> list[str]:
     """One line per problem, in the order pydantic found them, without duplicates."""
     lines: list[str] = []
     for error in exc.errors():
-        line = describe(dict(error), model, where)
+        line = describe(dict(error), model, where, secrets)
         if line not in lines:
             lines.append(line)
     return lines
