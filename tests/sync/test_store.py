@@ -28,8 +28,14 @@ def _person_with_ledger_row(sessions) -> int:
         session.add(person)
         session.flush()
         session.add(
-            LedgerRow(person_id=person.id, from_stage=None, to_stage="lead", at=NOW,
-                      actor="rule:default", cause="score")
+            LedgerRow(
+                person_id=person.id,
+                from_stage=None,
+                to_stage="lead",
+                at=NOW,
+                actor="rule:default",
+                cause="score",
+            )
         )
         return person.id
 

@@ -1,0 +1,5 @@
+"""`python -m leadsync` runs the CLI."""
+
+from leadsync.sync.cli import main
+
+main()
