@@ -57,10 +57,8 @@ def test_the_example_config_is_valid():
 
 def test_unknown_key_suggests_the_near_miss(tmp_path):
     [line] = problems(tmp_path, "\n[sync]\ninterval_minuts = 5\n")
-    assert (
-        line
-        == f'{tmp_path / "config.toml"}: sync.interval_minuts: unknown key (did you mean "interval_minutes"?)'
-    )
+    expected = 'sync.interval_minuts: unknown key (did you mean "interval_minutes"?)'
+    assert line == f"{tmp_path / 'config.toml'}: {expected}"
 
 
 def test_wrong_type_names_key_and_value(tmp_path):
@@ -84,7 +82,8 @@ def test_unknown_stage_name_in_a_vocabulary(tmp_path):
 object = "contact"
 forward_only = true
 inbound = { lead = "lead", marketingqualifiedlead = "mqll" }
-outbound = { lead = "lead", mql = "marketingqualifiedlead", sql = "lead", prospect = "lead", opportunity = "lead", customer = "lead", suspect = "lead" }
+outbound = { lead = "lead", mql = "marketingqualifiedlead", sql = "lead", prospect = "lead", \
+opportunity = "lead", customer = "lead", suspect = "lead" }
 """
     lines = problems(tmp_path, extra)
     assert any(
