@@ -18,7 +18,9 @@ def _postgres_server() -> str | None:
     if not url:
         return None
     try:
-        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+        engine = sa.create_engine(
+            url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+        )
         with engine.connect():
             pass
         engine.dispose()
