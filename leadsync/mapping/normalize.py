@@ -124,18 +124,21 @@ def hubspot_engagement(stream: str, record_id: str, data: Mapping[str, Any]) -> 
     """A HubSpot engagement record as an event; None for records that carry no engagement."""
     record = f"hubspot {stream} {record_id}"
     if stream == "page_views":
+        # The events API puts the URL in properties.hs_url and the time in occurredAt.
+        props = data.get("properties") or {}
+        url = props.get("hs_url") or data.get("url") or ""
+        when = data.get("occurredAt") or data.get("occurred_at")
         event = EngagementEvent(
             System.HUBSPOT, f"pv:{record_id}", EventKind.PAGE_VIEW,
-            _when(data.get("occurred_at"), record), _url_attributes(str(data.get("url", ""))),
+            _when(when, record), _url_attributes(str(url)),
         )  # fmt: skip
-        return Engagement((_hubspot_contact(data["contact_id"]),), event)
+        return Engagement((_hubspot_contact(data.get("contact_id") or data["objectId"]),), event)
     if stream == "form_submissions":
-        attrs = {
-            "form_id": str(data.get("form_id", "")),
-            "form_name": str(data.get("form_name", "")),
-        }
-        if data.get("page_url"):
-            attrs.update(_url_attributes(str(data["page_url"])))
+        name = data.get("form_name") or data.get("formName") or ""
+        attrs = {"form_id": str(data.get("form_id", "")), "form_name": str(name)}
+        page_url = data.get("pageUrl") or data.get("page_url")
+        if page_url:
+            attrs.update(_url_attributes(str(page_url)))
         refs = []
         if data.get("contact_id"):
             refs.append(_hubspot_contact(data["contact_id"]))
@@ -143,7 +146,7 @@ def hubspot_engagement(stream: str, record_id: str, data: Mapping[str, Any]) -> 
             refs.append(PersonRef(None, str(data["email"]).strip().lower()))
         event = EngagementEvent(
             System.HUBSPOT, f"form:{record_id}", EventKind.FORM_SUBMISSION,
-            _when(data.get("submitted_at"), record), attrs,
+            _when(data.get("submittedAt") or data.get("submittedAt") or data.get("submitted_at"), record), attrs,
         )  # fmt: skip
         return Engagement(tuple(refs), event)
     if stream == "email_events":

@@ -17,6 +17,7 @@ from leadsync.sync.errorq import open_errors
 from leadsync.sync.lock import cycle_lock
 from leadsync.sync.outbox import Applier, pending_rows
 from leadsync.sync.progress import StreamProgress
+from leadsync.sync.provision import ensure_provisioned
 from leadsync.sync.runtime import Runtime, build_runtime
 from leadsync.sync.schema import CursorRow, OutboxRow, PersonRow, RunRow
 from leadsync.sync.wiring import build_connectors
@@ -79,6 +80,7 @@ def apply(config_path: str | None) -> None:
     applier = Applier(rt.sessions, max_attempts=rt.settings.sync.max_attempts, run_id=None,
                       clock=rt.clock)  # fmt: skip
     with cycle_lock(rt.sessions.kw["bind"]):
+        ensure_provisioned(rt, connectors)
         for name, connector in connectors.items():
             applier.drain(name, connector)
     counts = applier.counts

@@ -23,6 +23,7 @@ from leadsync.sync.decide_step import DecideCounts, DecideStep
 from leadsync.sync.errorq import Retry, open_errors
 from leadsync.sync.ingest import Ingest, IngestCounts
 from leadsync.sync.outbox import Applier, ApplyCounts
+from leadsync.sync.provision import ensure_provisioned
 from leadsync.sync.runs import finish_run, start_run
 from leadsync.sync.runtime import Runtime
 
@@ -159,6 +160,7 @@ def run_cycle(
             pull(rt, connectors, ingest, run_start=run_start, progress=progress)
         result.decide = DecideStep(rt, run_id=run_id, now=run_start).run()
         if apply:
+            ensure_provisioned(rt, connectors)
             applier = Applier(rt.sessions, max_attempts=rt.settings.sync.max_attempts,
                               run_id=run_id, clock=rt.clock)  # fmt: skip
             result.apply = applier.counts
