@@ -9,12 +9,12 @@ back (echoes) do not count.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
 
 from leadsync.connectors.base import RawRecord
@@ -245,11 +245,14 @@ class Ingest:
             ).all()
         )
         resolved: list[str] = []
+        resolver = self._resolver([found for _, found in parsed])
+        dirty: set[int] = set()
         for raw, found in parsed:
-            if (found.event.source.value, found.event.source_id) in known:
+            key = (found.event.source.value, found.event.source_id)
+            if key in known:
                 resolved.append(self._label(raw))
                 continue
-            person_id = self._resolve(found)
+            person_id = resolver(found)
             if person_id is None:
                 self._quarantine(
                     raw, "UNKNOWN_PERSON",
@@ -258,35 +261,43 @@ class Ingest:
                     "retried when that record is pulled", Retry.AUTO,
                 )  # fmt: skip
                 continue
-            self._add_event(person_id, found)
-            known.add((found.event.source.value, found.event.source_id))
+            self.session.add(_event_row(person_id, found))
+            self.counts.events += 1
+            dirty.add(person_id)
+            known.add(key)
             resolved.append(self._label(raw))
+        self._mark_dirty(dirty)
         resolve(
             self.session, system=records[0].system, stage="ingest", records=resolved, now=self.now
         )
 
-    def _add_event(self, person_id: int, found: Engagement) -> None:
-        event = found.event
-        self.session.add(
-            EventRow(person_id=person_id, source=event.source.value, source_id=event.source_id,
-                     kind=event.kind.value, occurred_at=event.occurred_at,
-                     attributes=dict(event.attributes))
-        )  # fmt: skip
-        person = self.session.get(PersonRow, person_id)
-        person.dirty = True
-        self.counts.events += 1
+    def _resolver(self, found: Sequence[Engagement]) -> Callable[[Engagement], int | None]:
+        """One query per reference kind for a whole page, then lookups in memory."""
+        by_kind: dict[RecordKind | None, set[str]] = {}
+        for engagement in found:
+            for ref in engagement.refs:
+                by_kind.setdefault(ref.kind, set()).add(ref.value)
+        links = {
+            (kind, record_id): link.person_id
+            for kind, ids in by_kind.items() if kind is not None
+            for record_id, link in self._links(kind, sorted(ids)).items()
+        }  # fmt: skip
+        emails = self._people_by_email(sorted(by_kind.get(None, ())))
 
-    def _resolve(self, found: Engagement) -> int | None:
-        for ref in found.refs:
-            if ref.kind is not None:
-                link = self._links(ref.kind, [ref.value]).get(ref.value)
-                if link is not None:
-                    return link.person_id
-            else:
-                person = self._person_by_email(ref.value)
-                if person is not None:
-                    return person.id
-        return None
+        def person_of(engagement: Engagement) -> int | None:
+            for ref in engagement.refs:
+                person_id = links.get((ref.kind, ref.value)) if ref.kind else emails.get(ref.value)
+                if person_id is not None:
+                    return person_id
+            return None
+
+        return person_of
+
+    def _mark_dirty(self, person_ids: set[int]) -> None:
+        if person_ids:
+            self.session.execute(
+                update(PersonRow).where(PersonRow.id.in_(person_ids)).values(dirty=True)
+            )
 
     # --- lookups -----------------------------------------------------------------------
 
@@ -305,6 +316,19 @@ class Ingest:
             found.setdefault(row.record_id, {})[row.prop] = row.value
         return found
 
+    def _people_by_email(self, emails: list[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        if not emails:
+            return found
+        rows = self.session.execute(
+            select(PersonRow.email, PersonRow.id)
+            .where(PersonRow.email.in_(emails))
+            .order_by(PersonRow.id)
+        )
+        for email, person_id in rows:
+            found.setdefault(email, person_id)
+        return found
+
     def _person_by_email(self, email: str) -> PersonRow | None:
         return self.session.scalars(
             select(PersonRow).where(PersonRow.email == email).order_by(PersonRow.id)
@@ -320,6 +344,14 @@ class Ingest:
             record=self._label(raw), code=code, message=message, retry=retry, now=self.now,
             payload=_payload(raw),
         )  # fmt: skip
+
+
+def _event_row(person_id: int, found: Engagement) -> EventRow:
+    event = found.event
+    return EventRow(
+        person_id=person_id, source=event.source.value, source_id=event.source_id,
+        kind=event.kind.value, occurred_at=event.occurred_at, attributes=dict(event.attributes),
+    )  # fmt: skip
 
 
 def _payload(raw: RawRecord) -> dict[str, Any]:

@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadsync.connectors.base import Change, Connector, WriteResult
 from leadsync.mapping.model import RecordKind
-from leadsync.mapping.writeback import Planned
 from leadsync.sync.errorq import Retry, quarantine, resolve
 from leadsync.sync.schema import EchoRow, LinkRow, OutboxRow
 
@@ -41,43 +40,6 @@ class ApplyCounts:
     failed: int = 0
     retrying: int = 0
     by_system: dict[str, int] = field(default_factory=dict)
-
-
-def enqueue(
-    session: Session,
-    *,
-    run_id: int | None,
-    person_id: int,
-    system: str,
-    obj: str,
-    record_id: str | None,
-    planned: Planned,
-    reason: str,
-    now: datetime,
-) -> None:
-    """Add a planned write, folding it into a pending row for the same record if there is one."""
-    query = select(OutboxRow).where(
-        OutboxRow.state == PENDING,
-        OutboxRow.system == system,
-        OutboxRow.obj == obj,
-        OutboxRow.person_id == person_id,
-    )
-    query = query.where(
-        OutboxRow.record_id.is_(None) if record_id is None else OutboxRow.record_id == record_id
-    )
-    row = session.scalars(query).first()
-    if row is not None:
-        row.properties = {**row.properties, **planned.properties}
-        row.clear_first = sorted(set(row.clear_first) | set(planned.clear_first))
-        row.reason, row.updated_at, row.run_id = reason, now, run_id
-        return
-    session.add(
-        OutboxRow(
-            run_id=run_id, person_id=person_id, system=system, obj=obj, record_id=record_id,
-            properties=dict(planned.properties), clear_first=list(planned.clear_first),
-            reason=reason, state=PENDING, created_at=now, updated_at=now,
-        )
-    )  # fmt: skip
 
 
 def pending_rows(session: Session, system: str | None = None) -> list[OutboxRow]:
@@ -147,7 +109,7 @@ class Applier:
     ) -> None:
         now = self.clock()
         by_key = {result.key: result for result in results}
-        succeeded = []
+        succeeded: list[tuple[OutboxRow, WriteResult]] = []
         for row in rows:
             result = by_key.get(str(row.id)) or WriteResult(
                 str(row.id), False, reason="the connector returned no result", retryable=True
@@ -155,30 +117,45 @@ class Applier:
             row.attempts += 1
             row.updated_at = now
             if result.ok:
-                self._succeeded(session, row, result, now)
-                succeeded.append(f"{row.system} {row.obj} {row.record_id}")
+                succeeded.append((row, result))
             else:
                 self._failed(session, row, result, now)
-        resolve(session, system=system, stage="apply", records=succeeded, now=now)
+        self._succeeded(session, succeeded, now)
+        labels = [f"{row.system} {row.obj} {row.record_id}" for row, _ in succeeded]
+        resolve(session, system=system, stage="apply", records=labels, now=now)
 
     def _succeeded(
-        self, session: Session, row: OutboxRow, result: WriteResult, now: datetime
+        self, session: Session, done: list[tuple[OutboxRow, WriteResult]], now: datetime
     ) -> None:
-        row.state, row.last_error = DONE, None
-        if row.record_id is None and result.record_id:
-            row.record_id = result.record_id
-            self._link_created(session, row)
-        written = dict(result.written) or dict(row.properties)
-        for prop, value in written.items():
-            echo = None if value is None else str(value)
-            session.merge(EchoRow(system=row.system, record_id=row.record_id, prop=prop,
-                                  value=echo, written_at=now))  # fmt: skip
-        link = session.scalars(select(LinkRow).where(LinkRow.record_id == row.record_id)).first()
-        if link is not None:
+        """Mark rows done, remember what was written (echoes), update the held snapshots."""
+        if not done:
+            return
+        written: dict[str, dict[str, Any]] = {}
+        for row, result in done:
+            row.state, row.last_error = DONE, None
+            if row.record_id is None and result.record_id:
+                row.record_id = result.record_id
+                self._link_created(session, row)
+            written[row.record_id] = dict(result.written) or dict(row.properties)
+        system = done[0][0].system
+        # Only the properties written now are replaced: older echoes of others still hold.
+        pairs = [(record_id, prop) for record_id, props in written.items() for prop in props]
+        session.execute(
+            delete(EchoRow).where(
+                EchoRow.system == system, tuple_(EchoRow.record_id, EchoRow.prop).in_(pairs)
+            )
+        )
+        session.add_all(
+            EchoRow(system=system, record_id=record_id, prop=prop,
+                    value=None if value is None else str(value), written_at=now)
+            for record_id, props in written.items() for prop, value in props.items()
+        )  # fmt: skip
+        links = session.scalars(select(LinkRow).where(LinkRow.record_id.in_(list(written))))
+        for link in links:
             # What the CRM now holds, so the next plan does not write it again.
-            link.snapshot = {**(link.snapshot or {}), **written}
-        self.counts.done += 1
-        self.counts.by_system[row.system] = self.counts.by_system.get(row.system, 0) + 1
+            link.snapshot = {**(link.snapshot or {}), **written[link.record_id]}
+        self.counts.done += len(done)
+        self.counts.by_system[system] = self.counts.by_system.get(system, 0) + len(done)
 
     def _link_created(self, session: Session, row: OutboxRow) -> None:
         kind = CREATED_KIND.get((row.system, row.obj))

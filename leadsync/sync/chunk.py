@@ -1,0 +1,103 @@
+"""Everything the decide step reads about a chunk of persons, in one query per table.
+
+Scoring 100,000 people one query at a time would cost a million round trips; loading a chunk's
+links, events, last ledger entries, echoes, opportunities, scores and pending outbox rows
+together keeps the decide step bound by scoring, not by the database.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from leadsync.mapping.model import EngagementEvent, EventKind, Stage, System
+from leadsync.mapping.stages import Cause
+from leadsync.scoring.decide import Transition
+from leadsync.sync.outbox import PENDING
+from leadsync.sync.schema import (
+    EchoRow,
+    EventRow,
+    LedgerRow,
+    LinkRow,
+    OpportunityRoleRow,
+    OpportunityRow,
+    OutboxRow,
+    ScoreRow,
+)
+
+OutboxKey = tuple[int, str, str, str | None]
+
+
+@dataclass
+class ChunkContext:
+    links: dict[int, list[LinkRow]] = field(default_factory=lambda: defaultdict(list))
+    events: dict[int, list[EngagementEvent]] = field(default_factory=lambda: defaultdict(list))
+    last: dict[int, Transition] = field(default_factory=dict)
+    echoes: dict[str, dict[str, str | None]] = field(default_factory=lambda: defaultdict(dict))
+    opportunities: dict[str, list[OpportunityRow]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    scores: dict[int, ScoreRow] = field(default_factory=dict)
+    pending: dict[OutboxKey, OutboxRow] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, session: Session, person_ids: Sequence[int]) -> ChunkContext:
+        ctx = cls()
+        ids = list(person_ids)
+        for link in session.scalars(select(LinkRow).where(LinkRow.person_id.in_(ids))):
+            ctx.links[link.person_id].append(link)
+        record_ids = [link.record_id for links in ctx.links.values() for link in links]
+        ctx._events(session, ids)
+        ctx._last(session, ids)
+        ctx._echoes(session, record_ids)
+        ctx._opportunities(session, record_ids)
+        for row in session.scalars(select(ScoreRow).where(ScoreRow.person_id.in_(ids))):
+            ctx.scores[row.person_id] = row
+        pending = select(OutboxRow).where(OutboxRow.state == PENDING, OutboxRow.person_id.in_(ids))
+        for row in session.scalars(pending):
+            ctx.pending[(row.person_id, row.system, row.obj, row.record_id)] = row
+        return ctx
+
+    def _events(self, session: Session, ids: list[int]) -> None:
+        rows = session.execute(
+            select(EventRow.person_id, EventRow.source, EventRow.source_id, EventRow.kind,
+                   EventRow.occurred_at, EventRow.attributes).where(EventRow.person_id.in_(ids))
+        )  # fmt: skip
+        for person_id, source, source_id, kind, at, attributes in rows:
+            self.events[person_id].append(
+                EngagementEvent(System(source), source_id, EventKind(kind), at, attributes or {})
+            )
+
+    def _last(self, session: Session, ids: list[int]) -> None:
+        newest = (
+            select(func.max(LedgerRow.id))
+            .where(LedgerRow.person_id.in_(ids))
+            .group_by(LedgerRow.person_id)
+        )
+        for row in session.scalars(select(LedgerRow).where(LedgerRow.id.in_(newest))):
+            self.last[row.person_id] = Transition(
+                str(row.person_id), Stage(row.from_stage) if row.from_stage else None,
+                Stage(row.to_stage), row.at, Cause(row.cause), row.actor, row.reason,
+                tuple(row.rule_ids or ()),
+            )  # fmt: skip
+
+    def _echoes(self, session: Session, record_ids: list[str]) -> None:
+        for echo in session.scalars(select(EchoRow).where(EchoRow.record_id.in_(record_ids))):
+            self.echoes[echo.record_id][echo.prop] = echo.value
+
+    def _opportunities(self, session: Session, record_ids: list[str]) -> None:
+        roles = session.execute(
+            select(OpportunityRoleRow.record_id, OpportunityRow)
+            .join(OpportunityRow, OpportunityRow.id == OpportunityRoleRow.opportunity_id)
+            .where(
+                OpportunityRoleRow.record_id.in_(record_ids),
+                OpportunityRoleRow.deleted.is_(False),
+                OpportunityRow.deleted.is_(False),
+            )
+        )
+        for record_id, opportunity in roles:
+            self.opportunities[record_id].append(opportunity)
