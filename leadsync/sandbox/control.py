@@ -78,6 +78,11 @@ class Control:
         with self._lock:
             self.stats = {name: SystemStats() for name in self.stats}
 
+    def snapshot(self, system: str, records: dict[str, int]) -> dict[str, Any]:
+        """One system's counters as JSON-ready data, read under the lock."""
+        with self._lock:
+            return self.stats.get(system, SystemStats()).as_dict(records)
+
     def add_fault(self, fault: Fault) -> None:
         with self._lock:
             self.faults.append(fault)
@@ -100,7 +105,9 @@ class Control:
                 return fault
         return None
 
-    def count(self, system: str, route_key: str, *, read: bool, status: int, throttled: bool) -> None:
+    def count(
+        self, system: str, route_key: str, *, read: bool, status: int, throttled: bool
+    ) -> None:
         """Count one served request. `writes` counts only accepted data-changing calls."""
         with self._lock:
             stats = self.stats.setdefault(system, SystemStats())

@@ -1,0 +1,32 @@
+"""Scoring and stage decisions: pure functions of (person, events, evidence, rules, now).
+
+config = load_scoring(toml["scoring"], fields=CANONICAL_FIELDS, source="config.toml")
+rules = compile_rules(config)                      # once per config
+result = score(person, events, rules, now)         # fit, engagement, grade, reasons
+decision = decide_stage(last_entry, result, evidence, rules, now)
+entry = decision.entry(person.id)                  # ledger row, or None
+text = top_reasons(result)                         # <= 255 chars for both CRMs
+"""
+
+from leadsync.scoring.compile import Ruleset, compile_rules
+from leadsync.scoring.decide import Decision, Transition, decide_stage, verdict
+from leadsync.scoring.engine import score
+from leadsync.scoring.explain import explain, top_reasons
+from leadsync.scoring.model import Contribution, Score
+from leadsync.scoring.rules import ScoringConfig, load_scoring
+
+__all__ = [
+    "Contribution",
+    "Decision",
+    "Ruleset",
+    "Score",
+    "ScoringConfig",
+    "Transition",
+    "compile_rules",
+    "decide_stage",
+    "explain",
+    "load_scoring",
+    "score",
+    "top_reasons",
+    "verdict",
+]

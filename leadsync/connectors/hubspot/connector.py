@@ -1,0 +1,110 @@
+"""The HubSpot connector: contacts and what they did, read in order; contacts written in batches.
+
+Streams and their `data`:
+
+    contacts          the properties dict (text values) of `HubSpotSettings.properties`
+    page_views        the event (`id, eventType, objectId, occurredAt, properties`) + `contact_id`
+    form_submissions  the submission (`conversionId, submittedAt, values, pageUrl`) + `form_id`,
+                      `form_name` (None when `form_ids` are configured), `email`
+    email_events      the email event (`id, created, type, recipient, emailCampaignId, …`) + `email`
+    meetings, calls,  the object's properties + `contact_ids` (all associated contacts) and
+    emails, notes,    `contact_id` (the lowest, or None)
+    tasks
+
+`contacts` read with `window.start=None` go through the list API (the faster path under the
+10-second limit; see `ObjectReader.list_all`), every other window through windowed search.
+Ids order numerically (see `records`). The caller applies look-back (`lookback`), since
+search lags behind writes by a few seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from leadsync.connectors.base import Change, RawRecord, Window, WriteResult
+from leadsync.connectors.hubspot import engagement
+from leadsync.connectors.hubspot.client import HubSpotClient
+from leadsync.connectors.hubspot.provision import (
+    LEADSYNC_PROPERTY_SPECS,
+    PropertySpec,
+    ProvisionReport,
+    provision,
+)
+from leadsync.connectors.hubspot.search import ObjectReader
+from leadsync.connectors.hubspot.settings import HubSpotSettings
+from leadsync.connectors.hubspot.writes import ContactWriter
+from leadsync.connectors.retry import Policy
+from leadsync.errors import Rejected
+
+EVENT_STREAMS = ("page_views", "form_submissions", "email_events")
+
+
+class HubSpotConnector:
+    """Reads and writes one HubSpot portal through `hubspot-api-client`."""
+
+    name: ClassVar[str] = "hubspot"
+    settings_model: ClassVar[type[HubSpotSettings]] = HubSpotSettings
+
+    def __init__(self, settings: HubSpotSettings, *, policy: Policy | None = None) -> None:
+        self.settings = settings
+        self.client = HubSpotClient(settings, policy=policy)
+        self.batch_limit = settings.batch_size
+        self.streams: tuple[str, ...] = (
+            "contacts",
+            *EVENT_STREAMS,
+            *settings.engagement_properties,
+        )
+        self._writer = ContactWriter(self.client)
+
+    @classmethod
+    def from_settings(cls, settings: HubSpotSettings | Mapping[str, Any]) -> HubSpotConnector:
+        return cls(HubSpotSettings.model_validate(settings))
+
+    @property
+    def lookback(self) -> timedelta:
+        """How far the caller should reach back behind its cursor (search index lag)."""
+        return timedelta(seconds=self.settings.lookback_seconds)
+
+    def check(self) -> None:
+        """One list call for one contact: proves the token, the scope and the address."""
+        self.client.call(
+            "read one contact", self.client.objects.get_page, "contacts", limit=1, properties=[]
+        )
+
+    def read(self, stream: str, window: Window) -> Iterator[RawRecord]:
+        if stream == "contacts":
+            reader = self._reader(
+                "contacts", "contacts", "lastmodifieddate", self.settings.properties
+            )
+            if window.start is None and self.settings.list_backfill:
+                return reader.list_all(window)
+            return reader.search(window)
+        if stream == "page_views":
+            return engagement.page_views(self.client, window)
+        if stream == "form_submissions":
+            return engagement.form_submissions(self.client, window)
+        if stream == "email_events":
+            return engagement.email_events(self.client, window)
+        if stream in self.settings.engagement_properties:
+            props = ["hs_lastmodifieddate", *self.settings.engagement_properties[stream]]
+            reader = self._reader(stream, stream, "hs_lastmodifieddate", props)
+            return engagement.engagement_objects(reader, window)
+        raise Rejected(
+            f"HubSpot has no stream {stream!r}; streams: {', '.join(self.streams)}",
+            system="hubspot",
+        )
+
+    def write(self, changes: Sequence[Change]) -> list[WriteResult]:
+        """Contacts only: updates by id, creates when `record_id` is None (see `writes`)."""
+        return self._writer.write(changes)
+
+    def provision(
+        self, properties: Sequence[PropertySpec] = LEADSYNC_PROPERTY_SPECS
+    ) -> ProvisionReport:
+        """Create leadsync's property group and the missing properties; safe to repeat."""
+        return provision(self.client, properties)
+
+    def _reader(self, object_type: str, stream: str, date: str, props: list[str]) -> ObjectReader:
+        return ObjectReader(self.client, object_type, stream, date, props)

@@ -1,0 +1,272 @@
+"""How leadsync survives a CRM's failures and limits: classify first, then one retry policy.
+
+Every failed call is classified by one table (`CLASSIFICATION`) into a `Failure`; each failure
+kind raises one error type (`ERRORS`) and gets one treatment from `Policy`:
+
+    rate_limited   wait as long as the API says (or `rate_limit_wait`), then retry
+    transient      5xx, timeout, connection reset: exponential backoff with jitter, bounded
+    auth_expired   refresh the credentials once, then retry; a second refusal is fatal
+    denied         credentials or scopes refused outright: fatal
+    quota          the daily allowance is spent: stop the run, never retry in a loop
+    rejected       the request itself is wrong: fatal for this request
+
+`Pacer` keeps calls under a sliding-window limit on the client side, so the short-window limits
+are rarely hit at all; `Budget` stops a run before a configured share of the daily allowance is
+used, learning the allowance from the API's own headers.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
+
+import tenacity
+from pydantic import BaseModel, Field
+
+from leadsync.errors import (
+    AuthError,
+    ConnectorError,
+    QuotaExhausted,
+    RateLimited,
+    Rejected,
+    Transient,
+)
+
+T = TypeVar("T")
+
+
+class Failure(StrEnum):
+    RATE_LIMITED = "rate_limited"
+    TRANSIENT = "transient"
+    AUTH_EXPIRED = "auth_expired"
+    DENIED = "denied"
+    QUOTA = "quota"
+    REJECTED = "rejected"
+
+
+class ExpiredCredentials(AuthError):
+    """A 401 that a fresh token may cure; `Policy` refreshes once before giving up."""
+
+
+ERRORS: dict[Failure, type[ConnectorError]] = {
+    Failure.RATE_LIMITED: RateLimited,
+    Failure.TRANSIENT: Transient,
+    Failure.AUTH_EXPIRED: ExpiredCredentials,
+    Failure.DENIED: AuthError,
+    Failure.QUOTA: QuotaExhausted,
+    Failure.REJECTED: Rejected,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """Matches a failed call by HTTP status (None: no answer at all), API code and message text."""
+
+    status: int | range | None
+    failure: Failure
+    code: str | None = None
+    message: str | None = None
+
+    def matches(self, status: int | None, code: str, message: str) -> bool:
+        if isinstance(self.status, range):
+            if status is None or status not in self.status:
+                return False
+        elif self.status != status:
+            return False
+        if self.code is not None and self.code != code:
+            return False
+        return self.message is None or self.message in message
+
+
+_SERVER = range(500, 600)
+_CLIENT = range(400, 500)
+
+# First match wins. `code` is HubSpot's 429 `policyName` or `category`, Salesforce's `errorCode`.
+CLASSIFICATION: dict[str, tuple[Rule, ...]] = {
+    "hubspot": (
+        Rule(429, Failure.QUOTA, code="DAILY"),
+        # Some 429s carry only `category: RATE_LIMITS`; the daily one still says so in words.
+        Rule(429, Failure.QUOTA, message="daily limit"),
+        Rule(429, Failure.RATE_LIMITED),
+        Rule(401, Failure.AUTH_EXPIRED),
+        Rule(403, Failure.DENIED),
+        Rule(408, Failure.TRANSIENT),
+        Rule(None, Failure.TRANSIENT),
+        Rule(_SERVER, Failure.TRANSIENT),
+        Rule(_CLIENT, Failure.REJECTED),
+    ),
+    "salesforce": (
+        # The concurrent long-request limit shares the daily limit's code; only it is worth a wait.
+        Rule(403, Failure.RATE_LIMITED, code="REQUEST_LIMIT_EXCEEDED", message="Concurrent"),
+        Rule(403, Failure.QUOTA, code="REQUEST_LIMIT_EXCEEDED"),
+        Rule(401, Failure.AUTH_EXPIRED),
+        Rule(403, Failure.DENIED),
+        Rule(408, Failure.TRANSIENT),
+        Rule(None, Failure.TRANSIENT),
+        Rule(_SERVER, Failure.TRANSIENT),
+        Rule(_CLIENT, Failure.REJECTED),
+    ),
+}
+
+
+def classify(system: str, status: int | None, code: str = "", message: str = "") -> Failure:
+    """The failure kind of one failed call; every status classifies (unknown ones are rejected)."""
+    for rule in CLASSIFICATION[system]:
+        if rule.matches(status, code, message):
+            return rule.failure
+    return Failure.REJECTED
+
+
+class RetrySettings(BaseModel):
+    """Bounds of the retry policy; nested as `[hubspot.retry]` / `[salesforce.retry]`."""
+
+    max_attempts: int = Field(6, ge=1, description="tries per call for transient failures")
+    backoff_initial: float = Field(0.5, ge=0, description="first backoff, seconds")
+    backoff_max: float = Field(30.0, ge=0, description="longest single backoff, seconds")
+    rate_limited_attempts: int = Field(10, ge=1, description="tries per call while rate-limited")
+    rate_limit_wait: float = Field(1.0, ge=0, description="wait when a 429 names no duration")
+    rate_limit_wait_max: float = Field(60.0, ge=0, description="longest wait for one 429")
+    timeout: float = Field(30.0, gt=0, description="timeout of one request, seconds")
+
+
+class Policy:
+    """The one tenacity policy every connector call goes through.
+
+    `call(fn, refresh=...)` runs `fn` until it returns, retrying what `ERRORS` marks retryable.
+    It raises the classified `ConnectorError` when retries are spent or the failure is fatal;
+    `QuotaExhausted`, `Rejected` and `AuthError` are raised at once.
+    """
+
+    def __init__(
+        self,
+        settings: RetrySettings,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+
+    def call(self, fn: Callable[[], T], *, refresh: Callable[[], None] | None = None) -> T:
+        counts = {Failure.RATE_LIMITED: 0, Failure.TRANSIENT: 0, Failure.AUTH_EXPIRED: 0}
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception(lambda exc: self._retryable(exc, counts, refresh)),
+            wait=self._wait,
+            stop=tenacity.stop_never,
+            before_sleep=lambda state: self._before_sleep(state, refresh),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        return retrying(fn)
+
+    def _retryable(
+        self, exc: BaseException, counts: dict[Failure, int], refresh: Callable[[], None] | None
+    ) -> bool:
+        if isinstance(exc, ExpiredCredentials):
+            kind, bound = Failure.AUTH_EXPIRED, 1 if refresh else 0
+        elif isinstance(exc, RateLimited):
+            kind, bound = Failure.RATE_LIMITED, self.settings.rate_limited_attempts - 1
+        elif isinstance(exc, Transient):
+            kind, bound = Failure.TRANSIENT, self.settings.max_attempts - 1
+        else:
+            return False
+        counts[kind] += 1
+        return counts[kind] <= bound
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, ExpiredCredentials):
+            return 0.0
+        if isinstance(exc, RateLimited):
+            wait = exc.retry_after if exc.retry_after > 0 else self.settings.rate_limit_wait
+            return min(wait, self.settings.rate_limit_wait_max) * (1 + self._rng.random() / 10)
+        exponent = state.attempt_number - 1
+        ceiling = min(self.settings.backoff_max, self.settings.backoff_initial * 2**exponent)
+        return self._rng.uniform(ceiling / 2, ceiling)
+
+    def _before_sleep(
+        self, state: tenacity.RetryCallState, refresh: Callable[[], None] | None
+    ) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, ExpiredCredentials) and refresh is not None:
+            refresh()
+
+
+class Pacer:
+    """At most `limit` calls in any `period` seconds, measured when each call starts.
+
+    `margin` widens the window a little, so a server whose clock sees the calls slightly later
+    still counts no more than `limit` in its own window.
+    """
+
+    def __init__(
+        self,
+        limit: int,
+        period: float,
+        *,
+        margin: float = 0.05,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.limit = limit
+        self.period = period * (1 + margin)
+        self._clock = clock
+        self._sleep = sleep
+        self._starts: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        with self._lock:
+            now = self._clock()
+            while self._starts and self._starts[0] <= now - self.period:
+                self._starts.popleft()
+            if len(self._starts) >= self.limit:
+                self._sleep(self._starts[0] + self.period - now)
+                self._starts.popleft()
+                now = self._clock()
+            self._starts.append(now)
+
+
+class Budget:
+    """Stops calls before `share` of the daily allowance is used.
+
+    The allowance and usage are learnt from the API's headers via `observe`; between two
+    observations every call is counted locally, so responses without headers still count.
+    Until the allowance is known, nothing is stopped.
+    """
+
+    def __init__(self, system: str, share: float, *, setting: str, resets: str) -> None:
+        self.system = system
+        self.share = share
+        self.setting = setting
+        self.resets = resets
+        self.used: int | None = None
+        self.limit: int | None = None
+        self.calls = 0
+
+    def observe(self, used: int, limit: int) -> None:
+        self.used, self.limit = used, limit
+
+    def spend(self) -> None:
+        """Count one call about to be made; raise `QuotaExhausted` if it would pass the share."""
+        if self.used is not None and self.limit:
+            allowed = int(self.share * self.limit)
+            if self.used + 1 > allowed:
+                raise QuotaExhausted(self._message(allowed), system=self.system)
+            self.used += 1
+        self.calls += 1
+
+    def _message(self, allowed: int) -> str:
+        return (
+            f"{self.system}: leadsync stopped before passing its share of the daily API allowance "
+            f"({self.used:,} of {self.limit:,} calls used; leadsync may use {self.share:.0%} = "
+            f"{allowed:,}). Nothing was lost: run again after the allowance resets "
+            f"({self.resets}), or raise `{self.setting}` in the config to allow more."
+        )

@@ -1,0 +1,84 @@
+"""The Salesforce connector: sObjects read by SOQL on `SystemModstamp`, Leads and Contacts written.
+
+Streams are sObject names (`Lead`, `Contact`, `Opportunity`, `OpportunityContactRole`, `Task`,
+`Event`, `CampaignMember`); `data` is the record's fields (`SalesforceSettings.fields`) without
+`attributes`; a deleted record comes with `deleted=True` (see `query`). The caller applies
+look-back (`lookback`). Writes: see `writes`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from leadsync.connectors.base import Change, RawRecord, Window, WriteResult
+from leadsync.connectors.retry import Policy
+from leadsync.connectors.salesforce import query
+from leadsync.connectors.salesforce.client import SalesforceClient
+from leadsync.connectors.salesforce.settings import LEADSYNC_FIELDS, SalesforceSettings
+from leadsync.connectors.salesforce.writes import RecordWriter
+from leadsync.errors import Rejected
+
+
+class SalesforceConnector:
+    """Reads and writes one Salesforce org through simple-salesforce."""
+
+    name: ClassVar[str] = "salesforce"
+    settings_model: ClassVar[type[SalesforceSettings]] = SalesforceSettings
+
+    def __init__(self, settings: SalesforceSettings, *, policy: Policy | None = None) -> None:
+        self.settings = settings
+        self.client = SalesforceClient(settings, policy=policy)
+        self.batch_limit = settings.batch_size
+        self.streams: tuple[str, ...] = tuple(settings.fields)
+        self._writer = RecordWriter(self.client)
+
+    @classmethod
+    def from_settings(cls, settings: SalesforceSettings | Mapping[str, Any]) -> SalesforceConnector:
+        return cls(SalesforceSettings.model_validate(settings))
+
+    @property
+    def lookback(self) -> timedelta:
+        return timedelta(seconds=self.settings.lookback_seconds)
+
+    def check(self) -> None:
+        """Log in and read the org's limits: proves credentials and seeds the API budget."""
+        limits = self.client.call("read the org's limits", lambda sf: sf.limits())
+        daily = (limits or {}).get("DailyApiRequests") or {}
+        if "Max" in daily and "Remaining" in daily:
+            self.client.budget.observe(daily["Max"] - daily["Remaining"], daily["Max"])
+
+    def read(self, stream: str, window: Window) -> Iterator[RawRecord]:
+        if stream not in self.settings.fields:
+            raise Rejected(
+                f"Salesforce has no stream {stream!r}; streams: {', '.join(self.streams)}",
+                system="salesforce",
+            )
+        return query.read(self.client, stream, window)
+
+    def find(self, stream: str, field: str, values: Sequence[str]) -> list[RawRecord]:
+        """Live records whose `field` is one of `values`, e.g. Leads by `Email` for the handoff.
+
+        Values are quoted and escaped (an email may hold `'` or `\\`); 200 values per query.
+        """
+        return list(query.lookup(self.client, stream, field, values))
+
+    def write(self, changes: Sequence[Change]) -> list[WriteResult]:
+        """Leads and Contacts: updates by id, creates when `record_id` is None."""
+        return self._writer.write(changes)
+
+    def missing_fields(
+        self, wanted: Mapping[str, Sequence[str]] | None = None
+    ) -> dict[str, list[str]]:
+        """Fields leadsync needs that the org lacks, per object (one describe each).
+
+        Creating custom fields needs the Metadata API, which leadsync does not use: an admin
+        creates the reported fields in Setup → Object Manager.
+        """
+        wanted = wanted or {"Lead": LEADSYNC_FIELDS, "Contact": LEADSYNC_FIELDS}
+        missing = {}
+        for obj, names in wanted.items():
+            have = {f["name"] for f in self.client.describe(obj).get("fields") or []}
+            missing[obj] = [n for n in names if n not in have]
+        return {obj: names for obj, names in missing.items() if names}

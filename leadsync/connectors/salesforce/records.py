@@ -1,0 +1,22 @@
+"""Salesforce records as leadsync's raw records."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from leadsync.connectors.base import RawRecord
+
+SYSTEM = "salesforce"
+
+
+def to_record(obj: str, fields: Mapping[str, Any]) -> RawRecord:
+    data = {k: v for k, v in fields.items() if k != "attributes"}
+    deleted = data.get("IsDeleted") in (True, "true")
+    return RawRecord(SYSTEM, obj, data["Id"], parse_time(data["SystemModstamp"]), data, deleted)
+
+
+def parse_time(value: str) -> datetime:
+    """`2013-05-08T21:20:00.000+0000` (REST) or `…Z` (Bulk CSV) to aware UTC."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)

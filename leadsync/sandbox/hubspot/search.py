@@ -1,0 +1,327 @@
+"""`POST /crm/v3/objects/{type}/search`: request checks, filter semantics and paging.
+
+Groups are OR'ed, filters in a group AND'ed. Dates compare as epoch ms (ISO accepted),
+numbers as numbers, strings case-insensitively. The common incremental pattern (a range on
+the modified-date property, sorted by it) is answered from the store's index without
+scanning; anything else scans the candidates once.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from leadsync.sandbox.hubspot.properties import PropertyRegistry
+from leadsync.sandbox.hubspot.render import names_from_body
+from leadsync.sandbox.hubspot.responses import parse_time_ms, validation_error
+from leadsync.sandbox.hubspot.store import ObjectStore, Record
+
+MAX_GROUPS, MAX_FILTERS_PER_GROUP, MAX_FILTERS = 5, 10, 25
+MAX_LIMIT, DEFAULT_LIMIT = 200, 10
+RANGE_OPERATORS = {"EQ", "GT", "GTE", "LT", "LTE", "BETWEEN"}
+OPERATORS = RANGE_OPERATORS | {
+    "NEQ",
+    "IN",
+    "NOT_IN",
+    "HAS_PROPERTY",
+    "NOT_HAS_PROPERTY",
+    "CONTAINS_TOKEN",
+    "NOT_CONTAINS_TOKEN",
+}
+TEXT_PROPERTIES = (
+    "email",
+    "firstname",
+    "lastname",
+    "phone",
+    "company",
+    "website",
+    "name",
+    "domain",
+)
+Value = float | int | str
+
+
+@dataclass(frozen=True)
+class Filter:
+    name: str
+    operator: str
+    value: Any = None
+    high: Any = None
+    values: tuple[Any, ...] = ()
+
+
+@dataclass
+class Query:
+    groups: list[list[Filter]]
+    sort: tuple[str, bool] | None  # (property, descending)
+    limit: int
+    offset: int
+    properties: list[str] | None
+    text: str | None
+
+
+def parse(
+    body: dict[str, Any], registry: PropertyRegistry, object_type: str, max_results: int
+) -> Query:
+    groups = [[_filter(f) for f in g.get("filters") or []] for g in body.get("filterGroups") or []]
+    total = sum(len(g) for g in groups)
+    if (
+        len(groups) > MAX_GROUPS
+        or total > MAX_FILTERS
+        or any(len(g) > MAX_FILTERS_PER_GROUP for g in groups)
+    ):
+        raise validation_error(
+            f"Too many filters: at most {MAX_GROUPS} filterGroups, {MAX_FILTERS_PER_GROUP} filters "
+            f"per group and {MAX_FILTERS} filters in total are allowed; got {len(groups)} groups "
+            f"with {total} filters."
+        )
+    for f in (f for g in groups for f in g):
+        if registry.get(object_type, f.name) is None:
+            raise validation_error(f'Property "{f.name}" does not exist on {object_type}')
+    limit = _int(body.get("limit", DEFAULT_LIMIT), "limit")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise validation_error(f"limit must be between 1 and {MAX_LIMIT}; got {limit}")
+    offset = _int(body.get("after") or 0, "after")
+    if offset >= max_results:
+        raise validation_error(
+            f"Paging past the first {max_results} results of a search is not supported "
+            f"(after={offset}). Narrow the filters instead."
+        )
+    return Query(
+        groups,
+        _sort(body.get("sorts")),
+        limit,
+        offset,
+        names_from_body(body.get("properties")),
+        (body.get("query") or "").strip() or None,
+    )
+
+
+def run(
+    store: ObjectStore, registry: PropertyRegistry, query: Query, cutoff_ms: int | None
+) -> tuple[list[Record], int]:
+    """One page of matching records and the total number of matches."""
+    fast = _from_index(store, query, cutoff_ms)
+    if fast is not None:
+        return fast
+    typed = _Typer(store, registry)
+    matched = _matching(store, query, cutoff_ms, typed)
+    if query.sort is not None:
+        name, descending = query.sort
+        matched.sort(key=lambda r: _sort_key(typed.value(r, name)), reverse=descending)
+    return matched[query.offset : query.offset + query.limit], len(matched)
+
+
+def _from_index(
+    store: ObjectStore, query: Query, cutoff_ms: int | None
+) -> tuple[list[Record], int] | None:
+    kind = store.kind
+    if query.text or len(query.groups) > 1:
+        return None
+    group = query.groups[0] if query.groups else []
+    by_id = query.sort is None or query.sort == ("hs_object_id", False)
+    if by_id and not group and cutoff_ms is None:
+        ids = store.ids[query.offset : query.offset + query.limit]
+        return [store.records[i] for i in ids], len(store.ids)
+    if query.sort is None or query.sort[0] != kind.modified_property:
+        return None
+    if any(f.name != kind.modified_property or f.operator not in RANGE_OPERATORS for f in group):
+        return None
+    low, high = _bounds(group)
+    if cutoff_ms is not None:
+        high = cutoff_ms if high is None else min(high, cutoff_ms)
+    lo, hi = store.modified_range(low, high)
+    if query.sort[1]:
+        end = hi - query.offset
+        keys = store.modified[max(lo, end - query.limit) : max(lo, end)][::-1]
+    else:
+        start = lo + query.offset
+        keys = store.modified[start : min(hi, start + query.limit)]
+    return [store.records[i] for _, i in keys], hi - lo
+
+
+def _bounds(group: list[Filter]) -> tuple[int | None, int | None]:
+    low: int | None = None
+    high: int | None = None
+    for f in group:
+        value = _time(f.value)
+        lows = {"EQ": value, "GT": value + 1, "GTE": value, "BETWEEN": value}
+        highs = {"EQ": value, "LT": value - 1, "LTE": value}
+        if f.operator == "BETWEEN":
+            highs["BETWEEN"] = _time(f.high)
+        if f.operator in lows:
+            low = lows[f.operator] if low is None else max(low, lows[f.operator])
+        if f.operator in highs:
+            high = highs[f.operator] if high is None else min(high, highs[f.operator])
+    return low, high
+
+
+def _matching(
+    store: ObjectStore, query: Query, cutoff_ms: int | None, typed: _Typer
+) -> list[Record]:
+    predicates = [[_predicate(f, typed) for f in group] for group in query.groups] or [[]]
+    if query.text:
+        words = query.text.lower().split()
+        for group in predicates:
+            group.append(lambda r: _text_match(r, words))
+    matched = []
+    for record_id in store.ids:
+        record = store.records[record_id]
+        if cutoff_ms is not None and record.updated_ms > cutoff_ms:
+            continue
+        if any(all(p(record) for p in group) for group in predicates):
+            matched.append(record)
+    return matched
+
+
+class _Typer:
+    """Typed property values of records: ms for dates, floats for numbers, lower-case text."""
+
+    def __init__(self, store: ObjectStore, registry: PropertyRegistry) -> None:
+        self.kind = store.kind
+        self.types = {n: d["type"] for n, d in registry.definitions[self.kind.name].items()}
+
+    def value(self, record: Record, name: str) -> Value | None:
+        if name == self.kind.modified_property:
+            return record.updated_ms
+        if name == self.kind.created_property:
+            return record.created_ms
+        if name == "hs_object_id":
+            return float(record.id)
+        return self.convert(name, record.properties.get(name))
+
+    def convert(self, name: str, raw: Any) -> Value | None:
+        if raw is None or raw == "":
+            return None
+        kind = self.types.get(name, "string")
+        if kind in ("datetime", "date"):
+            return parse_time_ms(raw)
+        if kind == "number" or name == "hs_object_id":
+            try:
+                return float(raw)
+            except (TypeError, ValueError):
+                return None
+        return str(raw).lower()
+
+    def target(self, name: str, raw: Any) -> Value:
+        value = self.convert(name, raw)
+        if value is None:
+            raise validation_error(f"{raw!r} is not a valid value to filter {name} by")
+        return value
+
+
+def _predicate(f: Filter, typed: _Typer) -> Callable[[Record], bool]:
+    def get(r: Record) -> Value | None:
+        return typed.value(r, f.name)
+
+    op = f.operator
+    if op == "HAS_PROPERTY":
+        return lambda r: get(r) is not None
+    if op == "NOT_HAS_PROPERTY":
+        return lambda r: get(r) is None
+    if op in ("CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"):
+        pattern = str(f.value or "").lower()
+        negate = op == "NOT_CONTAINS_TOKEN"
+        return lambda r: _contains_token(r.properties.get(f.name), pattern) != negate
+    if op in ("IN", "NOT_IN"):
+        options = {typed.target(f.name, v) for v in f.values}
+        return (lambda r: get(r) in options) if op == "IN" else (lambda r: get(r) not in options)
+    target = typed.target(f.name, f.value)
+    if op == "BETWEEN":
+        high = typed.target(f.name, f.high)
+        return lambda r: (v := get(r)) is not None and target <= v <= high  # type: ignore[operator]
+    return _comparison(op, target, get)
+
+
+def _comparison(
+    op: str, target: Value, get: Callable[[Record], Value | None]
+) -> Callable[[Record], bool]:
+    if op == "NEQ":
+        return lambda r: get(r) != target
+    compare: dict[str, Callable[[Any, Any], bool]] = {
+        "EQ": lambda v, t: v == t,
+        "LT": lambda v, t: v < t,
+        "LTE": lambda v, t: v <= t,
+        "GT": lambda v, t: v > t,
+        "GTE": lambda v, t: v >= t,
+    }
+    check = compare[op]
+
+    def matches(record: Record) -> bool:
+        value = get(record)
+        return value is not None and check(value, target)
+
+    return matches
+
+
+def _contains_token(raw: str | None, pattern: str) -> bool:
+    if not raw:
+        return False
+    tokens = [t for t in re.split(r"[^\w*]+", raw.lower()) if t]
+    if "*" in pattern:
+        return fnmatch.fnmatchcase(raw.lower(), pattern) or any(
+            fnmatch.fnmatchcase(t, pattern) for t in tokens
+        )
+    return pattern in tokens or pattern == raw.lower()
+
+
+def _text_match(record: Record, words: list[str]) -> bool:
+    tokens = [
+        t
+        for name in TEXT_PROPERTIES
+        for t in re.split(r"[^\w]+", (record.properties.get(name) or "").lower())
+        if t
+    ]
+    emails = [(record.properties.get("email") or "").lower()]
+    return all(any(t.startswith(w) for t in tokens + emails) for w in words)
+
+
+def _sort_key(value: Value | None) -> tuple[int, Any]:
+    return (1, 0) if value is None else (0, value)
+
+
+def _filter(raw: dict[str, Any]) -> Filter:
+    operator = str(raw.get("operator", "EQ")).upper()
+    if operator not in OPERATORS:
+        raise validation_error(f"Unknown filter operator: {operator}")
+    name = raw.get("propertyName")
+    if not name:
+        raise validation_error("Each filter needs a propertyName")
+    values = tuple(raw.get("values") or ())
+    if operator in ("IN", "NOT_IN") and not values:
+        raise validation_error(f"Operator {operator} requires values")
+    if operator == "BETWEEN" and raw.get("highValue") is None:
+        raise validation_error("Operator BETWEEN requires highValue")
+    needs_value = operator not in ("IN", "NOT_IN", "HAS_PROPERTY", "NOT_HAS_PROPERTY")
+    if needs_value and raw.get("value") is None:
+        raise validation_error(f"Operator {operator} requires a value")
+    return Filter(str(name), operator, raw.get("value"), raw.get("highValue"), values)
+
+
+def _sort(raw: Any) -> tuple[str, bool] | None:
+    if not raw:
+        return None
+    if len(raw) > 1:
+        raise validation_error("Only one sort is supported per search request")
+    first = raw[0]
+    if isinstance(first, str):
+        return (first[1:], True) if first.startswith("-") else (first, False)
+    direction = str(first.get("direction", "ASCENDING")).upper()
+    return str(first.get("propertyName")), direction == "DESCENDING"
+
+
+def _time(value: Any) -> int:
+    moment = parse_time_ms(value)
+    if moment is None:
+        raise validation_error(f"{value!r} is not a valid date value")
+    return moment
+
+
+def _int(value: Any, name: str) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        raise validation_error(f"{name} must be an integer; got {value!r}") from None

@@ -1,0 +1,171 @@
+"""Score one person: fit and engagement points, grade, and the reasons for every point.
+
+`score` is a pure function of (person, events, ruleset, now). Points are kept to one
+decimal: each contribution is rounded once, and the totals are sums of those rounded
+contributions (counted in integer tenths, so an explanation always adds up to its score).
+Decay only shrinks points towards zero, so a contribution never grows as `now` moves on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import datetime
+from functools import lru_cache
+
+from leadsync.mapping.model import EngagementEvent, EventKind, Person
+from leadsync.scoring.compile import EngagementCheck, Ruleset
+from leadsync.scoring.model import ENGAGEMENT, Contribution, Score
+
+# How an event reads in evidence: a verb, and the attribute that says what it was about.
+_PHRASES = {
+    EventKind.PAGE_VIEW: ("viewed", "url"),
+    EventKind.FORM_SUBMISSION: ("submitted", "form_name"),
+    EventKind.EMAIL_OPEN: ("opened email", "campaign"),
+    EventKind.EMAIL_CLICK: ("clicked email", "campaign"),
+    EventKind.EMAIL_REPLY: ("replied to email", "campaign"),
+    EventKind.UNSUBSCRIBE: ("unsubscribed", "campaign"),
+    EventKind.WEBINAR: ("attended webinar", "campaign"),
+    EventKind.MEETING: ("met", "campaign"),
+    EventKind.CALL: ("had a call", "campaign"),
+    EventKind.PAID_AD_CLICK: ("clicked ad", "utm_source"),
+    EventKind.CAMPAIGN_RESPONSE: ("responded to campaign", "campaign"),
+}
+
+
+def score(
+    person: Person, events: Iterable[EngagementEvent], rules: Ruleset, now: datetime
+) -> Score:
+    """Score `person` at `now`. An event dated after `now` counts as happening at `now`."""
+    parts, fit_tenths = _fit(person, rules)
+    eng_tenths, last_engaged_at, no_intent = _engagement(events, rules, now, parts)
+    parts.sort(key=_weight)
+    fit, engagement = fit_tenths / 10, eng_tenths / 10
+    return Score(
+        fit=fit,
+        engagement=engagement,
+        total=(fit_tenths + eng_tenths) / 10,
+        grade=_band(fit, rules.fit_bands, "ABCD")
+        + _band(engagement, rules.engagement_bands, "1234"),
+        contributions=tuple(parts),
+        last_engaged_at=last_engaged_at,
+        no_intent=no_intent,
+    )
+
+
+def _weight(part: Contribution) -> float:
+    return -abs(part.points)
+
+
+def _fit(person: Person, rules: Ruleset) -> tuple[list[Contribution], int]:
+    fields = person.fields
+    parts: list[Contribution] = []
+    tenths = 0
+    for field, match in rules.fit:
+        value = fields.get(field)
+        if value is None and field == "email_domain" and person.email:
+            value = person.email.rpartition("@")[2]
+        found = match(value)
+        if found.parts:
+            parts += found.parts
+            tenths += found.tenths
+    return parts, tenths
+
+
+def _engagement(
+    events: Iterable[EngagementEvent], rules: Ruleset, now: datetime, parts: list[Contribution]
+) -> tuple[int, datetime | None, bool]:
+    """Append engagement contributions to `parts`; (tenths, last engaged at, no intent)."""
+    matchers = rules.events
+    matched: dict[EngagementCheck, list] = {}  # check -> [ages, newest event, its age]
+    last_engaged_at: datetime | None = None
+    seen = other = False
+    for event in events:
+        seen = True
+        matcher = matchers.get(event.kind)
+        if matcher is None:
+            other = True
+            continue
+        checks, no_intent, positive = matcher(event.attributes)
+        if not no_intent:
+            other = True
+        if not checks:
+            continue
+        at = event.occurred_at
+        age = (now - at).total_seconds()
+        if age < 0.0:
+            age = 0.0
+        if positive and (last_engaged_at is None or at > last_engaged_at):
+            last_engaged_at = at
+        for check in checks:
+            state = matched.get(check)
+            if state is None:
+                matched[check] = [[age], event, age]
+            else:
+                state[0].append(age)
+                if age < state[2]:
+                    state[1] = event
+                    state[2] = age
+    tenths = 0
+    for check in sorted(matched, key=_order) if len(matched) > 1 else matched:
+        ages, newest, _ = matched[check]
+        part = _engagement_part(check, ages, newest)
+        tenths += round(part.points * 10)
+        parts.append(part)
+    return tenths, last_engaged_at, seen and not other
+
+
+def _order(check: EngagementCheck) -> int:
+    return check.order
+
+
+def _engagement_part(
+    check: EngagementCheck, ages: list[float], newest: EngagementEvent
+) -> Contribution:
+    count = len(ages)
+    cap = check.max_times
+    rate, window = check.rate, check.window
+    if count == 1:
+        age = ages[0]
+        points = check.points * math.exp(-age * rate) if age <= window else 0.0
+    else:
+        if count > cap:  # only the most recent matches count
+            ages = sorted(ages)[:cap]
+        points = check.points * sum([math.exp(-age * rate) for age in ages if age <= window])
+    attributes = newest.attributes
+    verb, key = _PHRASES[newest.kind]
+    what = _what(verb, key, attributes.get(key) or attributes.get("form_id"))
+    when = newest.occurred_at.date().isoformat()
+    if count == 1:
+        evidence = f"{what} ({when})"
+    elif count > cap:
+        evidence = f"{what} {count}×, {cap} counted (last {when})"
+    else:
+        evidence = f"{what} {count}× (last {when})"
+    return Contribution(
+        check.id, check.label, ENGAGEMENT, round(points, 1), evidence, newest.occurred_at, count
+    )
+
+
+@lru_cache(maxsize=1 << 14)
+def _what(verb: str, key: str, about: str | None) -> str:
+    """'viewed /pricing': what an event was, as a marketer would say it."""
+    if not about:
+        return verb
+    return f"{verb} {_path(about) if key == 'url' else about}"
+
+
+def _path(url: str) -> str:
+    """'https://x.com/pricing?utm=1' -> '/pricing': the part a marketer recognises."""
+    scheme = url.find("://")
+    if scheme >= 0:
+        slash = url.find("/", scheme + 3)
+        url = url[slash:] if slash >= 0 else "/"
+    return url.split("?", 1)[0].split("#", 1)[0]
+
+
+def _band(value: float, bands: tuple[float, float, float], names: str) -> str:
+    for name, lowest in zip(names, bands, strict=False):
+        if value >= lowest:
+            return name
+    return names[3]
