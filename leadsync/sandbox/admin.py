@@ -4,7 +4,8 @@
                                            errors, by_route, records
     GET    /_sandbox/info                  urls and tokens of the running sandbox
     GET    /_sandbox/faults                active faults
-    POST   /_sandbox/faults                {"system","status","rate"?,"route"?,"count"?}
+    POST   /_sandbox/faults                {"system","status","rate"?,"route"?,"count"?,
+                                            "delay"?}; status 0 + delay = latency only
     DELETE /_sandbox/faults                clear them
     POST   /_sandbox/reset                 stats, faults and limits; {"data": true} also
                                            returns both CRMs to the seeded world
@@ -175,13 +176,14 @@ def _fault(body: dict[str, Any]) -> Fault:
         rate = float(body.get("rate", 1.0))
         count = body.get("count")
         remaining = None if count is None else int(count)
+        delay = float(body.get("delay", 0.0))
     except (KeyError, TypeError, ValueError) as error:
         raise AdminError(
             f"a fault needs an integer status, a numeric rate and count: {error}"
         ) from None
-    if not 100 <= status <= 599 or not 0.0 <= rate <= 1.0:
-        raise AdminError("status must be 100-599 and rate 0-1")
-    return Fault(system, status, rate, str(body.get("route") or "*"), remaining)
+    if not (100 <= status <= 599 or (status == 0 and delay > 0)) or not 0.0 <= rate <= 1.0:
+        raise AdminError("status must be 100-599 (or 0 with a delay: latency only) and rate 0-1")
+    return Fault(system, status, rate, str(body.get("route") or "*"), remaining, delay)
 
 
 def _apply_settings(body: dict[str, Any], hubspot: HubSpotState, salesforce: Any | None) -> None:

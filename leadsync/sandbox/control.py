@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import random
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,7 +49,8 @@ class SystemStats:
 class Fault:
     """Answer `rate` of the requests matching `route` (a glob over "METHOD /path") with `status`.
 
-    `remaining` bounds how many times it fires (None = until cleared).
+    `remaining` bounds how many times it fires (None = until cleared). `delay` seconds pass
+    before the answer; with `status` 0 the request then goes through normally (latency only).
     """
 
     system: str
@@ -56,6 +58,7 @@ class Fault:
     rate: float = 1.0
     route: str = "*"
     remaining: int | None = None
+    delay: float = 0.0
 
     def matches(self, system: str, route_key: str, path_key: str) -> bool:
         if self.system not in (system, "*"):
@@ -148,6 +151,10 @@ def instrument(app: Flask, system: str, control: Control, error_body: ErrorBody)
         g.sandbox_route = _route_key()
         fault = control.pick_fault(system, g.sandbox_route, f"{request.method} {request.path}")
         if fault is None:
+            return None
+        if fault.delay:
+            time.sleep(fault.delay)
+        if fault.status == 0:
             return None
         if fault.status in (429, 403):
             g.sandbox_throttled = True
