@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,9 +17,13 @@ from leadsync.sync.config_mapping import build_field_maps, build_outbound, build
 from leadsync.sync.ingest import Mapping_
 from leadsync.sync.store import open_store
 
+CLOCK_ENV = "LEADSYNC_NOW"
+
 
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    """The current time, or the fixed instant in $LEADSYNC_NOW (ISO 8601) for exact replays."""
+    fixed = os.environ.get(CLOCK_ENV)
+    return datetime.fromisoformat(fixed) if fixed else datetime.now(UTC)
 
 
 @dataclass
