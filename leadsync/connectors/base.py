@@ -109,7 +109,12 @@ class Connector(Protocol):
         """Raise a `ConnectorError` subclass that says what to fix when the CRM is unusable."""
 
     def read(self, stream: str, window: Window) -> Iterator[RawRecord]:
-        """Yield the stream's records inside `window` in ascending `RawRecord.position`."""
+        """Yield the stream's records inside `window` in ascending `RawRecord.position`.
+
+        A full-history window (`start is None`) may yield in the CRM's own order instead (the
+        HubSpot list API goes by id), so it can stream without holding the history in memory;
+        callers checkpoint such a read only at its end, at the furthest position seen.
+        """
 
     def write(self, changes: Sequence[Change]) -> list[WriteResult]:
         """Apply changes in as few calls as the API allows; one result per change, same order.

@@ -153,7 +153,9 @@ def hubspot_engagement(stream: str, record_id: str, data: Mapping[str, Any]) -> 
         kind = _HUBSPOT_EMAIL_EVENTS.get(str(data.get("type", "")))
         if kind is None:
             return None
-        attrs = {"campaign": str(data.get("email_campaign_id", ""))}
+        # The email events API names it emailCampaignId.
+        campaign = data.get("emailCampaignId") or data.get("email_campaign_id") or ""
+        attrs = {"campaign": str(campaign)}
         if data.get("url"):
             attrs.update(_url_attributes(str(data["url"])))
         event = EngagementEvent(

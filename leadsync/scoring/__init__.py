@@ -9,9 +9,10 @@ text = top_reasons(result)                         # <= 255 chars for both CRMs
 """
 
 from leadsync.scoring.compile import Ruleset, compile_rules
-from leadsync.scoring.decide import Decision, Transition, decide_stage, verdict
+from leadsync.scoring.decide import Decision, Transition, decide_stage
 from leadsync.scoring.engine import score
 from leadsync.scoring.explain import explain, top_reasons
+from leadsync.scoring.gates import verdict
 from leadsync.scoring.model import Contribution, Score
 from leadsync.scoring.rules import ScoringConfig, load_scoring
 

@@ -42,7 +42,6 @@ class SyncSettings(_Section):
     interval_minutes: int = Field(5, ge=1, le=1440)
     full_rescore_at: str = Field("02:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     timezone: str = "UTC"
-    lookback_seconds: int = Field(300, ge=0, le=86_400)
     handoff_stage: Stage = Stage.MQL
     create_salesforce_leads: bool = True
     max_attempts: int = Field(5, ge=1, le=100)

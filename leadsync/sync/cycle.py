@@ -102,8 +102,9 @@ def pull(
     progress: Progress | None = None,
 ) -> None:  # fmt: skip
     """Incremental read of every stream from its cursor; cursors advance per finished stream."""
-    lookback = timedelta(seconds=rt.settings.sync.lookback_seconds)
     for name, connector in connectors.items():
+        # Each CRM's own lag: HubSpot's search index trails writes more than SOQL does.
+        lookback = getattr(connector, "lookback", timedelta(0))
         for stream in ordered_streams(connector):
             with rt.sessions() as session:
                 window = cursors.next_window(session, name, stream, run_start=run_start,

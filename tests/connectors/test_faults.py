@@ -12,7 +12,7 @@ EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def ids(records) -> list[str]:
-    return [r.id for r in records]
+    return sorted(r.id for r in records)
 
 
 def test_hubspot_survives_20_percent_503s_and_429_bursts(hubspot, admin):

@@ -30,7 +30,9 @@ def frozen(sandbox, monkeypatch):
 
 
 def contacts(connector: HubSpotConnector, window: Window | None = None) -> list:
-    return list(connector.read("contacts", window or Window(None, until_now())))
+    """A read in stream order (a full-history read streams by id, so it is sorted here)."""
+    records = list(connector.read("contacts", window or Window(None, until_now())))
+    return sorted(records, key=lambda r: r.position) if window is None else records
 
 
 def touch(connector: HubSpotConnector, records, value: str = "touched") -> list:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from leadsync.connectors.base import Change, Window
 from leadsync.connectors.salesforce import SalesforceConnector
@@ -130,6 +132,29 @@ def test_an_expired_session_logs_in_again_and_carries_on(salesforce, admin):
     admin.fault("salesforce", 401, route="GET /services/data/*", count=1)
     assert leads(salesforce)
     assert admin.calls("salesforce", TOKEN) == 2
+
+
+def test_jwt_bearer_login_against_an_org_that_checks_the_signature(sandbox, admin, tmp_path):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    (tmp_path / "leadsync.key").write_bytes(private)
+    admin.settings(salesforce={"jwt_public_key": public.decode()})
+    try:
+        settings = salesforce_settings(
+            sandbox,
+            auth="jwt",
+            client_secret=None,
+            username=sandbox.salesforce.settings.username,
+            private_key_file=tmp_path / "leadsync.key",
+        )
+        assert leads(SalesforceConnector(settings))
+    finally:
+        admin.settings(salesforce={"jwt_public_key": None})
 
 
 def test_the_daily_request_limit_stops_the_run_with_what_to_do(salesforce, admin):

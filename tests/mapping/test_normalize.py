@@ -65,7 +65,9 @@ def test_page_view_keeps_url_path_and_utm():
         {
             "objectId": "101",
             "occurredAt": "2026-09-01T10:00:00.000Z",
-            "properties": {"hs_url": "https://www.example.com/pricing?utm_source=google&utm_medium=cpc"},
+            "properties": {
+                "hs_url": "https://www.example.com/pricing?utm_source=google&utm_medium=cpc"
+            },
         },
     )
     assert found.refs[0].kind is RecordKind.HUBSPOT_CONTACT and found.refs[0].value == "101"

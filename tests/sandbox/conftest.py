@@ -152,7 +152,9 @@ def hubspot_factory() -> Iterator[Callable[..., RunningHubSpot]]:
         state.load(world if world is not None else small_world())
         control = Control()
         server = make_server("127.0.0.1", 0, create_app(state, control), threaded=True)
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         running = RunningHubSpot(state, control, server)
         started.append(running)
         return running

@@ -47,7 +47,9 @@ def test_get_by_id_and_by_email(hubspot):
 
 def test_create_returns_the_record_and_refuses_a_duplicate_email(hubspot):
     contacts = hubspot.client().crm.contacts.basic_api
-    body = SimplePublicObjectInputForCreate(properties={"email": "New@Example.com", "firstname": "Ada"})
+    body = SimplePublicObjectInputForCreate(
+        properties={"email": "New@Example.com", "firstname": "Ada"}
+    )
     created = contacts.create(body)
     assert created is not None
     assert created.properties["email"] == "new@example.com"
@@ -92,8 +94,16 @@ def test_batch_read_create_update_upsert_archive(hubspot):
     upserted = batch.upsert(
         BatchInputSimplePublicObjectBatchInputUpsert(
             inputs=[
-                {"id": "batch0@example.com", "idProperty": "email", "properties": {"firstname": "B"}},
-                {"id": "fresh@example.com", "idProperty": "email", "properties": {"firstname": "F"}},
+                {
+                    "id": "batch0@example.com",
+                    "idProperty": "email",
+                    "properties": {"firstname": "B"},
+                },
+                {
+                    "id": "fresh@example.com",
+                    "idProperty": "email",
+                    "properties": {"firstname": "F"},
+                },
             ]
         )
     )
@@ -103,7 +113,11 @@ def test_batch_read_create_update_upsert_archive(hubspot):
 
 def test_batch_read_with_an_unknown_id_is_a_partial_success(hubspot):
     batch = hubspot.client().crm.contacts.batch_api
-    answer = batch.read(BatchReadInputSimplePublicObjectId(inputs=[{"id": "102"}, {"id": "9"}], properties=[], properties_with_history=[]))
+    answer = batch.read(
+        BatchReadInputSimplePublicObjectId(
+            inputs=[{"id": "102"}, {"id": "9"}], properties=[], properties_with_history=[]
+        )
+    )
     assert answer.num_errors == 1
     assert answer.errors[0].category == "OBJECT_NOT_FOUND"
     assert answer.errors[0].context == {"ids": ["9"]}
@@ -112,7 +126,17 @@ def test_batch_read_with_an_unknown_id_is_a_partial_success(hubspot):
 def test_search_decodes_with_total_and_paging(hubspot):
     search = hubspot.client().crm.contacts.search_api
     request = PublicObjectSearchRequest(
-        filter_groups=[{"filters": [{"propertyName": "lastmodifieddate", "operator": "GTE", "value": "1700000010000"}]}],
+        filter_groups=[
+            {
+                "filters": [
+                    {
+                        "propertyName": "lastmodifieddate",
+                        "operator": "GTE",
+                        "value": "1700000010000",
+                    }
+                ]
+            }
+        ],
         sorts=[{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}],
         properties=["email"],
         limit=5,
@@ -125,11 +149,19 @@ def test_search_decodes_with_total_and_paging(hubspot):
 
 def test_properties_and_groups(hubspot):
     properties = hubspot.client().crm.properties
-    group = properties.groups_api.create("contacts", PropertyGroupCreate(name="leadsync", label="leadsync"))
+    group = properties.groups_api.create(
+        "contacts", PropertyGroupCreate(name="leadsync", label="leadsync")
+    )
     assert group is not None and group.name == "leadsync"
     created = properties.core_api.create(
         "contacts",
-        PropertyCreate(name="leadsync_score", label="Score", type="number", field_type="number", group_name="leadsync"),
+        PropertyCreate(
+            name="leadsync_score",
+            label="Score",
+            type="number",
+            field_type="number",
+            group_name="leadsync",
+        ),
     )
     assert created is not None and created.name == "leadsync_score"
     stage = properties.core_api.get_by_name("contacts", "lifecyclestage")
@@ -169,7 +201,9 @@ def test_engagement_objects_list_and_read(hubspot):
 
 def test_events_and_forms_decode(hubspot):
     client = hubspot.client()
-    events = client.events.events_api.get_page(object_type="contact", event_type="e_visited_page", limit=10)
+    events = client.events.events_api.get_page(
+        object_type="contact", event_type="e_visited_page", limit=10
+    )
     assert len(events.results) == 10
     assert events.results[0].properties["hs_url"].startswith("https://www.example.com/")
     forms = client.marketing.forms.forms_api.get_page()

@@ -67,7 +67,12 @@ def form(name: str, days_ago: float = 0) -> EngagementEvent:
 
 
 def evidence(
-    system: System, stage: Stage | None, raw: str, days_ago: float = 0, *, human: bool = True,
+    system: System,
+    stage: Stage | None,
+    raw: str,
+    days_ago: float = 0,
+    *,
+    human: bool = True,
     actor: str = "",
 ) -> StageEvidence:
     return StageEvidence(system, stage, raw, ago(days_ago), by_human=human, actor=actor)  # type: ignore[arg-type]

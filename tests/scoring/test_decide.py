@@ -23,8 +23,9 @@ RULES = example_rules()
 SF, HS = System.SALESFORCE, System.HUBSPOT
 
 
-def was(src: Stage | None, dst: Stage, days_ago: float, cause: Cause = Cause.SCORE,
-        actor: str = "") -> Transition:
+def was(
+    src: Stage | None, dst: Stage, days_ago: float, cause: Cause = Cause.SCORE, actor: str = ""
+) -> Transition:
     return Transition("p1", src, dst, ago(days_ago), cause, actor)
 
 
@@ -34,8 +35,11 @@ def decide(who, did, last=None, seen=(), rules=RULES, now=NOW):
 
 def test_fit_and_engagement_over_the_thresholds_make_an_mql() -> None:
     decision = decide(good_fit(), [page("/pricing", 2)], was(None, Stage.LEAD, 30))
-    assert (decision.stage, decision.cause, decision.actor) == (Stage.MQL, Cause.SCORE,
-                                                                 "scoring:mql")
+    assert (decision.stage, decision.cause, decision.actor) == (
+        Stage.MQL,
+        Cause.SCORE,
+        "scoring:mql",
+    )
     assert decision.reason == "fit 70 ≥ 20; total 79.8 ≥ 50"
     assert decision.rule_ids[:2] == ("industry-core", "employees-large")
 
@@ -71,8 +75,9 @@ def test_decay_alone_never_demotes() -> None:
 
 
 def test_disqualifying_fit_and_careers_only_engagement_make_a_suspect() -> None:
-    competitor = decide(person("x@competitor-one.com"), [form("Demo request")],
-                        was(None, Stage.MQL, 3))
+    competitor = decide(
+        person("x@competitor-one.com"), [form("Demo request")], was(None, Stage.MQL, 3)
+    )
     assert (competitor.stage, competitor.rule_ids) == (Stage.SUSPECT, ("competitor",))
     assert competitor.reason == "disqualified: Works for a competitor"
     seeker = decide(good_fit(), [page("/careers"), page("/jobs/1")], was(None, Stage.LEAD, 3))
@@ -93,8 +98,11 @@ def test_a_sales_rep_disqualifying_in_salesforce_wins_and_holds() -> None:
     rep = evidence(SF, Stage.SUSPECT, "Closed - Not Converted", 1, actor="rep@vendor.com")
     did = [page("/pricing", 5)]
     out = decide(good_fit(), did, was(None, Stage.MQL, 5), [rep])
-    assert (out.stage, out.cause, out.actor) == (Stage.SUSPECT, Cause.HUMAN,
-                                                 "salesforce:rep@vendor.com")
+    assert (out.stage, out.cause, out.actor) == (
+        Stage.SUSPECT,
+        Cause.HUMAN,
+        "salesforce:rep@vendor.com",
+    )
     assert out.reason == "rep@vendor.com set salesforce 'Closed - Not Converted' (suspect)"
     assert out.at == ago(1)
     held = decide(good_fit(), did, out.entry("p1"), [rep])
@@ -104,15 +112,21 @@ def test_a_sales_rep_disqualifying_in_salesforce_wins_and_holds() -> None:
 def test_a_suspect_raising_a_hand_again_is_recycled_to_lead() -> None:
     did = [page("/pricing", 30), form("Demo request", 1)]
     out = decide(good_fit(), did, was(Stage.MQL, Stage.SUSPECT, 20, Cause.HUMAN))
-    assert (out.stage, out.cause, out.rule_ids) == (Stage.LEAD, Cause.RECYCLE,
-                                                    ("suspect-raised-hand",))
+    assert (out.stage, out.cause, out.rule_ids) == (
+        Stage.LEAD,
+        Cause.RECYCLE,
+        ("suspect-raised-hand",),
+    )
     then = decide(good_fit(), did, out.entry("p1"))
     assert (then.stage, then.cause) == (Stage.SQL, Cause.SCORE)
 
 
 def test_scoring_does_not_disqualify_someone_a_human_took_out_of_suspect() -> None:
-    out = decide(person("x@competitor-one.com"), [], was(Stage.SUSPECT, Stage.LEAD, 2, Cause.HUMAN,
-                                                          "salesforce:rep"))
+    out = decide(
+        person("x@competitor-one.com"),
+        [],
+        was(Stage.SUSPECT, Stage.LEAD, 2, Cause.HUMAN, "salesforce:rep"),
+    )
     assert (out.stage, out.moved) == (Stage.LEAD, False)
     assert out.reason.endswith("taken out of suspect by salesforce:rep on 2026-09-30")
 
@@ -122,8 +136,12 @@ def test_salesforce_evidence_of_its_own_stages_outranks_scoring() -> None:
     out = decide(person("x@competitor-one.com"), [], was(None, Stage.SQL, 5), [opp])
     assert (out.stage, out.cause, out.actor) == (Stage.OPPORTUNITY, Cause.EVIDENCE, "salesforce")
     qualified = evidence(SF, Stage.PROSPECT, "Qualified", 100, human=False)
-    held = decide(person("x@competitor-one.com"), [], was(Stage.SQL, Stage.PROSPECT, 50,
-                                                          Cause.EVIDENCE), [qualified])
+    held = decide(
+        person("x@competitor-one.com"),
+        [],
+        was(Stage.SQL, Stage.PROSPECT, 50, Cause.EVIDENCE),
+        [qualified],
+    )
     assert (held.stage, held.moved) == (Stage.PROSPECT, False)
     assert held.reason.endswith("Salesforce shows 'Qualified', which outranks scoring")
 
@@ -139,8 +157,9 @@ def test_a_hubspot_user_moving_back_counts_only_when_trusted_and_then_holds() ->
     assert "moved back by hubspot:marketer@vendor.com on 2026-09-30" in held.reason
     again = decide(good_fit(), [*did, page("/kb/x", 1)], out.entry("p1"), [back])
     assert (again.stage, again.cause) == (Stage.MQL, Cause.SCORE)
-    strict = compile_rules(example_config().model_copy(
-        update={"trust_hubspot_manual_changes": False}))
+    strict = compile_rules(
+        example_config().model_copy(update={"trust_hubspot_manual_changes": False})
+    )
     ignored = decide(good_fit(), did, mql, [back], rules=strict)
     assert (ignored.stage, ignored.moved) == (Stage.MQL, False)
 
@@ -148,8 +167,9 @@ def test_a_hubspot_user_moving_back_counts_only_when_trusted_and_then_holds() ->
 def test_stale_and_automated_evidence_moves_nobody() -> None:
     stale = evidence(SF, Stage.LEAD, "Open - Not Contacted", 30, actor="rep")
     automation = evidence(HS, Stage.SQL, "salesqualifiedlead", 1, human=False)
-    out = decide(good_fit(), [page("/pricing", 3)], was(Stage.LEAD, Stage.MQL, 10),
-                 [stale, automation])
+    out = decide(
+        good_fit(), [page("/pricing", 3)], was(Stage.LEAD, Stage.MQL, 10), [stale, automation]
+    )
     assert (out.stage, out.moved) == (Stage.MQL, False)
 
 
@@ -166,9 +186,14 @@ def test_a_lost_deal_is_recycled_to_nurture_after_the_configured_wait() -> None:
     last = was(Stage.SQL, Stage.OPPORTUNITY, 200, Cause.EVIDENCE)
     lost = [evidence(SF, None, "Closed Lost", 95, human=False)]
     out = decide(good_fit(), [], last, lost)
-    assert (out.stage, out.cause, out.actor) == (Stage.LEAD, Cause.RECYCLE,
-                                                 "recycle:closed-lost-nurture")
-    assert out.reason == "Closed Lost for 90 days: back to nurture (recycle rule closed-lost-nurture)"
+    assert (out.stage, out.cause, out.actor) == (
+        Stage.LEAD,
+        Cause.RECYCLE,
+        "recycle:closed-lost-nurture",
+    )
+    assert (
+        out.reason == "Closed Lost for 90 days: back to nurture (recycle rule closed-lost-nurture)"
+    )
     recent = [replace(lost[0], observed_at=ago(30))]
     assert not decide(good_fit(), [], last, recent).moved
 
@@ -176,6 +201,17 @@ def test_a_lost_deal_is_recycled_to_nurture_after_the_configured_wait() -> None:
 def test_a_decision_gives_the_ledger_entry_with_a_score_snapshot() -> None:
     out = decide(good_fit(), [form("Demo request", 3)], was(None, Stage.LEAD, 30))
     entry = out.entry("p1")
-    assert entry == Transition("p1", Stage.LEAD, Stage.SQL, NOW, Cause.SCORE, "scoring:sql",
-                               out.reason, out.rule_ids, 70.0, 29.3, 99.3)
+    assert entry == Transition(
+        "p1",
+        Stage.LEAD,
+        Stage.SQL,
+        NOW,
+        Cause.SCORE,
+        "scoring:sql",
+        out.reason,
+        out.rule_ids,
+        70.0,
+        29.3,
+        99.3,
+    )
     assert decide(good_fit(), [], was(Stage.LEAD, Stage.SQL, 1)).entry("p1") is None

@@ -33,7 +33,10 @@ def test_seed_example_gives_exactly_the_agreed_points() -> None:
     ]
     result = score(person(), did, example_rules(), NOW)
     assert points(result, ENGAGEMENT) == {
-        "white-paper": 5.0, "pricing-page": 10.0, "paid-ad": 5.0, "product-kb": 5.0,
+        "white-paper": 5.0,
+        "pricing-page": 10.0,
+        "paid-ad": 5.0,
+        "product-kb": 5.0,
         "careers-page": -10.0,
     }
     assert result.engagement == 15.0
@@ -42,36 +45,49 @@ def test_seed_example_gives_exactly_the_agreed_points() -> None:
 def test_fit_rules_read_the_canonical_fields() -> None:
     result = score(good_fit(), [], example_rules(), NOW)
     assert points(result, FIT) == {
-        "industry-core": 15.0, "employees-large": 15.0, "revenue-target": 10.0,
-        "title-executive": 15.0, "platform-shopify": 10.0, "country-served": 5.0,
+        "industry-core": 15.0,
+        "employees-large": 15.0,
+        "revenue-target": 10.0,
+        "title-executive": 15.0,
+        "platform-shopify": 10.0,
+        "country-served": 5.0,
     }
     assert (result.fit, result.engagement, result.total, result.grade) == (70.0, 0.0, 70.0, "A4")
 
 
 def test_engagement_halves_every_half_life_and_a_window_drops_old_events() -> None:
-    result = score(person(), [page("/pricing", 90), event(EventKind.EMAIL_OPEN, 31)],
-                   example_rules(), NOW)
+    result = score(
+        person(), [page("/pricing", 90), event(EventKind.EMAIL_OPEN, 31)], example_rules(), NOW
+    )
     assert points(result, ENGAGEMENT) == {"pricing-page": 5.0, "email-open": 0.0}
     assert score(person(), [page("/pricing", 180)], example_rules(), NOW).engagement == 2.5
 
 
 def test_max_times_counts_only_the_most_recent_matches() -> None:
     views = [page("/pricing", d) for d in (0, 0, 0, 400, 400)]
-    [part] = [c for c in score(person(), views, example_rules(), NOW).contributions
-              if c.rule_id == "pricing-page"]
+    [part] = [
+        c
+        for c in score(person(), views, example_rules(), NOW).contributions
+        if c.rule_id == "pricing-page"
+    ]
     assert (part.rule_id, part.points, part.count) == ("pricing-page", 30.0, 5)
     assert part.evidence == "viewed /pricing 5×, 3 counted (last 2026-10-02)"
 
 
 def test_lasting_signals_never_fade_and_future_events_count_as_now() -> None:
-    result = score(person(), [event(EventKind.UNSUBSCRIBE, 400), page("/pricing", -3)],
-                   example_rules(), NOW)
+    result = score(
+        person(), [event(EventKind.UNSUBSCRIBE, 400), page("/pricing", -3)], example_rules(), NOW
+    )
     assert points(result, ENGAGEMENT) == {"unsubscribed": -15.0, "pricing-page": 10.0}
 
 
 def test_evidence_says_what_happened_and_when() -> None:
-    result = score(good_fit(), [form("Demo request", 3), page("/pricing?ref=ad#top", 1),
-                                page("/pricing", 2)], example_rules(), NOW)
+    result = score(
+        good_fit(),
+        [form("Demo request", 3), page("/pricing?ref=ad#top", 1), page("/pricing", 2)],
+        example_rules(),
+        NOW,
+    )
     evidence = {c.rule_id: c.evidence for c in result.contributions}
     assert evidence["demo-request"] == "submitted Demo request (2026-09-29)"
     assert evidence["pricing-page"] == "viewed /pricing 2× (last 2026-10-01)"
@@ -80,15 +96,23 @@ def test_evidence_says_what_happened_and_when() -> None:
 
 
 def test_contributions_are_sorted_by_weight_and_add_up_to_the_totals() -> None:
-    did = [form("Demo request", 10), page("/pricing", 33), page("/careers", 7),
-           event(EventKind.EMAIL_CLICK, 12, campaign="Oct")]
+    did = [
+        form("Demo request", 10),
+        page("/pricing", 33),
+        page("/careers", 7),
+        event(EventKind.EMAIL_CLICK, 12, campaign="Oct"),
+    ]
     result = score(good_fit(), did, example_rules(), NOW)
     weights = [abs(c.points) for c in result.contributions]
     assert weights == sorted(weights, reverse=True)
-    tenths = {axis: sum(round(c.points * 10) for c in result.contributions if c.axis == axis)
-              for axis in (FIT, ENGAGEMENT)}
-    assert (tenths[FIT], tenths[ENGAGEMENT]) == (round(result.fit * 10),
-                                                 round(result.engagement * 10))
+    tenths = {
+        axis: sum(round(c.points * 10) for c in result.contributions if c.axis == axis)
+        for axis in (FIT, ENGAGEMENT)
+    }
+    assert (tenths[FIT], tenths[ENGAGEMENT]) == (
+        round(result.fit * 10),
+        round(result.engagement * 10),
+    )
     assert round(result.total * 10) == tenths[FIT] + tenths[ENGAGEMENT]
 
 
@@ -102,7 +126,11 @@ def test_email_domains_match_lists_with_subdomains_and_fall_back_to_the_email() 
 
 def test_ranges_include_the_lower_bound_and_exclude_the_upper() -> None:
     rules = example_rules()
-    for employees, rule in ((200, "employees-large"), (199, "employees-mid"), (9, "employees-small")):
+    for employees, rule in (
+        (200, "employees-large"),
+        (199, "employees-mid"),
+        (9, "employees-small"),
+    ):
         assert rule in points(score(person(employees=employees), [], rules, NOW))
 
 
@@ -115,11 +143,26 @@ def test_title_regexes_match_words_not_fragments() -> None:
 
 def test_a_missing_value_matches_only_absent() -> None:
     table = example_table()
-    table["fit"] = [{"id": "not-retail", "label": "Not retail", "field": "industry",
-                     "op": "not_in", "value": ["retail"], "points": 1}]
-    rules = compile_rules(load_scoring(table | {"engagement": [], "recycle": [],
-                                                "stages": {"mql": {"total_at_least": 1},
-                                                           "sql": {"fit_at_least": 2}}}))
+    table["fit"] = [
+        {
+            "id": "not-retail",
+            "label": "Not retail",
+            "field": "industry",
+            "op": "not_in",
+            "value": ["retail"],
+            "points": 1,
+        }
+    ]
+    rules = compile_rules(
+        load_scoring(
+            table
+            | {
+                "engagement": [],
+                "recycle": [],
+                "stages": {"mql": {"total_at_least": 1}, "sql": {"fit_at_least": 2}},
+            }
+        )
+    )
     assert score(person(), [], rules, NOW).fit == 0
     assert score(person(industry="software"), [], rules, NOW).fit == 1
     assert score(person(industry="Retail"), [], rules, NOW).fit == 0

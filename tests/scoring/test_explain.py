@@ -13,20 +13,30 @@ from tests.scoring.factories import NOW, ago, example_rules, form, good_fit, pag
 
 def test_explanation_lists_every_reason_and_the_stage_decision() -> None:
     result = score(good_fit(), [form("Demo request", 3), page("/careers", 1)], example_rules(), NOW)
-    decision = decide_stage(Transition("p1", None, Stage.LEAD, ago(9), Cause.SCORE), result, (),
-                            example_rules(), NOW)
+    decision = decide_stage(
+        Transition("p1", None, Stage.LEAD, ago(9), Cause.SCORE), result, (), example_rules(), NOW
+    )
     out = json.loads(json.dumps(explain(result, decision)))
     assert (out["fit"], out["engagement"], out["total"], out["grade"]) == (70.0, 19.4, 89.4, "A3")
     assert out["contributions"][0] == {
-        "rule_id": "demo-request", "label": "Requested a demo", "axis": "engagement",
-        "points": 29.3, "evidence": "submitted Demo request (2026-09-29)",
-        "last_at": "2026-09-29T12:00:00+00:00", "count": 1,
+        "rule_id": "demo-request",
+        "label": "Requested a demo",
+        "axis": "engagement",
+        "points": 29.3,
+        "evidence": "submitted Demo request (2026-09-29)",
+        "last_at": "2026-09-29T12:00:00+00:00",
+        "count": 1,
     }
     assert round(sum(c["points"] for c in out["contributions"]), 1) == out["total"]
     assert out["stage"] | {"rule_ids": []} == {
-        "stage": "sql", "previous": "lead", "moved": True, "cause": "score",
-        "reason": "Requested a demo on 2026-09-29; fit 70 ≥ 40", "rule_ids": [],
-        "actor": "scoring:sql", "at": NOW.isoformat(),
+        "stage": "sql",
+        "previous": "lead",
+        "moved": True,
+        "cause": "score",
+        "reason": "Requested a demo on 2026-09-29; fit 70 ≥ 40",
+        "rule_ids": [],
+        "actor": "scoring:sql",
+        "at": NOW.isoformat(),
     }
 
 

@@ -28,11 +28,18 @@ def move(who: str, src: Stage | None, dst: Stage, when: datetime) -> Transition:
 
 
 LEDGER = [
-    move("a", None, L, at(1, 1)), move("a", L, M, at(1, 5)), move("a", M, S, at(1, 15)),
-    move("b", None, L, at(1, 2)), move("b", L, M, at(1, 20)),
-    move("c", None, L, at(2, 1)), move("c", L, S, at(2, 3)),  # hand-raiser: mql and sql at once
-    move("d", None, L, at(2, 2)), move("d", L, M, at(2, 10)), move("d", M, S, at(4, 1)),
-    move("e", None, L, at(2, 5)), move("e", L, SUS, at(2, 6)),
+    move("a", None, L, at(1, 1)),
+    move("a", L, M, at(1, 5)),
+    move("a", M, S, at(1, 15)),
+    move("b", None, L, at(1, 2)),
+    move("b", L, M, at(1, 20)),
+    move("c", None, L, at(2, 1)),
+    move("c", L, S, at(2, 3)),  # hand-raiser: mql and sql at once
+    move("d", None, L, at(2, 2)),
+    move("d", L, M, at(2, 10)),
+    move("d", M, S, at(4, 1)),
+    move("e", None, L, at(2, 5)),
+    move("e", L, SUS, at(2, 6)),
 ]
 
 

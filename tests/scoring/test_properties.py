@@ -15,43 +15,69 @@ from tests.scoring.factories import NOW, ago, example_rules
 
 RULES = example_rules()
 URLS = ["/", "/pricing", "/kb/a", "/docs/b", "/careers", "/jobs/1", "/blog/c"]
-FORMS = ["Demo request", "Contact sales", "Quote request", "Technical white paper",
-         "Newsletter", "Webinar registration"]
+FORMS = [
+    "Demo request",
+    "Contact sales",
+    "Quote request",
+    "Technical white paper",
+    "Newsletter",
+    "Webinar registration",
+]
 PLAIN = [k for k in EventKind if k not in (EventKind.PAGE_VIEW, EventKind.FORM_SUBMISSION)]
 CRM_OWNED = [s for s in Stage if OWNERS[s] is Owner.SALESFORCE]
 
 days = st.floats(min_value=-3, max_value=900, allow_nan=False)
 what = st.one_of(
     st.tuples(st.just(EventKind.PAGE_VIEW), st.sampled_from(URLS).map(lambda u: {"url": u})),
-    st.tuples(st.just(EventKind.FORM_SUBMISSION),
-              st.sampled_from(FORMS).map(lambda n: {"form_name": n})),
+    st.tuples(
+        st.just(EventKind.FORM_SUBMISSION), st.sampled_from(FORMS).map(lambda n: {"form_name": n})
+    ),
     st.tuples(st.sampled_from(PLAIN), st.just({"campaign": "c"})),
 )
 events = st.lists(
-    st.builds(lambda w, d, i: EngagementEvent(System.HUBSPOT, str(i), w[0], ago(d), w[1]),
-              what, days, st.integers()),
+    st.builds(
+        lambda w, d, i: EngagementEvent(System.HUBSPOT, str(i), w[0], ago(d), w[1]),
+        what,
+        days,
+        st.integers(),
+    ),
     max_size=25,
 )
 people = st.builds(
     lambda email, fields: Person("p1", email, {k: v for k, v in fields.items() if v is not None}),
     st.sampled_from(["a@shop.com", "b@gmail.com", "c@competitor-one.com", "d@mit.edu", None]),
-    st.fixed_dictionaries({
-        "industry": st.sampled_from(["retail", "software", "education", "other", None]),
-        "employees": st.one_of(st.none(), st.integers(0, 5000)),
-        "annual_revenue": st.one_of(st.none(), st.floats(0, 1e9)),
-        "title": st.sampled_from(["VP Sales", "Student", "Director", "Manager", "", None]),
-        "platform": st.sampled_from(["shopify", "magento", None]),
-        "country": st.sampled_from(["Canada", "India", None]),
-    }),
+    st.fixed_dictionaries(
+        {
+            "industry": st.sampled_from(["retail", "software", "education", "other", None]),
+            "employees": st.one_of(st.none(), st.integers(0, 5000)),
+            "annual_revenue": st.one_of(st.none(), st.floats(0, 1e9)),
+            "title": st.sampled_from(["VP Sales", "Student", "Director", "Manager", "", None]),
+            "platform": st.sampled_from(["shopify", "magento", None]),
+            "country": st.sampled_from(["Canada", "India", None]),
+        }
+    ),
 )
 lasts = st.one_of(
     st.none(),
-    st.builds(lambda src, dst, cause, d: Transition("p1", src, dst, ago(d), cause),
-              st.one_of(st.none(), st.sampled_from(Stage)), st.sampled_from(Stage),
-              st.sampled_from(Cause), st.floats(0, 500)),
+    st.builds(
+        lambda src, dst, cause, d: Transition("p1", src, dst, ago(d), cause),
+        st.one_of(st.none(), st.sampled_from(Stage)),
+        st.sampled_from(Stage),
+        st.sampled_from(Cause),
+        st.floats(0, 500),
+    ),
 )
-claims = st.lists(st.builds(StageEvidence, st.sampled_from(System), st.sampled_from(Stage),
-                            st.just("value"), days.map(ago), st.booleans()), max_size=4)
+claims = st.lists(
+    st.builds(
+        StageEvidence,
+        st.sampled_from(System),
+        st.sampled_from(Stage),
+        st.just("value"),
+        days.map(ago),
+        st.booleans(),
+    ),
+    max_size=4,
+)
 
 
 def tenths(result, axis: str) -> int:
@@ -64,7 +90,11 @@ def test_scoring_is_deterministic_and_ignores_event_order(who, did) -> None:
     assert score(who, did, RULES, NOW) == first
     again = score(who, list(reversed(did)), RULES, NOW)
     assert (again.fit, again.engagement, again.total, again.grade) == (
-        first.fit, first.engagement, first.total, first.grade)
+        first.fit,
+        first.engagement,
+        first.total,
+        first.grade,
+    )
     assert sorted(c[:4] for c in again.contributions) == sorted(c[:4] for c in first.contributions)
 
 
@@ -129,3 +159,19 @@ def test_salesforce_evidence_of_its_own_stage_outranks_scoring(
         assert decision.stage is stage and decision.cause is Cause.HUMAN  # a rep moved it back
     else:
         assert decision.stage is current
+
+
+@given(lasts, people, events, claims)
+def test_deciding_again_on_the_same_facts_settles_without_flip_flopping(
+    last, who, did, seen
+) -> None:
+    result = score(who, did, RULES, NOW)
+    visited = [last.dst] if last else []
+    for _ in range(4):
+        decision = decide_stage(last, result, seen, RULES, NOW)
+        if not decision.moved:
+            return
+        assert decision.stage not in visited
+        visited.append(decision.stage)
+        last = decision.entry("p1")
+    raise AssertionError(f"still moving after 4 decisions: {visited}")

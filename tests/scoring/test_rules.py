@@ -20,9 +20,15 @@ def problems(table: dict[str, Any], **kwargs: Any) -> list[str]:
 def test_example_ships_the_seed_rules_inside_a_realistic_set() -> None:
     config = example_config()
     points = {rule.id: rule.points for rule in config.engagement}
-    assert {k: points[k] for k in ("white-paper", "pricing-page", "paid-ad", "product-kb",
-                                   "careers-page")} == {
-        "white-paper": 5, "pricing-page": 10, "paid-ad": 5, "product-kb": 5, "careers-page": -10,
+    assert {
+        k: points[k]
+        for k in ("white-paper", "pricing-page", "paid-ad", "product-kb", "careers-page")
+    } == {
+        "white-paper": 5,
+        "pricing-page": 10,
+        "paid-ad": 5,
+        "product-kb": 5,
+        "careers-page": -10,
     }
     assert len(config.fit) + len(config.engagement) >= 30
     assert config.stages.mql.fit_at_least == 20 and config.stages.mql.total_at_least == 50
@@ -84,7 +90,8 @@ def test_references_to_rules_and_lists_are_checked() -> None:
     assert problems(table) == [
         "scoring.fit[3].id: 'industry-core' is already used by a rule",
         "scoring.stages.sql.requires_any[1]: 'contact-sale' is not an engagement rule id; "
-        "allowed: " + ", ".join(r["id"] for r in table["engagement"])
+        "allowed: "
+        + ", ".join(r["id"] for r in table["engagement"])
         + "; did you mean 'contact-sales'?",
         "scoring.fit[19].list: 'educaton' is not a domain list; "
         "allowed: competitors, education, free_mail; did you mean 'education'?",
@@ -94,8 +101,15 @@ def test_references_to_rules_and_lists_are_checked() -> None:
 def test_fit_fields_are_checked_when_the_canonical_fields_are_given() -> None:
     table = example_table()
     table["fit"][0]["field"] = "industy"
-    fields = {"industry", "employees", "annual_revenue", "title", "platform", "country",
-              "email_domain"}
+    fields = {
+        "industry",
+        "employees",
+        "annual_revenue",
+        "title",
+        "platform",
+        "country",
+        "email_domain",
+    }
     assert problems(table, fields=fields) == [
         "scoring.fit[0].field: 'industy' is not a person field; did you mean 'industry'?"
     ]
@@ -104,15 +118,21 @@ def test_fit_fields_are_checked_when_the_canonical_fields_are_given() -> None:
 @pytest.mark.parametrize(
     ("condition", "message"),
     [
-        ({"op": "regex", "value": "(unclosed"},
-         "scoring.fit[0].value: '(unclosed' is not a valid regular expression"),
+        (
+            {"op": "regex", "value": "(unclosed"},
+            "scoring.fit[0].value: '(unclosed' is not a valid regular expression",
+        ),
         ({"op": "range"}, "scoring.fit[0]: 'range' needs 'at_least', 'below' or both"),
-        ({"op": "range", "at_least": 10, "below": 5},
-         "scoring.fit[0].below: must be greater than at_least (10)"),
+        (
+            {"op": "range", "at_least": 10, "below": 5},
+            "scoring.fit[0].below: must be greater than at_least (10)",
+        ),
         ({"op": "in", "value": "retail"}, "scoring.fit[0].value: 'in' needs a non-empty list"),
         ({"op": "present", "value": "x"}, "scoring.fit[0].value: not used by operator 'present'"),
-        ({"op": "domain_in"},
-         "scoring.fit[0]: 'domain_in' needs exactly one of 'value' (domains) or 'list'"),
+        (
+            {"op": "domain_in"},
+            "scoring.fit[0]: 'domain_in' needs exactly one of 'value' (domains) or 'list'",
+        ),
     ],
 )
 def test_operands_must_suit_the_operator(condition: dict[str, Any], message: str) -> None:

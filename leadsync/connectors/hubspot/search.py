@@ -59,12 +59,12 @@ class ObjectReader:
             lower, inclusive = latest, released > 0
 
     def list_all(self, window: Window) -> Iterator[RawRecord]:
-        """Every object through the list API (100 per call, no search rate limit), sorted.
+        """Every object through the list API (100 per call, no search rate limit), streamed.
 
-        The list API has no date filter and returns objects in id order, so the whole window
-        is held in memory and sorted before the first record is yielded.
+        The list API has no date filter and returns objects in id order; records stream out a
+        page at a time in that order (the full-history exception of `Connector.read`), so a
+        100,000-contact portal never sits in memory at once.
         """
-        records: list[RawRecord] = []
         after: str | None = None
         size = self.client.settings.list_page_size
         while True:
@@ -74,10 +74,9 @@ class ObjectReader:
             page = self.client.call(
                 f"list {self.object_type}", self.client.objects.get_page, self.object_type, **params
             )
-            records.extend(r for r in map(self.to_record, page["results"]) if admits(window, r))
+            yield from (r for r in map(self.to_record, page["results"]) if admits(window, r))
             after = ((page.get("paging") or {}).get("next") or {}).get("after")
             if not after:
-                yield from sorted(records, key=order)
                 return
 
     def to_record(self, obj: dict[str, Any]) -> RawRecord:

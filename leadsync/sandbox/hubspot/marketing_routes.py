@@ -199,25 +199,61 @@ def _submission(item: Submission) -> dict[str, Any]:
     }
 
 
+FORM_CONFIGURATION = {
+    "language": "en",
+    "cloneable": True,
+    "postSubmitAction": {"type": "thank_you", "value": ""},
+    "editable": True,
+    "archivable": True,
+    "recaptchaEnabled": False,
+    "notifyContactOwner": False,
+    "notifyRecipients": [],
+    "createNewContactForNewEmail": False,
+    "prePopulateKnownValues": True,
+    "allowLinkToResetKnownValues": False,
+    "embedType": "V3",
+}
+FORM_DISPLAY = {
+    "renderRawHtml": False,
+    "theme": "default_style",
+    "submitButtonText": "Submit",
+    "style": {
+        "fontFamily": "arial, helvetica, sans-serif",
+        "backgroundWidth": "100%",
+        "labelTextColor": "#33475b",
+        "labelTextSize": "11px",
+        "helpTextColor": "#7C98B6",
+        "helpTextSize": "11px",
+        "legalConsentTextColor": "#33475b",
+        "legalConsentTextSize": "14px",
+        "submitColor": "#ff7a59",
+        "submitAlignment": "left",
+        "submitFontColor": "#ffffff",
+        "submitSize": "12px",
+    },
+    "cssClass": None,
+}
+
+
 def _form(form: dict[str, Any]) -> dict[str, Any]:
     created = form.get("createdAt", "2024-01-01T00:00:00.000Z")
+    email = {
+        "objectTypeId": "0-1",
+        "name": "email",
+        "label": "Email",
+        "required": True,
+        "hidden": False,
+        "fieldType": "email",
+    }
     return {
         "id": form["guid"],
         "name": form["name"],
         "createdAt": created,
         "updatedAt": form.get("updatedAt", created),
         "archived": False,
-        "fieldGroups": [{"groupType": "default_group", "richTextType": "text", "fields": []}],
-        "configuration": {
-            "language": "en",
-            "createNewContactForNewEmail": False,
-            "embedType": "V3",
-        },
-        "displayOptions": {
-            "renderRawHtml": False,
-            "theme": "default_style",
-            "submitButtonText": "Submit",
-        },
+        "fieldGroups": [{"groupType": "default_group", "richTextType": "text", "fields": [email]}],
+        "configuration": FORM_CONFIGURATION,
+        "displayOptions": FORM_DISPLAY,
         "legalConsentOptions": {"type": "none"},
         "formType": "hubspot",
     }

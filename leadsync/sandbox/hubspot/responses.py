@@ -19,7 +19,6 @@ from urllib.parse import unquote
 from flask import Response
 
 
-
 class ApiError(Exception):
     """An answer in HubSpot's error envelope (`status`, `message`, `category`, ...)."""
 

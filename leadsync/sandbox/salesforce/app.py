@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from leadsync.sandbox.control import Control, instrument, mark_throttled
@@ -70,7 +70,6 @@ def _install_gate(app: Flask, state: SalesforceState) -> None:
         if not state.charge_request():
             mark_throttled()
             return limit_exceeded().response()
-        g.salesforce_api_call = True
         return None
 
     @app.after_request

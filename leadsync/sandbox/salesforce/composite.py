@@ -25,15 +25,14 @@ Staged = dict[str, tuple[str, Record]]  # id -> (sObject, record to store)
 def save_many(state: SalesforceState, body: Any, *, creating: bool) -> list[dict[str, Any]]:
     """`POST` (create) or `PATCH` (update) of `{"allOrNone", "records": [...]}`."""
     if not isinstance(body, dict) or not isinstance(body.get("records"), list):
-        raise ApiError(400, "JSON_PARSER_ERROR", "The request body must be an object with a "
-                       "'records' array")  # fmt: skip
+        raise ApiError(400, "JSON_PARSER_ERROR", "The request body needs a 'records' array")
     items = body["records"]
     _check_size(len(items), "record")
     saver = _create_one if creating else _update_one
     with state.locked():
         staged: Staged = {}
         outcomes = [_attempt(lambda item=item: saver(state, item, staged)) for item in items]
-        return _finish(state, outcomes, staged, bool(body.get("allOrNone")), keep_failed_id=False)
+        return _finish(state, outcomes, staged, bool(body.get("allOrNone")))
 
 
 def delete_many(state: SalesforceState, id_list: list[str], all_or_none: bool) -> list[dict]:
@@ -42,9 +41,9 @@ def delete_many(state: SalesforceState, id_list: list[str], all_or_none: bool) -
     with state.locked():
         staged: Staged = {}
         outcomes = [_attempt(lambda rid=rid: _delete_one(state, rid, staged)) for rid in id_list]
-        results = _finish(state, outcomes, staged, all_or_none, keep_failed_id=True)
+        results = _finish(state, outcomes, staged, all_or_none)
     for result, rid in zip(results, id_list, strict=True):
-        result.setdefault("id", rid)
+        result.setdefault("id", rid)  # delete results name the id even when they fail
     return results
 
 
@@ -74,8 +73,6 @@ def _finish(
     outcomes: list[str | SaveError],
     staged: Staged,
     all_or_none: bool,
-    *,
-    keep_failed_id: bool,
 ) -> list[dict[str, Any]]:
     failed = any(isinstance(o, SaveError) for o in outcomes)
     if all_or_none and failed:

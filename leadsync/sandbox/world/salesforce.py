@@ -26,7 +26,7 @@ PRESENCE = {
     "student": 0.05,
     "competitor": 0.2,
     "jobseeker": 0.02,
-    "weak": 0.42,
+    "weak": 0.38,
     "mql": 0.85,
     "sql": 0.95,
 }
@@ -74,7 +74,9 @@ def build(
             sales.deal(person)
     for person in people:
         chance = PRESENCE.get(person.profile, 0.0)
-        if person.profile not in DEALS and (rng.random() < chance or person.touches):
+        # Imported lists go into both systems; people a rep worked are in Salesforce.
+        wanted = rng.random() < chance or person.touches or person.imported
+        if person.profile not in DEALS and wanted:
             sales.prospect(person)
     sales.duplicates(people)
     history.log_touches(rng, sales.org, sales.held, people)
