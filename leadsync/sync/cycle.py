@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
+from sqlalchemy import update
+
 from leadsync.connectors.base import Connector, RawRecord, Window, id_order
 from leadsync.errors import LeadsyncError
 from leadsync.sync import cursors
@@ -26,6 +28,7 @@ from leadsync.sync.outbox import Applier, ApplyCounts
 from leadsync.sync.provision import ensure_provisioned
 from leadsync.sync.runs import finish_run, start_run
 from leadsync.sync.runtime import Runtime
+from leadsync.sync.schema import PersonRow
 
 PAGE = 500
 # People first, then what ties to them: an event for a person not pulled yet would be parked.
@@ -140,6 +143,12 @@ def _raw_from_payload(payload: Mapping[str, Any]) -> RawRecord | None:
         )  # fmt: skip
     except (KeyError, ValueError):
         return None
+
+
+def mark_all_dirty(rt: Runtime) -> None:
+    """Have the next decide step rescore and re-plan everyone (nightly rescore and reconcile)."""
+    with rt.sessions.begin() as session:
+        session.execute(update(PersonRow).values(dirty=True))
 
 
 def run_cycle(

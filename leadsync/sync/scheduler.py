@@ -15,13 +15,11 @@ from datetime import datetime, timedelta
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
-from sqlalchemy import update
 
 from leadsync.sync import cycle
 from leadsync.sync.cli import load
 from leadsync.sync.lock import Busy, cycle_lock
 from leadsync.sync.runtime import build_runtime
-from leadsync.sync.schema import PersonRow
 from leadsync.sync.wiring import build_connectors
 
 log = logging.getLogger("leadsync.run")
@@ -34,8 +32,7 @@ def scheduled_cycle(config_path: str | None, full: bool = False) -> None:
     try:
         with cycle_lock(rt.sessions.kw["bind"]):
             if full:
-                with rt.sessions.begin() as session:
-                    session.execute(update(PersonRow).values(dirty=True))
+                cycle.mark_all_dirty(rt)
             result = cycle.run_cycle(rt, build_connectors(rt), kind="nightly" if full else "sync")
     except Busy as exc:
         log.warning("skipped: %s", exc)

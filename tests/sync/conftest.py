@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,12 @@ class World:
     @property
     def info(self) -> dict[str, Any]:
         return self.box.info()
+
+    def tick(self, **delta: float) -> None:
+        """Move the clock to the real now (things people did since are visible), plus `delta`."""
+        self.now = max(self.now, datetime.now(UTC).replace(microsecond=0)) + timedelta(
+            seconds=1, **delta
+        )
 
     def runtime(self) -> Runtime:
         return build_runtime(load_settings(self.config), clock=lambda: self.now)
