@@ -112,7 +112,7 @@ def backfill(
             _system(rt, name, connector, ingest, month_windows(since, end), result, progress)
         retry_parked(rt, ingest)
     except BaseException:
-        finish_run(rt.sessions, run_id, result, rt.clock(), failed=True)
+        finish_run(rt.sessions, run_id, result, rt.clock(), status="failed")
         raise
     finish_run(rt.sessions, run_id, result, rt.clock())
     return result

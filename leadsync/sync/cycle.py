@@ -176,9 +176,16 @@ def run_cycle(
             result.apply = applier.counts
             for name, connector in connectors.items():
                 applier.drain(name, connector, stop=STOP)
+    except Stopped as exc:
+        result.error = str(exc)
+        finish_run(rt.sessions, run_id, result, rt.clock(), status="stopped")
+        raise
     except Exception as exc:
         result.error = str(exc)
-        finish_run(rt.sessions, run_id, result, rt.clock(), failed=True)
+        finish_run(rt.sessions, run_id, result, rt.clock(), status="failed")
         raise
+    if apply and STOP.is_set():
+        finish_run(rt.sessions, run_id, result, rt.clock(), status="stopped")
+        raise Stopped("stopped on request after the current batch")
     finish_run(rt.sessions, run_id, result, rt.clock())
     return result

@@ -19,12 +19,13 @@ def start_run(sessions: sessionmaker[Session], kind: str, at: datetime) -> int:
 
 
 def finish_run(
-    sessions: sessionmaker[Session], run_id: int, result: Any, at: datetime, *, failed: bool = False
+    sessions: sessionmaker[Session], run_id: int, result: Any, at: datetime, *, status: str = "ok"
 ) -> None:
+    """Record how a run ended: ok, failed, or stopped (on request, after the current batch)."""
     with sessions.begin() as session:
         row = session.get(RunRow, run_id)
         row.finished_at = at
-        row.status = "failed" if failed else "ok"
+        row.status = status
         counts = result.as_dict() if hasattr(result, "as_dict") else dict(result)
         counts.pop("started_at", None)
         row.message = counts.pop("error", None)

@@ -41,7 +41,18 @@ class World:
         )
 
     def runtime(self) -> Runtime:
-        return build_runtime(load_settings(self.config), clock=lambda: self.now)
+        """A runtime for this world; its tokens come from this world's environment."""
+        saved = {name: os.environ.get(name) for name in self.env}
+        os.environ.update(self.env)
+        try:
+            settings = load_settings(self.config)
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+        return build_runtime(settings, clock=lambda: self.now)
 
     def cycle(self, **kw: Any) -> CycleResult:
         rt = self.runtime()
@@ -108,8 +119,11 @@ class World:
         self._sf("PATCH", f"sobjects/{obj}/{record_id}", json=fields)
 
 
-def start_world(tmp_path: Path, database_url: str, contacts: int = CONTACTS, seed: int = 11):
-    box = Sandbox(contacts=contacts, seed=seed).start()
+def start_world(
+    tmp_path: Path, database_url: str, contacts: int = CONTACTS, seed: int = 11, world: Any = None
+):
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    box = Sandbox(contacts=contacts, seed=seed, world=world).start()
     info = box.info()
     config = tmp_path / "config.toml"
     text = sandbox_config(info, "professional", tmp_path)
