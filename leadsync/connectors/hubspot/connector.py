@@ -96,6 +96,17 @@ class HubSpotConnector:
             system="hubspot",
         )
 
+    def options(self, obj: str, prop: str) -> list[str] | None:
+        """The values an enumeration property accepts, in HubSpot's display order (None: not
+        an enumeration). One properties-API call."""
+        object_type = {"contact": "contacts"}.get(obj, obj)
+        found = self.client.call(
+            f"read property {prop}", self.client.properties.get_by_name, object_type, prop
+        )
+        # `client.call` hands back the decoded JSON body.
+        options = sorted(found.get("options") or [], key=lambda o: o.get("displayOrder") or 0)
+        return [o["value"] for o in options] if found.get("type") == "enumeration" else None
+
     def write(self, changes: Sequence[Change]) -> list[WriteResult]:
         """Contacts only: updates by id, creates when `record_id` is None (see `writes`)."""
         return self._writer.write(changes)

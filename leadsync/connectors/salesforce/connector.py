@@ -68,6 +68,14 @@ class SalesforceConnector:
         """Leads and Contacts: updates by id, creates when `record_id` is None."""
         return self._writer.write(changes)
 
+    def options(self, obj: str, prop: str) -> list[str] | None:
+        """The active picklist values of `obj.prop` (None: not a picklist). One describe."""
+        for field in self.client.describe(obj).get("fields") or []:
+            if field["name"] == prop:
+                values = field.get("picklistValues") or []
+                return [v["value"] for v in values if v.get("active", True)] or None
+        return None
+
     def missing_fields(
         self, wanted: Mapping[str, Sequence[str]] | None = None
     ) -> dict[str, list[str]]:
