@@ -92,7 +92,8 @@ def stage_evidence(
                 field=vocab.prop,
             ) from None
         if stage is not None or include_silent:
-            found.append(StageEvidence(system, stage, str(value), observed_at, True, "crm"))
+            # Not leadsync's own write (echoes are skipped above), so a person in the CRM.
+            found.append(StageEvidence(system, stage, str(value), observed_at, True, "user"))
     return found
 
 

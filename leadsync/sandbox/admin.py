@@ -7,7 +7,8 @@
     POST   /_sandbox/faults                {"system","status","rate"?,"route"?,"count"?,
                                             "delay"?}; status 0 + delay = latency only
     DELETE /_sandbox/faults                clear them
-    POST   /_sandbox/reset                 stats, faults and limits; {"data": true} also
+    POST   /_sandbox/reset                 stats, faults, limits and HubSpot tokens;
+                                           {"data": true} also
                                            returns both CRMs to the seeded world
     GET    /_sandbox/settings              current knobs
     POST   /_sandbox/settings              {"hubspot": {...}, "salesforce": {...}}

@@ -27,7 +27,7 @@ from leadsync.sync.config import load_settings
 from leadsync.sync.cycle import run_cycle
 from leadsync.sync.progress import StreamProgress
 from leadsync.sync.runtime import Runtime, build_runtime
-from leadsync.sync.schema import PersonRow
+from leadsync.sync.schema import LedgerRow, PersonRow, ScoreRow
 from leadsync.sync.wiring import build_connectors
 
 console = Console(highlight=False)
@@ -67,11 +67,19 @@ def _calls(stats: dict[str, Any]) -> Table:
 
 
 def _examples(rt: Runtime) -> list[str]:
+    """The strongest SQL and MQL that scoring promoted, and a person scoring disqualified."""
     picks = []
     with rt.sessions() as session:
-        for stage in ("sql", "mql", "suspect"):
+        for stage, strongest in (("sql", True), ("mql", True), ("suspect", False)):
+            by_scoring = select(LedgerRow.person_id).where(
+                LedgerRow.cause == "score", LedgerRow.to_stage == stage
+            )
+            total = ScoreRow.total.desc() if strongest else ScoreRow.total
             email = session.scalars(
-                select(PersonRow.email).where(PersonRow.stage == stage).order_by(PersonRow.id)
+                select(PersonRow.email)
+                .join(ScoreRow, ScoreRow.person_id == PersonRow.id)
+                .where(PersonRow.stage == stage, PersonRow.id.in_(by_scoring))
+                .order_by(total, PersonRow.id)
             ).first()
             if email:
                 picks.append(email)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hubspot.crm.contacts.exceptions import ApiException, UnauthorizedException
 
+from leadsync.sandbox.control import Fault
 from leadsync.sandbox.hubspot import HubSpotSettings
 from leadsync.sandbox.hubspot.limits import RateLimiter
 from tests.sandbox.conftest import FakeClock
@@ -119,3 +120,14 @@ def test_expired_token_says_when_it_expired(hubspot):
         "The OAuth token used to make this call expired 3 second(s) ago"
     )
     assert len(body["context"]["expire time"]) == 1
+
+
+def test_injected_429_looks_like_hubspot_and_counts_as_throttled(hubspot):
+    hubspot.control.add_fault(
+        Fault("hubspot", 429, route="GET /crm/v3/objects/contacts", remaining=1)
+    )
+    limited = hubspot.call("GET", LIST)
+    assert limited.status_code == 429
+    assert limited.json()["errorType"] == "RATE_LIMIT"
+    assert hubspot.call("GET", LIST).status_code == 200
+    assert hubspot.control.snapshot("hubspot", {})["throttled"] == 1

@@ -118,3 +118,8 @@ def test_forms_list(hubspot):
         "GET", "/marketing/v3/forms/", params={"after": answer["paging"]["next"]["after"]}
     )
     assert [f["id"] for f in following.json()["results"]] == ["form-ebook"]
+
+
+def test_event_types_name_the_page_view(hubspot):
+    types = hubspot.client().events.events_api.get_types()
+    assert types.event_types == ["e_visited_page"]

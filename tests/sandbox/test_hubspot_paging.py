@@ -48,3 +48,11 @@ def test_archived_records_leave_the_list_and_appear_with_archived_true(hubspot):
     archived = hubspot.call("GET", "/crm/v3/objects/contacts", params={"archived": "true"}).json()
     assert [(r["id"], r["archived"]) for r in archived["results"]] == [("101", True)]
     assert "archivedAt" in archived["results"][0]
+
+
+def test_object_type_aliases_and_unknown_types(hubspot):
+    by_id = hubspot.call("GET", "/crm/v3/objects/0-1", params={"limit": 2}).json()
+    assert [r["id"] for r in by_id["results"]] == ["101", "102"]
+    unknown = hubspot.call("GET", "/crm/v3/objects/butterflies")
+    assert unknown.status_code == 400
+    assert unknown.json()["message"] == "Unable to infer object type from: butterflies"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from leadsync.sandbox.hubspot import HubSpotSettings
-from tests.sandbox.conftest import BASE_MS, FakeClock, small_world
+from leadsync.sandbox.hubspot import HubSpotSettings, HubSpotState
+from leadsync.sandbox.hubspot import search as search_module
+from tests.sandbox.conftest import BASE_MS, FakeClock, iso, small_world
 
 pytestmark = pytest.mark.integration
 
@@ -101,7 +104,7 @@ def test_sorts_and_offset_paging(hubspot):
     second = search(hubspot, [f("lastmodifieddate", "GTE", str(BASE_MS))], after="4", **body)
     assert ids(second) == [26, 25, 24, 23]
     by_views = search(hubspot, [], sorts=["-hs_analytics_num_page_views"], limit=3)
-    assert ids(by_views) == [6, 13, 20]
+    assert ids(by_views) == [27, 20, 13]  # ties: id descending, as in the index order
 
 
 def test_last_page_has_no_paging(hubspot):
@@ -116,6 +119,8 @@ def test_last_page_has_no_paging(hubspot):
         {"filterGroups": [{"filters": [f("email", "HAS_PROPERTY")] * 11}]},
         {"filterGroups": [{"filters": [f("email", "HAS_PROPERTY")] * 6}] * 5},
         {"limit": 201},
+        {"filterGroups": "lifecyclestage=lead"},
+        {"sorts": "createdate"},
         {"filterGroups": [{"filters": [f("email", "LIKE", "x")]}]},
         {"filterGroups": [{"filters": [f("lastmodifieddate", "GTE", "yesterday")]}]},
         {"filterGroups": [{"filters": [f("no_such_property", "EQ", "x")]}]},
@@ -166,3 +171,46 @@ def test_iso_and_epoch_date_filters_agree(hubspot):
 
 def test_free_text_query(hubspot):
     assert ids(search(hubspot, [], query="first12")) == [12]
+
+
+def test_window_with_other_filters_keeps_id_order(hubspot):
+    window = [
+        f("lastmodifieddate", "GTE", str(BASE_MS + 10_000)),
+        f("lifecyclestage", "EQ", "lead"),
+    ]
+    assert ids(search(hubspot, window)) == [11, 16, 21, 26]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    times=st.lists(st.integers(0, 20), min_size=1, max_size=40),
+    low=st.one_of(st.none(), st.integers(0, 20)),
+    high=st.one_of(st.none(), st.integers(0, 20)),
+    descending=st.booleans(),
+    offset=st.integers(0, 10),
+    limit=st.integers(1, 7),
+)
+def test_index_answers_like_a_full_scan(times, low, high, descending, offset, limit):
+    """The index fast path and the scanning path agree, ties included."""
+    world = small_world(len(times))
+    for contact, second in zip(world.contacts, times, strict=True):
+        contact["updatedAt"] = iso(BASE_MS + second * 1000)
+    state = HubSpotState()
+    state.load(world)
+    window = []
+    if low is not None:
+        window.append(f("lastmodifieddate", "GTE", str(BASE_MS + low * 1000)))
+    if high is not None:
+        window.append(f("lastmodifieddate", "LTE", str(BASE_MS + high * 1000)))
+    direction = "DESCENDING" if descending else "ASCENDING"
+    body = {"sorts": [{"propertyName": "lastmodifieddate", "direction": direction}]}
+    body.update(limit=limit, after=str(offset))
+
+    def answer(filters):
+        request = {**body, "filterGroups": [{"filters": filters}] if filters else []}
+        query = search_module.parse(request, state.registry, "contacts", 10_000)
+        records, total = search_module.run(state.store("contacts"), state.registry, query, None)
+        return [r.id for r in records], total
+
+    scanned = answer([*window, f("email", "HAS_PROPERTY")])
+    assert answer(window) == scanned

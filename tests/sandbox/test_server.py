@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import tomllib
 
 import pytest
@@ -20,6 +19,7 @@ from leadsync.sandbox.server import Sandbox
 
 pytestmark = pytest.mark.integration
 
+SERVE = "from leadsync.sandbox.cli import sandbox; sandbox()"
 INFO_KEYS = {
     "hubspot_url",
     "salesforce_url",
@@ -86,15 +86,8 @@ def test_config_writer_keeps_secrets_out(tmp_path):
 
 def test_serve_prints_connection_details_first_and_stops_on_sigterm(tmp_path):
     config = tmp_path / "config.toml"
-    script = textwrap.dedent(
-        """
-        from leadsync.sandbox.cli import sandbox
-        sandbox(["serve", "--contacts", "20", "--seed", "3", "--write-config", %r])
-        """
-        % str(config)
-    )
     process = subprocess.Popen(
-        [sys.executable, "-c", script],
+        [sys.executable, "-c", SERVE, "serve", "--contacts", "20", "--write-config", str(config)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

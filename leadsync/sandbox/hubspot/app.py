@@ -18,7 +18,6 @@ from leadsync.sandbox.hubspot import (
 from leadsync.sandbox.hubspot.limits import rate_limit_body
 from leadsync.sandbox.hubspot.responses import (
     ApiError,
-    error_for_status,
     expired_response,
     json_response,
     unauthorized_response,
@@ -42,6 +41,17 @@ def create_app(state: HubSpotState, control: Control | None = None) -> Flask:
     for module in (crm_routes, property_routes, association_routes, marketing_routes):
         module.register(app, state)
     return app
+
+
+def error_for_status(status: int) -> Response:
+    """A HubSpot-shaped body for an injected fault with `status`."""
+    if status == 429:
+        return json_response(rate_limit_body("TEN_SECONDLY_ROLLING"), 429)
+    if status == 401:
+        return unauthorized_response()
+    category = {400: "VALIDATION_ERROR", 403: "MISSING_SCOPES", 404: "OBJECT_NOT_FOUND"}
+    message = "internal error" if status >= 500 else "Injected failure"
+    return ApiError(status, category.get(status), message).response()
 
 
 def _authenticate(state: HubSpotState) -> Response | None:

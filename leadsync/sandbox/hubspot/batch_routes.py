@@ -117,23 +117,30 @@ def _upsert(state: HubSpotState, kind: ObjectType, body: dict[str, Any]) -> Resp
     reject_duplicate_ids(inputs)
     writer = state.writer(kind.name)
     validated = _validated(writer, inputs)
+    targets = [_upsert_target(state, kind, item) for item in inputs]
     started = state.now_ms()
     results = []
-    for item, values in zip(inputs, validated, strict=True):
-        id_property = item.get("idProperty")
-        if not id_property:
-            raise validation_error("idProperty is required for batch upsert")
-        key = str(item.get("id", ""))
-        record = find_record(state, kind, key, id_property)
-        created = record is None
+    for item, values, record in zip(inputs, validated, targets, strict=True):
         if record is None:
-            if id_property != kind.unique_property:
-                raise validation_error(f"Cannot create a {kind.singular} by {id_property}={key}")
-            record = writer.create({**values, id_property: key.strip().lower()}, state.now_ms())
+            key = str(item["id"]).strip().lower()
+            created = writer.create({**values, item["idProperty"]: key}, state.now_ms())
+            results.append({**_written(state, kind, created, item), "new": True})
         else:
             writer.update(record, values, state.now_ms())
-        results.append({**_written(state, kind, record, item), "new": created})
+            results.append({**_written(state, kind, record, item), "new": False})
     return _answer(state, started, results, [], ok=200)
+
+
+def _upsert_target(state: HubSpotState, kind: ObjectType, item: dict[str, Any]) -> Record | None:
+    """The record an upsert input names; None when it is to be created. Checked up front."""
+    id_property = item.get("idProperty")
+    if not id_property:
+        raise validation_error("idProperty is required for batch upsert")
+    key = str(item.get("id", ""))
+    record = find_record(state, kind, key, id_property)
+    if record is None and id_property != kind.unique_property:
+        raise validation_error(f"Cannot create a {kind.singular} by {id_property}={key}")
+    return record
 
 
 def _archive(state: HubSpotState, kind: ObjectType, body: dict[str, Any]) -> Response:

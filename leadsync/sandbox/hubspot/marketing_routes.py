@@ -120,6 +120,12 @@ def register(app: Flask, state: HubSpotState) -> None:
         return json_response(body)
 
     app.add_url_rule("/events/v3/events/", "events_list", events, methods=["GET"])
+    app.add_url_rule(
+        "/events/v3/events/event-types",
+        "events_types",
+        lambda: json_response({"eventTypes": [PAGE_VIEW]}),
+        methods=["GET"],
+    )
     app.add_url_rule("/marketing/v3/forms/", "forms_list", forms, methods=["GET"])
     app.add_url_rule(
         "/form-integrations/v1/submissions/forms/<form_guid>",

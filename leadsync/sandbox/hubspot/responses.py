@@ -131,19 +131,6 @@ def decode_cursor(token: str | None) -> str | None:
         raise validation_error(f"Invalid after value: {token}") from None
 
 
-def error_for_status(status: int) -> Response:
-    """A HubSpot-shaped body for an injected fault with `status`."""
-    if status == 429:
-        from leadsync.sandbox.hubspot.limits import rate_limit_body
-
-        return json_response(rate_limit_body("TEN_SECONDLY_ROLLING"), 429)
-    if status == 401:
-        return unauthorized_response()
-    category = {400: "VALIDATION_ERROR", 403: "MISSING_SCOPES", 404: "OBJECT_NOT_FOUND"}
-    message = "internal error" if status >= 500 else "Injected failure"
-    return ApiError(status, category.get(status), message).response()
-
-
 AUTH_NOT_FOUND = (
     "Authentication credentials not found. This API supports OAuth 2.0 authentication and you "
     "can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview"

@@ -1,19 +1,17 @@
-"""`POST /crm/v3/objects/{type}/search`: request checks, filter semantics and paging.
+"""`POST /crm/v3/objects/{type}/search`: request checks, candidates, sorting and paging.
 
-Groups are OR'ed, filters in a group AND'ed. Dates compare as epoch ms (ISO accepted),
-numbers as numbers, strings case-insensitively. The common incremental pattern (a range on
-the modified-date property, sorted by it) is answered from the store's index without
-scanning; anything else scans the candidates once.
+Groups are OR'ed, filters in a group AND'ed (their semantics are in `filters`). The common
+incremental pattern (a range on the modified-date property, sorted by it) is answered from
+the store's index without scanning; a modified-date window otherwise narrows the scan to
+that slice of the index.
 """
 
 from __future__ import annotations
 
-import fnmatch
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from leadsync.sandbox.hubspot.filters import Filter, Typer, predicate, sort_key, text_match
 from leadsync.sandbox.hubspot.properties import PropertyRegistry
 from leadsync.sandbox.hubspot.render import names_from_body
 from leadsync.sandbox.hubspot.responses import parse_time_ms, validation_error
@@ -31,26 +29,6 @@ OPERATORS = RANGE_OPERATORS | {
     "CONTAINS_TOKEN",
     "NOT_CONTAINS_TOKEN",
 }
-TEXT_PROPERTIES = (
-    "email",
-    "firstname",
-    "lastname",
-    "phone",
-    "company",
-    "website",
-    "name",
-    "domain",
-)
-Value = float | int | str
-
-
-@dataclass(frozen=True)
-class Filter:
-    name: str
-    operator: str
-    value: Any = None
-    high: Any = None
-    values: tuple[Any, ...] = ()
 
 
 @dataclass
@@ -66,7 +44,10 @@ class Query:
 def parse(
     body: dict[str, Any], registry: PropertyRegistry, object_type: str, max_results: int
 ) -> Query:
-    groups = [[_filter(f) for f in g.get("filters") or []] for g in body.get("filterGroups") or []]
+    groups = [
+        [_filter(f) for f in _objects(g.get("filters"), "filters")]
+        for g in _objects(body.get("filterGroups"), "filterGroups")
+    ]
     total = sum(len(g) for g in groups)
     if (
         len(groups) > MAX_GROUPS
@@ -103,15 +84,21 @@ def parse(
 def run(
     store: ObjectStore, registry: PropertyRegistry, query: Query, cutoff_ms: int | None
 ) -> tuple[list[Record], int]:
-    """One page of matching records and the total number of matches."""
+    """One page of matching records and the total number of matches.
+
+    Ties in the sort order are broken by id, ascending for ascending sorts and descending
+    for descending ones; without a sort, records come in id order.
+    """
     fast = _from_index(store, query, cutoff_ms)
     if fast is not None:
         return fast
-    typed = _Typer(store, registry)
+    typed = Typer(store, registry)
     matched = _matching(store, query, cutoff_ms, typed)
     if query.sort is not None:
         name, descending = query.sort
-        matched.sort(key=lambda r: _sort_key(typed.value(r, name)), reverse=descending)
+        if descending:
+            matched.reverse()
+        matched.sort(key=lambda r: sort_key(typed.value(r, name)), reverse=descending)
     return matched[query.offset : query.offset + query.limit], len(matched)
 
 
@@ -160,127 +147,50 @@ def _bounds(group: list[Filter]) -> tuple[int | None, int | None]:
 
 
 def _matching(
-    store: ObjectStore, query: Query, cutoff_ms: int | None, typed: _Typer
+    store: ObjectStore, query: Query, cutoff_ms: int | None, typed: Typer
 ) -> list[Record]:
-    predicates = [[_predicate(f, typed) for f in group] for group in query.groups] or [[]]
+    """Matching records in id order."""
+    predicates = [[predicate(f, typed) for f in group] for group in query.groups] or [[]]
     if query.text:
         words = query.text.lower().split()
         for group in predicates:
-            group.append(lambda r: _text_match(r, words))
+            group.append(lambda r: text_match(r, words))
+    candidates, by_modified = _candidates(store, query, cutoff_ms)
     matched = []
-    for record_id in store.ids:
+    for record_id in candidates:
         record = store.records[record_id]
         if cutoff_ms is not None and record.updated_ms > cutoff_ms:
             continue
         if any(all(p(record) for p in group) for group in predicates):
             matched.append(record)
+    if by_modified:
+        matched.sort(key=lambda r: r.id)
     return matched
 
 
-class _Typer:
-    """Typed property values of records: ms for dates, floats for numbers, lower-case text."""
-
-    def __init__(self, store: ObjectStore, registry: PropertyRegistry) -> None:
-        self.kind = store.kind
-        self.types = {n: d["type"] for n, d in registry.definitions[self.kind.name].items()}
-
-    def value(self, record: Record, name: str) -> Value | None:
-        if name == self.kind.modified_property:
-            return record.updated_ms
-        if name == self.kind.created_property:
-            return record.created_ms
-        if name == "hs_object_id":
-            return float(record.id)
-        return self.convert(name, record.properties.get(name))
-
-    def convert(self, name: str, raw: Any) -> Value | None:
-        if raw is None or raw == "":
-            return None
-        kind = self.types.get(name, "string")
-        if kind in ("datetime", "date"):
-            return parse_time_ms(raw)
-        if kind == "number" or name == "hs_object_id":
-            try:
-                return float(raw)
-            except (TypeError, ValueError):
-                return None
-        return str(raw).lower()
-
-    def target(self, name: str, raw: Any) -> Value:
-        value = self.convert(name, raw)
-        if value is None:
-            raise validation_error(f"{raw!r} is not a valid value to filter {name} by")
-        return value
+def _candidates(store: ObjectStore, query: Query, cutoff_ms: int | None) -> tuple[list[int], bool]:
+    """Ids worth testing: a modified-date window narrows one group to a slice of the index."""
+    name = store.kind.modified_property
+    windows = (
+        [f for f in query.groups[0] if f.name == name and f.operator in RANGE_OPERATORS]
+        if len(query.groups) == 1
+        else []
+    )
+    if not windows:
+        return store.ids, False
+    low, high = _bounds(windows)
+    if cutoff_ms is not None:
+        high = cutoff_ms if high is None else min(high, cutoff_ms)
+    lo, hi = store.modified_range(low, high)
+    return [record_id for _, record_id in store.modified[lo:hi]], True
 
 
-def _predicate(f: Filter, typed: _Typer) -> Callable[[Record], bool]:
-    def get(r: Record) -> Value | None:
-        return typed.value(r, f.name)
-
-    op = f.operator
-    if op == "HAS_PROPERTY":
-        return lambda r: get(r) is not None
-    if op == "NOT_HAS_PROPERTY":
-        return lambda r: get(r) is None
-    if op in ("CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"):
-        pattern = str(f.value or "").lower()
-        negate = op == "NOT_CONTAINS_TOKEN"
-        return lambda r: _contains_token(r.properties.get(f.name), pattern) != negate
-    if op in ("IN", "NOT_IN"):
-        options = {typed.target(f.name, v) for v in f.values}
-        return (lambda r: get(r) in options) if op == "IN" else (lambda r: get(r) not in options)
-    target = typed.target(f.name, f.value)
-    if op == "BETWEEN":
-        high = typed.target(f.name, f.high)
-        return lambda r: (v := get(r)) is not None and target <= v <= high  # type: ignore[operator]
-    return _comparison(op, target, get)
-
-
-def _comparison(
-    op: str, target: Value, get: Callable[[Record], Value | None]
-) -> Callable[[Record], bool]:
-    if op == "NEQ":
-        return lambda r: get(r) != target
-    compare: dict[str, Callable[[Any, Any], bool]] = {
-        "EQ": lambda v, t: v == t,
-        "LT": lambda v, t: v < t,
-        "LTE": lambda v, t: v <= t,
-        "GT": lambda v, t: v > t,
-        "GTE": lambda v, t: v >= t,
-    }
-    check = compare[op]
-
-    def matches(record: Record) -> bool:
-        value = get(record)
-        return value is not None and check(value, target)
-
-    return matches
-
-
-def _contains_token(raw: str | None, pattern: str) -> bool:
-    if not raw:
-        return False
-    tokens = [t for t in re.split(r"[^\w*]+", raw.lower()) if t]
-    if "*" in pattern:
-        return fnmatch.fnmatchcase(raw.lower(), pattern) or any(
-            fnmatch.fnmatchcase(t, pattern) for t in tokens
-        )
-    return pattern in tokens or pattern == raw.lower()
-
-
-def _text_match(record: Record, words: list[str]) -> bool:
-    tokens = [
-        t
-        for name in TEXT_PROPERTIES
-        for t in re.split(r"[^\w]+", (record.properties.get(name) or "").lower())
-        if t
-    ]
-    emails = [(record.properties.get("email") or "").lower()]
-    return all(any(t.startswith(w) for t in tokens + emails) for w in words)
-
-
-def _sort_key(value: Value | None) -> tuple[int, Any]:
-    return (1, 0) if value is None else (0, value)
+def _objects(value: Any, name: str) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise validation_error(f"{name} must be a list of objects")
+    return value
 
 
 def _filter(raw: dict[str, Any]) -> Filter:
@@ -304,6 +214,8 @@ def _filter(raw: dict[str, Any]) -> Filter:
 def _sort(raw: Any) -> tuple[str, bool] | None:
     if not raw:
         return None
+    if not isinstance(raw, list) or not all(isinstance(v, str | dict) for v in raw):
+        raise validation_error("sorts must be a list of property names or sort objects")
     if len(raw) > 1:
         raise validation_error("Only one sort is supported per search request")
     first = raw[0]

@@ -41,6 +41,7 @@ class HubSpotState:
         self.limiter = RateLimiter(self.settings, clock)
         # token -> epoch ms it expired at (None: valid).
         self.tokens: dict[str, int | None] = dict.fromkeys(tokens or [DEFAULT_TOKEN])
+        self._initial_tokens = dict(self.tokens)
         self._world: Any = None
         self._clear()
 
@@ -78,9 +79,10 @@ class HubSpotState:
             self._load_activity(world)
 
     def reset(self, *, data: bool = True) -> None:
-        """Forget rate-limit usage; with `data`, also return to the loaded world."""
+        """Forget rate-limit usage and token changes; with `data`, also return to the world."""
         with self.lock:
             self.limiter.reset()
+            self.tokens = dict(self._initial_tokens)
             if data:
                 if self._world is not None:
                     self.load(self._world)
