@@ -27,7 +27,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 import tenacity
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from leadsync.errors import (
     AuthError,
@@ -125,6 +125,9 @@ def classify(system: str, status: int | None, code: str = "", message: str = "")
 
 class RetrySettings(BaseModel):
     """Bounds of the retry policy; nested as `[hubspot.retry]` / `[salesforce.retry]`."""
+
+    # An unknown key is a mistake to report, not to ignore.
+    model_config = ConfigDict(extra="forbid")
 
     max_attempts: int = Field(6, ge=1, description="tries per call for transient failures")
     backoff_initial: float = Field(0.5, ge=0, description="first backoff, seconds")

@@ -213,3 +213,19 @@ def test_every_setting_appears_in_the_example_with_a_comment():
             missing.append(".".join(path))
     assert not missing, f"not in config.example.toml: {missing}"
     assert "[sync]" in text and all(f"{k} =" in text for k in SyncSettings.model_fields)
+
+
+def test_unknown_keys_in_connector_sections_are_reported_too(tmp_path):
+    extra = "\n[hubspot.retry]\nmax_attempt = 3\n"
+    lines = problems(
+        tmp_path,
+        extra,
+        base=BASE.replace(
+            'base_url = "http://127.0.0.1:1"', 'base_url = "http://127.0.0.1:1"\ntierr = "free"'
+        ),
+    )
+    assert any('hubspot.tierr: unknown key (did you mean "tier"?)' in line for line in lines)
+    assert any(
+        'hubspot.retry.max_attempt: unknown key (did you mean "max_attempts"?)' in line
+        for line in lines
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from leadsync.connectors.retry import RetrySettings
 
@@ -82,6 +82,9 @@ ENGAGEMENT_PROPERTIES: dict[str, tuple[str, ...]] = {
 
 class HubSpotSettings(BaseModel):
     """Everything the HubSpot connector needs; limits default to the portal's tier."""
+
+    # An unknown key is a mistake to report, not to ignore.
+    model_config = ConfigDict(extra="forbid")
 
     base_url: str = "https://api.hubapi.com"
     access_token: SecretStr = Field(

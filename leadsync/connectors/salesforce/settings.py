@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from leadsync.connectors.retry import RetrySettings
 
@@ -121,6 +121,9 @@ class SalesforceSettings(BaseModel):
     `auth`: `client_credentials` (connected app id + secret), `jwt` (connected app id,
     username, private key), or `session` (a ready access token; it cannot be refreshed).
     """
+
+    # An unknown key is a mistake to report, not to ignore.
+    model_config = ConfigDict(extra="forbid")
 
     instance_url: str = Field(description="https://<my-domain>.my.salesforce.com")
     api_version: str = "59.0"
