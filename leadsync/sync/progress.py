@@ -37,12 +37,22 @@ class StreamProgress:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        for task in self._tasks.values():
+            self._finish(task)
         self._progress.stop()
 
     def _task(self, stream: str) -> TaskID:
         if stream not in self._tasks:
+            # Streams are read one after another: a new one means the last has finished.
+            for task in self._tasks.values():
+                self._finish(task)
             self._tasks[stream] = self._progress.add_task(stream, total=None)
         return self._tasks[stream]
+
+    def _finish(self, task: TaskID) -> None:
+        done = self._progress.tasks[task].completed
+        self._progress.update(task, total=done)
+        self._progress.stop_task(task)
 
     def expect(self, stream: str, total: int | None) -> None:
         self._progress.update(self._task(stream), total=total)
