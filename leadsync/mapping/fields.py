@@ -139,6 +139,17 @@ SOURCE_PRECEDENCE: tuple[tuple[str, str], ...] = (
     ("salesforce", "Lead"),
 )
 
+# Salesforce custom fields are the same on Lead and Contact, so a converted Lead's Contact
+# carries the same names.
+_SALESFORCE_OUTBOUND = {
+    "stage": "Leadsync_Stage__c",
+    "fit": "Leadsync_Fit_Score__c",
+    "engagement": "Leadsync_Engagement_Score__c",
+    "total": "Leadsync_Score__c",
+    "grade": "Leadsync_Grade__c",
+    "reasons": "Leadsync_Top_Reasons__c",
+}
+
 DEFAULT_OUTBOUND: Mapping[tuple[str, str], Mapping[str, str]] = MappingProxyType(
     {
         ("hubspot", "contact"): {
@@ -149,22 +160,8 @@ DEFAULT_OUTBOUND: Mapping[tuple[str, str], Mapping[str, str]] = MappingProxyType
             "grade": "leadsync_grade",
             "reasons": "leadsync_top_reasons",
         },
-        ("salesforce", "Lead"): {
-            "stage": "Leadsync_Stage__c",
-            "fit": "Leadsync_Fit_Score__c",
-            "engagement": "Leadsync_Engagement_Score__c",
-            "total": "Leadsync_Score__c",
-            "grade": "Leadsync_Grade__c",
-            "reasons": "Leadsync_Top_Reasons__c",
-        },
-        ("salesforce", "Contact"): {
-            "stage": "Leadsync_Stage__c",
-            "fit": "Leadsync_Fit_Score__c",
-            "engagement": "Leadsync_Engagement_Score__c",
-            "total": "Leadsync_Score__c",
-            "grade": "Leadsync_Grade__c",
-            "reasons": "Leadsync_Top_Reasons__c",
-        },
+        ("salesforce", "Lead"): _SALESFORCE_OUTBOUND,
+        ("salesforce", "Contact"): _SALESFORCE_OUTBOUND,
     }
 )
 

@@ -138,9 +138,7 @@ def start_world(
     return World(box, config, env, datetime.now(UTC).replace(microsecond=0))
 
 
-@pytest.fixture
-def world(tmp_path, database_url, monkeypatch) -> Iterator[World]:
-    """A fresh sandbox and store per test, on SQLite and (when reachable) PostgreSQL."""
+def _running(tmp_path: Path, database_url: str, monkeypatch) -> Iterator[World]:
     made = start_world(tmp_path, database_url)
     for name, value in made.env.items():
         monkeypatch.setenv(name, value)
@@ -151,14 +149,14 @@ def world(tmp_path, database_url, monkeypatch) -> Iterator[World]:
 
 
 @pytest.fixture
+def world(tmp_path, database_url, monkeypatch) -> Iterator[World]:
+    """A fresh sandbox and store per test, on SQLite and (when reachable) PostgreSQL."""
+    yield from _running(tmp_path, database_url, monkeypatch)
+
+
+@pytest.fixture
 def sqlite_world(tmp_path, monkeypatch) -> Iterator[World]:
-    made = start_world(tmp_path, f"sqlite:///{tmp_path / 'leadsync.db'}")
-    for name, value in made.env.items():
-        monkeypatch.setenv(name, value)
-    try:
-        yield made
-    finally:
-        made.box.stop()
+    yield from _running(tmp_path, f"sqlite:///{tmp_path / 'leadsync.db'}", monkeypatch)
 
 
 def subprocess_env(world: World, **extra: str) -> dict[str, str]:

@@ -30,7 +30,7 @@ def crm_state(world) -> tuple[dict, list]:
     return contacts, leads
 
 
-def wait_for(predicate, seconds: float = 60.0) -> None:
+def wait_for(predicate, seconds: float = 120.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if predicate():
@@ -87,7 +87,11 @@ def test_a_scheduled_cycle_skips_while_another_cycle_holds_the_lock(sqlite_world
 def test_run_stops_cleanly_on_a_signal_after_the_current_batch(sqlite_world, signum):
     sqlite_world.admin("POST", "faults", system="hubspot", status=0, delay=0.3, route="GET *")
     process = sync_process(sqlite_world, "run")
-    wait_for(lambda: sqlite_world.stats()["hubspot"]["requests"] >= 2)
+    try:
+        wait_for(lambda: sqlite_world.stats()["hubspot"]["requests"] >= 2)
+    except AssertionError:
+        process.kill()
+        raise AssertionError(process.communicate()[1].decode()[-3000:]) from None
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr.decode()
