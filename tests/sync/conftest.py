@@ -93,6 +93,9 @@ class World:
             if not after:
                 return found
 
+    def hs_create(self, properties: dict[str, str]) -> str:
+        return self._hs("POST", "/crm/v3/objects/contacts", json={"properties": properties})["id"]
+
     def hs_contact(self, contact_id: str, properties: list[str]) -> dict[str, Any]:
         path = f"/crm/v3/objects/contacts/{contact_id}"
         return self._hs("GET", path, params={"properties": ",".join(properties)})["properties"]
