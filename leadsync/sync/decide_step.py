@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from leadsync.mapping.model import Person, RecordKind, Stage, StageEvidence, System
 from leadsync.mapping.normalize import stage_evidence
+from leadsync.mapping.stages import Cause
 from leadsync.mapping.transforms import EPOCH
 from leadsync.mapping.writeback import Outputs, Planned, planned_properties
-from leadsync.scoring.decide import Decision, decide_stage
+from leadsync.scoring.decide import Decision, Transition, decide_stage
 from leadsync.scoring.engine import Score, score
 from leadsync.scoring.explain import explain, top_reasons
 from leadsync.sync.chunk import ChunkContext
@@ -70,15 +71,35 @@ class DecideStep:
         person = Person(id=str(row.id), email=row.email, fields=row.fields or {})
         result = score(person, ctx.events.get(row.id, []), self.rt.rules, self.now)
         evidence = self._evidence(ctx, links)
-        decision = decide_stage(ctx.last.get(row.id), result, evidence, self.rt.rules, self.now)
+        decision = self._decide(session, row, ctx.last.get(row.id), result, evidence)
         reasons = top_reasons(result)
         self._store_score(session, ctx, row, result, decision, reasons)
-        if decision.moved:
-            self._append_ledger(session, row, decision)
         if plan:
             self._plan(session, ctx, row, links, decision.stage, result, reasons)
         row.dirty = False
         self.counts.scored += 1
+        return decision
+
+    def _decide(
+        self, session: Session, row: PersonRow, last: Transition | None, result: Score,
+        evidence: list[StageEvidence],
+    ) -> Decision:  # fmt: skip
+        """Decide, and append each move to the ledger.
+
+        A move made by CRM evidence or a person sets where the person stands; the rules then
+        get their say from there in the same cycle (see `_follows`): a contact HubSpot holds at
+        `lead` whose score says `mql` is placed at lead, then promoted: two ledger entries.
+        """
+        decision = decide_stage(last, result, evidence, self.rt.rules, self.now)
+        if not decision.moved:
+            return decision
+        self._append_ledger(session, row, decision)
+        if decision.cause not in (Cause.EVIDENCE, Cause.HUMAN):
+            return decision
+        then = decide_stage(decision.entry(str(row.id)), result, evidence, self.rt.rules, self.now)
+        if then.moved and then.cause is Cause.SCORE and _follows(decision.stage, then.stage):
+            self._append_ledger(session, row, then)
+            return then
         return decision
 
     # --- evidence ----------------------------------------------------------------------
@@ -218,6 +239,17 @@ class DecideStep:
             session.add(pending)
             ctx.pending[key] = pending
         self.counts.planned += 1
+
+
+def _follows(placed: Stage, scored: Stage) -> bool:
+    """May the rules move on from a stage a person or CRM record just set, in the same cycle?
+
+    Up the ladder, yes. Out of plain `lead` into `suspect` too: `lead` is where CRMs put
+    everyone by default, not a judgment. Never to contradict a judgment in the same breath.
+    """
+    if scored is Stage.SUSPECT:
+        return placed is Stage.LEAD
+    return scored.rank > placed.rank
 
 
 def _converted(link: LinkRow) -> bool:

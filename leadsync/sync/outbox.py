@@ -92,7 +92,7 @@ class Applier:
         with self.sessions.begin() as session:
             for row in pending_rows(session, system):
                 _recheck_create(session, row)
-            ids = [(row.id, row.obj) for row in pending_rows(session, system)]
+            ids = [(row.id, _batch_kind(row)) for row in pending_rows(session, system)]
         for chunk in _id_chunks(ids, connector.batch_limit):
             with self.sessions.begin() as session:
                 rows = [session.get(OutboxRow, row_id) for row_id in chunk]
@@ -181,11 +181,21 @@ class Applier:
         )  # fmt: skip
 
 
-def _id_chunks(ids: list[tuple[int, str]], size: int) -> Iterator[list[int]]:
-    by_obj: dict[str, list[int]] = {}
-    for row_id, obj in ids:
-        by_obj.setdefault(obj, []).append(row_id)
-    for group in by_obj.values():
+def _batch_kind(row: OutboxRow) -> tuple[str, bool, bool]:
+    """Rows sent together: same object, create or update, with or without a clear-first.
+
+    A connector pays extra calls per batch for creates (their own request) and clear-first
+    moves (clear, then read back); grouping keeps those calls at ceil(n / size), not one per
+    batch that happens to hold one. Reordering is safe: a record has one pending row.
+    """
+    return (row.obj, row.record_id is None, bool(row.clear_first))
+
+
+def _id_chunks(ids: list[tuple[int, tuple[str, bool, bool]]], size: int) -> Iterator[list[int]]:
+    by_kind: dict[tuple[str, bool, bool], list[int]] = {}
+    for row_id, kind in ids:
+        by_kind.setdefault(kind, []).append(row_id)
+    for group in by_kind.values():
         for start in range(0, len(group), size):
             yield group[start : start + size]
 

@@ -80,3 +80,21 @@ def test_nothing_is_left_in_the_error_queue_for_a_clean_world(world):
     rt = world.runtime()
     with rt.sessions() as session:
         assert [e.message for e in open_errors(session)] == []
+
+
+def test_the_rules_move_people_on_from_where_a_crm_placed_them_in_the_same_cycle(world):
+    world.cycle()
+    trails: dict[int, list[LedgerRow]] = {}
+    with world.runtime().sessions() as session:
+        for row in session.scalars(select(LedgerRow).order_by(LedgerRow.id)):
+            trails.setdefault(row.person_id, []).append(row)
+    two_step = [t for t in trails.values() if len(t) == 2]
+    assert two_step, "some HubSpot leads score as MQLs in the seeded world"
+    ladder = ["lead", "mql", "sql", "prospect", "opportunity", "customer"]
+    for placed, scored in two_step:
+        assert placed.cause in ("human", "evidence") and scored.cause == "score"
+        assert scored.from_stage == placed.to_stage
+        if scored.to_stage == "suspect":
+            assert placed.to_stage == "lead"
+        else:
+            assert ladder.index(scored.to_stage) > ladder.index(placed.to_stage)
