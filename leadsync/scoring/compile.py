@@ -36,7 +36,7 @@ from leadsync.scoring.rules import (
 
 Test = Callable[[Any], bool]
 _DAY = 86_400.0
-_MEMO = 1 << 16  # distinct values remembered per field and per event kind
+_MEMO = 1 << 14  # distinct values remembered per field and per event kind
 
 
 class FitMatch(NamedTuple):
@@ -44,6 +44,9 @@ class FitMatch(NamedTuple):
 
     parts: tuple[Contribution, ...]
     tenths: int
+
+
+_NO_FIT = FitMatch((), 0)
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # identity hash: a fast dict key per person
@@ -90,7 +93,6 @@ class Ruleset:
 
     fit: tuple[tuple[str, Callable[[Any], FitMatch]], ...]
     events: Mapping[EventKind, Callable[[Mapping[str, str]], EventMatch]]
-    engagement: tuple[EngagementCheck, ...]
     fit_bands: tuple[float, float, float]
     engagement_bands: tuple[float, float, float]
     mql: StageGate
@@ -119,7 +121,6 @@ def compile_rules(config: ScoringConfig) -> Ruleset:
             (f, _fit_matcher([r for r in config.fit if r.field == f], lists)) for f in fields
         ),
         events=MappingProxyType({kind: match for kind, match in events.items() if match}),
-        engagement=checks,
         fit_bands=_three(config.grades.fit),
         engagement_bands=_three(config.grades.engagement),
         mql=_gate(config.stages.mql),
@@ -143,27 +144,28 @@ def _gate(gate: Gate) -> StageGate:
 
 
 def _fit_matcher(rules: list[FitRule], lists: Mapping[str, list[str]]) -> Callable[[Any], FitMatch]:
-    """value -> FitMatch for the rules on one field, memoised for hashable values."""
+    """value -> FitMatch for the rules on one field, memoised for text and whole numbers."""
     tests = [(rule, predicate(rule, lists)) for rule in rules]
 
     def evaluate(value: Any) -> FitMatch:
+        hits = [rule for rule, test in tests if test(value)]
+        if not hits:
+            return _NO_FIT
         shown = "none" if value is None or value == "" else _shown(value)
         parts = tuple(
             Contribution(r.id, r.label, FIT, round(r.points, 1), f"{r.field}: {shown}")
-            for r, test in tests
-            if test(value)
+            for r in hits
         )
         return FitMatch(parts, sum(round(p.points * 10) for p in parts))
 
     memo = lru_cache(maxsize=_MEMO)(evaluate)
     none = evaluate(None)
+    remembered = (str, int)  # floats (revenue) rarely repeat exactly: test them afresh
 
     def match(value: Any) -> FitMatch:
-        # Text is worth remembering (regexes, casefolding); numbers are cheap to test and
-        # rarely repeat exactly.
-        if value.__class__ is str:
-            return memo(value)
-        return none if value is None else evaluate(value)
+        if value is None:
+            return none
+        return memo(value) if value.__class__ in remembered else evaluate(value)
 
     return match
 
@@ -190,10 +192,11 @@ def _event_matcher(
     if not names:
         always = evaluate(())
         return lambda attributes: always
-    memo = lru_cache(maxsize=_MEMO)(evaluate)
     if len(names) == 1:
         (name,) = names
-        return lambda attributes: memo((attributes.get(name),))
+        one = lru_cache(maxsize=_MEMO)(lambda value: evaluate((value,)))
+        return lambda attributes: one(attributes.get(name))
+    memo = lru_cache(maxsize=_MEMO)(evaluate)
     return lambda attributes: memo(tuple(attributes.get(name) for name in names))
 
 

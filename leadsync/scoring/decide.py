@@ -7,9 +7,10 @@ Every move goes through `mapping.stages.allowed`. In order of precedence:
 2. CRM evidence moving forward: Salesforce evidence of a stage Salesforce owns always
    counts; other evidence only when newer than the current stage (stale copies move nobody).
 3. The first matching recycle rule: the only backward move the rules make.
-4. The score's own verdict (`gates.verdict`), which never demotes. After a deliberate
-   backward move it promotes again only on engagement newer than that move, and a person
-   taken out of `suspect` on purpose is not disqualified again by the same rules.
+4. The score's own verdict (`gates.verdict`), which never demotes. After a backward move
+   (a person's or a recycle rule's) it promotes again only on engagement newer than that
+   move, and a person taken out of `suspect` by anything but scoring is not disqualified
+   again by scoring until their stage changes.
 
 While Salesforce shows a stage it owns (prospect, opportunity, customer), nothing moves the
 person below that stage: changing that Salesforce record is the way back.
@@ -30,8 +31,6 @@ from leadsync.scoring.compile import Ruleset
 from leadsync.scoring.gates import verdict
 from leadsync.scoring.model import Score
 from leadsync.scoring.rules import RecycleRule
-
-_DELIBERATE = (Cause.HUMAN, Cause.RECYCLE, Cause.ADMIN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +78,7 @@ class Decision:
         )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built once per decision, never changed
 class _Case:
     """What one decision reads; `floor` is the furthest stage Salesforce shows that it owns."""
 
@@ -89,14 +88,12 @@ class _Case:
     rules: Ruleset
     now: datetime
     floor: StageEvidence | None
+    current: Stage | None = None  # where the last entry left the person
+    since: datetime | None = None  # and when
 
-    @property
-    def current(self) -> Stage | None:
-        return self.last.dst if self.last else None
-
-    @property
-    def since(self) -> datetime | None:
-        return self.last.at if self.last else None
+    def __post_init__(self) -> None:
+        if self.last is not None:
+            self.current, self.since = self.last.dst, self.last.at
 
     def fresh(self, e: StageEvidence) -> bool:
         """Newer than the current stage; evidence dated in the future counts as now."""
@@ -124,14 +121,39 @@ def decide_stage(
     Evidence whose `stage` is None (a value such as "Closed Lost" that names no stage) is
     read only by recycle rules.
     """
-    owned = [e for e in evidence if e.system is System.SALESFORCE and _crm_owned(e.stage)]
-    floor = max(owned, key=lambda e: e.stage.rank, default=None)
-    case = _Case(last, score, evidence, rules, now, floor)
-    humans, claims = _credible(case)
+    case = _Case(last, score, evidence, rules, now, _floor(evidence))
+    human, claims = _latest_word(case)
     scored = _by_score(case)
     return (
-        _by_human(case, humans) or _by_evidence(case, claims, scored) or _by_recycle(case) or scored
+        _by_human(case, human) or _by_evidence(case, claims, scored) or _by_recycle(case) or scored
     )
+
+
+def _floor(evidence: Sequence[StageEvidence]) -> StageEvidence | None:
+    """The furthest stage Salesforce shows among those it owns: nothing moves a person below."""
+    return max(filter(_authoritative, evidence), key=lambda e: e.stage.rank, default=None)
+
+
+def _latest_word(case: _Case) -> tuple[StageEvidence | None, list[StageEvidence]]:
+    """The human change that stands, if any, and the claims that stand.
+
+    Salesforce's evidence of its own stages always stands. Of everything else (human changes
+    and other claims), only the latest word counts: an older statement was overruled.
+    """
+    humans, claims = _credible(case)
+    standing = [e for e in claims if _authoritative(e)]
+    words = [e for e in (*humans, *claims) if not _authoritative(e)]
+    words = [e for e in words if not case.under_floor(e.stage)]
+    if not words:
+        return None, standing
+    latest = max(words, key=lambda e: (e.observed_at, e in humans))
+    if latest in humans:
+        return latest, standing
+    return None, [*standing, *(e for e in words if e.observed_at == latest.observed_at)]
+
+
+def _authoritative(e: StageEvidence) -> bool:
+    return e.system is System.SALESFORCE and _crm_owned(e.stage)
 
 
 def _crm_owned(stage: Stage | None) -> bool:
@@ -161,9 +183,8 @@ def _credible(case: _Case) -> tuple[list[StageEvidence], list[StageEvidence]]:
     return humans, claims
 
 
-def _by_human(case: _Case, humans: list[StageEvidence]) -> Decision | None:
-    human = max(humans, key=lambda e: e.observed_at, default=None)
-    if human is None or human.stage is case.current or case.under_floor(human.stage):
+def _by_human(case: _Case, human: StageEvidence | None) -> Decision | None:
+    if human is None or human.stage is case.current:
         return None
     if allowed(case.current, human.stage, Cause.HUMAN) is None:
         return None
@@ -229,13 +250,13 @@ def _by_score(case: _Case) -> Decision:
     current = case.current
     target, why, ids = verdict(case.score, case.rules, case.now)
     if target is current:
-        return Decision(target, current, None, f"stays {target.value}: {why}", ids, "",
+        return Decision(target, current, None, f"stays {target}: {why}", ids, "",
                         case.now, case.score)  # fmt: skip
     blocked = _blocked(case, target)
     if blocked:
-        reason = f"scoring says {target.value} ({why}), but {blocked}"
+        reason = f"scoring says {target} ({why}), but {blocked}"
         return Decision(current or target, current, None, reason, ids, "", case.now, case.score)
-    return case.move(target, Cause.SCORE, why, f"scoring:{target.value}", case.now, ids)
+    return case.move(target, Cause.SCORE, why, f"scoring:{target}", case.now, ids)
 
 
 def _blocked(case: _Case, target: Stage) -> str:
@@ -253,9 +274,9 @@ def _blocked(case: _Case, target: Stage) -> str:
     on, by = last.at.date().isoformat(), last.actor or last.cause.value
     if guard is Guard.NEW_ENGAGEMENT and not new:
         return f"no new engagement since {last.dst.value} on {on}"
-    if last.cause in _DELIBERATE and is_backward(last.src, last.dst) and not new:
+    if is_backward(last.src, last.dst) and not new:  # only people and recycle rules do that
         return f"moved back by {by} on {on}; needs engagement since then"
-    if last.cause in _DELIBERATE and last.src is Stage.SUSPECT and target is Stage.SUSPECT:
+    if last.src is Stage.SUSPECT and last.cause is not Cause.SCORE and target is Stage.SUSPECT:
         return f"taken out of suspect by {by} on {on}"
     return ""
 

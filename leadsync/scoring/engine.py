@@ -36,7 +36,11 @@ _PHRASES = {
 def score(
     person: Person, events: Iterable[EngagementEvent], rules: Ruleset, now: datetime
 ) -> Score:
-    """Score `person` at `now`. An event dated after `now` counts as happening at `now`."""
+    """Score `person` at `now`. An event dated after `now` counts as happening at `now`.
+
+    The result depends only on the arguments; event order does not matter (except which of
+    two equally recent events an evidence text names).
+    """
     parts, fit_tenths = _fit(person, rules)
     eng_tenths, last_engaged_at, no_intent = _engagement(events, rules, now, parts)
     parts.sort(key=_weight)
@@ -45,8 +49,7 @@ def score(
         fit=fit,
         engagement=engagement,
         total=(fit_tenths + eng_tenths) / 10,
-        grade=_band(fit, rules.fit_bands, "ABCD")
-        + _band(engagement, rules.engagement_bands, "1234"),
+        grade=_grade(fit, engagement, rules),
         contributions=tuple(parts),
         last_engaged_at=last_engaged_at,
         no_intent=no_intent,
@@ -77,7 +80,8 @@ def _engagement(
 ) -> tuple[int, datetime | None, bool]:
     """Append engagement contributions to `parts`; (tenths, last engaged at, no intent)."""
     matchers = rules.events
-    matched: dict[EngagementCheck, list] = {}  # check -> [ages, newest event, its age]
+    # check -> [newest event, its age, every matching age...]: one list per rule and person
+    matched: dict[EngagementCheck, list] = {}
     last_engaged_at: datetime | None = None
     seen = other = False
     for event in events:
@@ -93,25 +97,22 @@ def _engagement(
             continue
         at = event.occurred_at
         age = (now - at).total_seconds()
-        if age < 0.0:
-            age = 0.0
+        if age < 0.0:  # a clock ahead of ours: it happened now
+            age, at = 0.0, now
         if positive and (last_engaged_at is None or at > last_engaged_at):
             last_engaged_at = at
         for check in checks:
             state = matched.get(check)
             if state is None:
-                matched[check] = [[age], event, age]
+                matched[check] = [event, age, age]
             else:
-                state[0].append(age)
-                if age < state[2]:
-                    state[1] = event
-                    state[2] = age
+                state.append(age)
+                if age < state[1]:
+                    state[0] = event
+                    state[1] = age
     tenths = 0
     for check in sorted(matched, key=_order) if len(matched) > 1 else matched:
-        ages, newest, _ = matched[check]
-        part = _engagement_part(check, ages, newest)
-        tenths += round(part.points * 10)
-        parts.append(part)
+        tenths += _engagement_part(check, matched[check], now, parts)
     return tenths, last_engaged_at, seen and not other
 
 
@@ -120,18 +121,18 @@ def _order(check: EngagementCheck) -> int:
 
 
 def _engagement_part(
-    check: EngagementCheck, ages: list[float], newest: EngagementEvent
-) -> Contribution:
-    count = len(ages)
-    cap = check.max_times
+    check: EngagementCheck, state: list, now: datetime, parts: list[Contribution]
+) -> int:
+    """Append one rule's contribution from its matches; returns its points in tenths."""
+    newest, count, cap = state[0], len(state) - 2, check.max_times
     rate, window = check.rate, check.window
     if count == 1:
-        age = ages[0]
+        age = state[1]
         points = check.points * math.exp(-age * rate) if age <= window else 0.0
     else:
-        if count > cap:  # only the most recent matches count
-            ages = sorted(ages)[:cap]
+        ages = sorted(state[2:])[:cap]  # only the most recent `max_times` count
         points = check.points * sum([math.exp(-age * rate) for age in ages if age <= window])
+    tenths = round(points * 10)  # round(x, 1) is several times slower
     attributes = newest.attributes
     verb, key = _PHRASES[newest.kind]
     what = _what(verb, key, attributes.get(key) or attributes.get("form_id"))
@@ -142,9 +143,11 @@ def _engagement_part(
         evidence = f"{what} {count}×, {cap} counted (last {when})"
     else:
         evidence = f"{what} {count}× (last {when})"
-    return Contribution(
-        check.id, check.label, ENGAGEMENT, round(points, 1), evidence, newest.occurred_at, count
+    last_at = min(newest.occurred_at, now)
+    parts.append(
+        Contribution(check.id, check.label, ENGAGEMENT, tenths / 10, evidence, last_at, count)
     )
+    return tenths
 
 
 @lru_cache(maxsize=1 << 14)
@@ -164,8 +167,13 @@ def _path(url: str) -> str:
     return url.split("?", 1)[0].split("#", 1)[0]
 
 
+def _grade(fit: float, engagement: float, rules: Ruleset) -> str:
+    return _band(fit, rules.fit_bands, "ABCD") + _band(engagement, rules.engagement_bands, "1234")
+
+
 def _band(value: float, bands: tuple[float, float, float], names: str) -> str:
-    for name, lowest in zip(names, bands, strict=False):
-        if value >= lowest:
-            return name
-    return names[3]
+    """The name of the first band (best first) whose floor `value` reaches."""
+    a, b, c = bands
+    return (
+        names[0] if value >= a else names[1] if value >= b else names[2] if value >= c else names[3]
+    )

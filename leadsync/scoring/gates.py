@@ -26,34 +26,34 @@ def verdict(score: Score, rules: Ruleset, now: datetime) -> tuple[Stage, str, tu
     if score.no_intent:
         seen = [c for c in parts if c.rule_id in rules.no_intent]
         return Stage.SUSPECT, _labels("only engagement", seen), _ids(seen)
-    misses = []
-    for stage, gate in ((Stage.SQL, rules.sql), (Stage.MQL, rules.mql)):
-        met, unmet, intent = _check(gate, score, now)
-        if not unmet:
+    sql, mql = _intent(rules.sql, score, now), _intent(rules.mql, score, now)
+    for stage, gate, intent in ((Stage.SQL, rules.sql, sql), (Stage.MQL, rules.mql, mql)):
+        if intent is not None and _thresholds_met(gate, score):
             rest = (c for c in parts if c not in intent)
-            return stage, "; ".join(met), _ids(intent) + _ids(rest)
-        misses.append(f"{stage.value} needs {' and '.join(unmet)}")
+            return stage, _met(gate, score, intent), _ids(intent) + _ids(rest)
+    misses = (
+        f"{stage} needs {_unmet(gate, score, intent)}"
+        for stage, gate, intent in ((Stage.SQL, rules.sql, sql), (Stage.MQL, rules.mql, mql))
+    )
     return Stage.LEAD, "; ".join(misses), ()
 
 
-def _check(
-    gate: StageGate, score: Score, now: datetime
-) -> tuple[list[str], list[str], list[Contribution]]:
-    """(conditions met, conditions unmet, recent intent contributions) for one gate."""
-    met, unmet = [], []
-    for name, have, need in (
+def _thresholds(gate: StageGate, score: Score) -> tuple[tuple[str, float, float | None], ...]:
+    return (
         ("fit", score.fit, gate.fit_at_least),
         ("engagement", score.engagement, gate.engagement_at_least),
         ("total", score.total, gate.total_at_least),
-    ):
-        if need is None:
-            continue
-        if have >= need:
-            met.append(f"{name} {have:g} ≥ {need:g}")
-        else:
-            unmet.append(f"{name} ≥ {need:g} (has {have:g})")
+    )
+
+
+def _thresholds_met(gate: StageGate, score: Score) -> bool:
+    return all(need is None or have >= need for _, have, need in _thresholds(gate, score))
+
+
+def _intent(gate: StageGate, score: Score, now: datetime) -> list[Contribution] | None:
+    """The gate's intent contributions recent enough ([] when it asks for none), or None."""
     if not gate.requires_any:
-        return met, unmet, []
+        return []
     oldest = now - gate.within if gate.within else None
     intent = [
         c
@@ -62,12 +62,28 @@ def _check(
         and c.last_at is not None
         and (oldest is None or c.last_at >= oldest)
     ]
-    if intent:
-        met.insert(0, f"{intent[0].label} on {intent[0].last_at:%Y-%m-%d}")
-    else:
+    return intent or None
+
+
+def _met(gate: StageGate, score: Score, intent: list[Contribution]) -> str:
+    met = [f"{intent[0].label} on {intent[0].last_at:%Y-%m-%d}"] if intent else []
+    met += [
+        f"{n} {have:g} ≥ {need:g}" for n, have, need in _thresholds(gate, score) if need is not None
+    ]
+    return "; ".join(met)
+
+
+def _unmet(gate: StageGate, score: Score, intent: list[Contribution] | None) -> str:
+    unmet = []
+    if intent is None:
         days = f" in the last {gate.within.total_seconds() / 86_400:g} days" if gate.within else ""
-        unmet.insert(0, f"one of {', '.join(gate.requires_any)}{days}")
-    return met, unmet, intent
+        unmet.append(f"one of {', '.join(gate.requires_any)}{days}")
+    unmet += [
+        f"{name} ≥ {need:g} (has {have:g})"
+        for name, have, need in _thresholds(gate, score)
+        if need is not None and have < need
+    ]
+    return " and ".join(unmet)
 
 
 def _labels(prefix: str, parts: Iterable[Contribution]) -> str:

@@ -215,3 +215,22 @@ def test_a_decision_gives_the_ledger_entry_with_a_score_snapshot() -> None:
         99.3,
     )
     assert decide(good_fit(), [], was(Stage.LEAD, Stage.SQL, 1)).entry("p1") is None
+
+
+def test_nobody_moves_a_person_below_a_stage_salesforce_owns_and_shows() -> None:
+    opp = evidence(SF, Stage.OPPORTUNITY, "Negotiation/Review", 20, human=False)
+    last = was(Stage.SQL, Stage.OPPORTUNITY, 20, Cause.EVIDENCE)
+    for word in (evidence(SF, Stage.LEAD, "Open - Not Contacted", 1, actor="rep"),
+                 evidence(HS, Stage.LEAD, "lead", 1, actor="marketer")):
+        out = decide(good_fit(), [], last, [opp, word])
+        assert (out.stage, out.moved) == (Stage.OPPORTUNITY, False)
+
+
+def test_a_later_word_wins_over_an_earlier_one() -> None:
+    marketer = evidence(HS, Stage.MQL, "marketingqualifiedlead", 1, actor="m")
+    older_sales = evidence(SF, Stage.SQL, "Working - Contacted", 2, human=False)
+    out = decide(person(industry="retail"), [], was(None, Stage.MQL, 5), [marketer, older_sales])
+    assert (out.stage, out.moved) == (Stage.MQL, False)
+    newer_sales = replace(older_sales, observed_at=ago(0.5))
+    out = decide(person(industry="retail"), [], was(None, Stage.MQL, 5), [marketer, newer_sales])
+    assert (out.stage, out.cause) == (Stage.SQL, Cause.EVIDENCE)

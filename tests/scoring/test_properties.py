@@ -155,7 +155,7 @@ def test_salesforce_evidence_of_its_own_stage_outranks_scoring(
     current = last.dst if last else None
     if current is None or current is Stage.SUSPECT or current.rank <= stage.rank:
         assert decision.stage is stage
-    elif human and last is not None and shown.observed_at > last.at:
+    elif human and last is not None and min(shown.observed_at, NOW) > last.at:
         assert decision.stage is stage and decision.cause is Cause.HUMAN  # a rep moved it back
     else:
         assert decision.stage is current
@@ -165,13 +165,16 @@ def test_salesforce_evidence_of_its_own_stage_outranks_scoring(
 def test_deciding_again_on_the_same_facts_settles_without_flip_flopping(
     last, who, did, seen
 ) -> None:
+    """Re-deciding on unchanged facts stops within a few moves and returns to an earlier
+    stage only through a recycle rule (which reacts to engagement after a disqualification)."""
     result = score(who, did, RULES, NOW)
-    visited = [last.dst] if last else []
-    for _ in range(4):
+    trail, causes = ([last.dst] if last else []), []
+    for _ in range(5):
         decision = decide_stage(last, result, seen, RULES, NOW)
         if not decision.moved:
             return
-        assert decision.stage not in visited
-        visited.append(decision.stage)
+        causes.append(decision.cause)
+        assert decision.stage not in trail or Cause.RECYCLE in causes, (trail, causes)
+        trail.append(decision.stage)
         last = decision.entry("p1")
-    raise AssertionError(f"still moving after 4 decisions: {visited}")
+    raise AssertionError(f"still moving after 5 decisions: {trail}")

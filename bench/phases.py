@@ -1,0 +1,205 @@
+"""The benchmark's phases against one sandbox: backfill, write-back, 1% change, quiet cycles.
+
+Each phase resets the sandbox's counters, runs leadsync in this process and returns a
+`Phase`: per system the calls made (by stream and route) next to the minimum, the time spent
+next to the rate-limit floor, and the records moved.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench import changes
+from bench.meter import Metered, Stopwatch, SystemTally, Usage, route_counter
+from bench.minimum import Limits, Minimum
+from bench.sandbox import SYSTEMS, SandboxProcess
+from leadsync.mapping.model import RecordKind
+from leadsync.sync.backfill import backfill
+from leadsync.sync.config import load_settings
+from leadsync.sync.cycle import run_cycle
+from leadsync.sync.runtime import Runtime, build_runtime
+from leadsync.sync.wiring import build_connectors
+
+# Routes that move no records and that no connector can avoid.
+OVERHEAD_ROUTES = ("/properties/", "/oauth2/token", "/describe", "/limits")
+# (system, stream) of the objects leadsync writes, for its own writes coming back.
+WRITTEN_STREAM = {
+    ("hubspot", "contact"): "contacts",
+    ("salesforce", "Lead"): "Lead",
+    ("salesforce", "Contact"): "Contact",
+}
+
+
+@dataclass
+class StreamCost:
+    stream: str
+    calls: int
+    minimum: int
+    overhead: int
+    records: int
+    needed: int
+    routes: dict[str, int]
+
+
+@dataclass
+class SystemCost:
+    reads: int
+    writes: int
+    calls: int
+    minimum: int
+    overhead: int
+    wall: float
+    floor: float
+    records: int
+    throttled: int
+    errors: int
+    streams: list[StreamCost]
+    write_calls: int
+    write_minimum: int
+    other_calls: dict[str, int]
+    sent: dict[str, int]
+
+    @property
+    def ratio(self) -> float:
+        return self.calls / max(1, self.minimum + self.overhead)
+
+
+@dataclass
+class Phase:
+    key: str
+    title: str
+    usage: Usage
+    systems: dict[str, SystemCost] = field(default_factory=dict)
+    records: int = 0
+    notes: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def floor(self) -> float:
+        return sum(s.floor for s in self.systems.values())
+
+
+class Bench:
+    """leadsync wired to a running sandbox, with a fresh SQLite store in a temp directory."""
+
+    def __init__(self, sandbox: SandboxProcess) -> None:
+        self.sandbox = sandbox
+        self.workdir = tempfile.TemporaryDirectory(prefix="leadsync-bench-")
+        self.rt: Runtime = build_runtime(load_settings(sandbox.configure(Path(self.workdir.name))))
+        wired = build_connectors(self.rt)
+        self.connectors = {
+            name: Metered(wired[name], route_counter(sandbox.stats, name)) for name in SYSTEMS
+        }
+        self.records = {s: v["records"] for s, v in sandbox.stats().items()}
+        hubspot = self.connectors["hubspot"].inner.settings
+        salesforce = self.connectors["salesforce"].inner.settings
+        query_page = sandbox.settings()["salesforce"]["query_batch_size"]
+        forms = self.records["hubspot"].get("forms", 0)
+        self.limits = Limits(hubspot, salesforce, query_page=query_page, forms=forms)
+        self.own_writes: Counter[tuple[str, str]] = Counter()
+
+    def close(self) -> None:
+        self.workdir.cleanup()
+
+    # --- phases ------------------------------------------------------------------------
+
+    def backfill(self) -> Phase:
+        phase = self._measure("backfill", "Backfill: full history of both CRMs", full=True,
+                              action=lambda: backfill(self.rt, self.connectors))  # fmt: skip
+        for system, counts in self.records.items():
+            for cost in phase.systems[system].streams:
+                held = counts.get(cost.stream)
+                if held is not None and held != cost.records:
+                    phase.notes.append(f"{system}.{cost.stream}: read {cost.records:,} records, "
+                                       f"the CRM holds {held:,}")  # fmt: skip
+        return phase
+
+    def cycle(
+        self, key: str, title: str, changed: Mapping[tuple[str, str], int] | None = None
+    ) -> Phase:
+        """One incremental cycle; `changed`: records edited by others since the last cycle."""
+        needed = Counter(changed or {}) + self.own_writes
+        return self._measure(key, title, full=False, needed=needed,
+                             action=lambda: run_cycle(self.rt, self.connectors))  # fmt: skip
+
+    def change_one_percent(self) -> dict[tuple[str, str], int]:
+        """Edit 1% of HubSpot contacts and of Salesforce Leads and Contacts, outside leadsync."""
+        hubspot = changes.every_hundredth(self.rt.sessions, RecordKind.HUBSPOT_CONTACT)
+        leads = changes.every_hundredth(self.rt.sessions, RecordKind.SALESFORCE_LEAD)
+        contacts = changes.every_hundredth(self.rt.sessions, RecordKind.SALESFORCE_CONTACT)
+        changes.edit_hubspot(self.sandbox.info, hubspot)
+        records = [("Lead", i) for i in leads] + [("Contact", i) for i in contacts]
+        changes.edit_salesforce(self.sandbox.info, records)
+        return {
+            ("hubspot", "contacts"): len(hubspot),
+            ("salesforce", "Lead"): len(leads),
+            ("salesforce", "Contact"): len(contacts),
+        }
+
+    # --- measurement -------------------------------------------------------------------
+
+    def _measure(self, key: str, title: str, *, full: bool, action: Callable[[], Any],
+                 needed: Mapping[tuple[str, str], int] | None = None) -> Phase:  # fmt: skip
+        self.sandbox.reset()
+        for connector in self.connectors.values():
+            connector.reset()
+        with Stopwatch(self.sandbox.cpu_seconds) as watch:
+            result = action()
+        stats = self.sandbox.stats()
+        phase = Phase(key, title, watch.usage)
+        self.own_writes = Counter()
+        for system, connector in self.connectors.items():
+            tally = connector.reset()
+            phase.systems[system] = self._system(system, stats[system], tally, full, needed)
+            for obj, written in tally.written.items():
+                stream = WRITTEN_STREAM.get((system, obj))
+                if stream:
+                    self.own_writes[(system, stream)] += written
+        phase.records = sum(s.records for s in phase.systems.values())
+        phase.extra["result"] = _summary(result)
+        return phase
+
+    def _system(self, system: str, stats: dict[str, Any], tally: SystemTally, full: bool,
+                needed: Mapping[tuple[str, str], int] | None) -> SystemCost:  # fmt: skip
+        routes = Counter(stats["by_route"])
+        streams = [
+            self._stream(system, name, t.records if needed is None else needed.get((system, name), 0),
+                         t.calls, t.records, full, t.by_form)
+            for name, t in tally.streams.items()
+        ]  # fmt: skip
+        rest = routes - sum((Counter(s.routes) for s in streams), Counter())
+        overhead = {r: n for r, n in rest.items() if any(o in r for o in OVERHEAD_ROUTES)}
+        write_calls = sum(rest.values()) - sum(overhead.values())
+        sent = tally.sent
+        writes = self.limits.writes(system, sent["update"], sent["create"], sent["move"])
+        return SystemCost(
+            reads=stats["reads"], writes=stats["writes"], calls=stats["requests"],
+            minimum=sum(s.minimum for s in streams) + writes.calls,
+            overhead=sum(s.overhead for s in streams) + sum(overhead.values()),
+            wall=tally.read_seconds + tally.write_seconds,
+            floor=self.limits.floor(system, routes),
+            records=sum(s.records for s in streams) + sum(tally.written.values()),
+            throttled=stats["throttled"], errors=stats["errors"], streams=streams,
+            write_calls=write_calls, write_minimum=writes.calls, other_calls=overhead,
+            sent=dict(sent),
+        )  # fmt: skip
+
+    def _stream(self, system: str, stream: str, needed: int, calls: Counter[str], records: int,
+                full: bool, by_form: Counter[str]) -> StreamCost:  # fmt: skip
+        if not full and stream == "form_submissions":
+            by_form = Counter()  # an increment: at least one call per form, see `Limits`
+        minimum: Minimum = self.limits.read(system, stream, needed, full=full, by_form=by_form)
+        return StreamCost(stream, sum(calls.values()), minimum.calls, minimum.overhead, records,
+                          needed, dict(calls))  # fmt: skip
+
+
+def _summary(result: Any) -> dict[str, Any]:
+    if hasattr(result, "as_dict"):
+        data = result.as_dict()
+        return {k: v for k, v in data.items() if k not in ("started_at", "end", "since")}
+    return {}
