@@ -229,3 +229,13 @@ def test_unknown_keys_in_connector_sections_are_reported_too(tmp_path):
         'hubspot.retry.max_attempt: unknown key (did you mean "max_attempts"?)' in line
         for line in lines
     )
+
+
+def test_the_example_config_ships_exactly_the_default_scoring_rules():
+    import tomllib
+
+    from leadsync.sync.config import SHIPPED_RULES
+
+    root = Path(__file__).parents[2]
+    example = tomllib.loads((root / "config.example.toml").read_text())["scoring"]
+    assert example == tomllib.loads(SHIPPED_RULES.read_text())["scoring"]
