@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import changes
-from bench.meter import Metered, Stopwatch, SystemTally, Usage, route_counter
+from bench.meter import Metered, Stopwatch, StreamTally, SystemTally, Usage, route_counter
 from bench.minimum import Limits, Minimum
 from bench.sandbox import SYSTEMS, SandboxProcess
 from leadsync.mapping.model import RecordKind
@@ -44,6 +44,7 @@ class StreamCost:
     records: int
     needed: int
     routes: dict[str, int]
+    seconds: float  # reading and ingesting, one after the other
 
 
 @dataclass
@@ -168,8 +169,8 @@ class Bench:
                 needed: Mapping[tuple[str, str], int] | None) -> SystemCost:  # fmt: skip
         routes = Counter(stats["by_route"])
         streams = [
-            self._stream(system, name, t.records if needed is None else needed.get((system, name), 0),
-                         t.calls, t.records, full, t.by_form)
+            self._stream(system, name, t, full,
+                         t.records if needed is None else needed.get((system, name), 0))
             for name, t in tally.streams.items()
         ]  # fmt: skip
         rest = routes - sum((Counter(s.routes) for s in streams), Counter())
@@ -189,13 +190,14 @@ class Bench:
             sent=dict(sent),
         )  # fmt: skip
 
-    def _stream(self, system: str, stream: str, needed: int, calls: Counter[str], records: int,
-                full: bool, by_form: Counter[str]) -> StreamCost:  # fmt: skip
+    def _stream(self, system: str, stream: str, tally: StreamTally, full: bool,
+                needed: int) -> StreamCost:  # fmt: skip
+        by_form = tally.by_form
         if not full and stream == "form_submissions":
             by_form = Counter()  # an increment: at least one call per form, see `Limits`
         minimum: Minimum = self.limits.read(system, stream, needed, full=full, by_form=by_form)
-        return StreamCost(stream, sum(calls.values()), minimum.calls, minimum.overhead, records,
-                          needed, dict(calls))  # fmt: skip
+        return StreamCost(stream, sum(tally.calls.values()), minimum.calls, minimum.overhead,
+                          tally.records, needed, dict(tally.calls), tally.seconds)  # fmt: skip
 
 
 def _summary(result: Any) -> dict[str, Any]:

@@ -53,12 +53,13 @@ def print_phase(phase: Phase) -> None:
 
 def _streams(systems: dict[str, SystemCost]) -> Table:
     table = Table(title="by stream", title_justify="left", show_lines=False)
-    for column in ("stream", "calls", "minimum + overhead", "records read", "records needed"):
+    for column in ("stream", "calls", "minimum + overhead", "records read", "records needed",
+                   "read + ingest s"):  # fmt: skip
         table.add_column(column, justify="left" if column == "stream" else "right")
     for system, cost in systems.items():
         for s in cost.streams:
             table.add_row(f"{system}.{s.stream}", f"{s.calls:,}", f"{s.minimum:,} + {s.overhead}",
-                          f"{s.records:,}", f"{s.needed:,}")  # fmt: skip
+                          f"{s.records:,}", f"{s.needed:,}", f"{s.seconds:,.1f}")  # fmt: skip
         sent = ", ".join(f"{n:,} {kind}s" for kind, n in sorted(cost.sent.items()) if n)
         table.add_row(f"{system} writes", f"{cost.write_calls:,}", f"{cost.write_minimum:,}",
                       f"{sent}" if sent else "", "")  # fmt: skip

@@ -63,13 +63,15 @@ def stage_evidence(
     observed_at: datetime,
     echoes: Mapping[str, str | None] | None = None,
     include_silent: bool = False,
+    seen: Mapping[str, datetime] | None = None,
 ) -> list[StageEvidence]:
     """What one record says about the stage, one item per vocabulary with an opinion.
 
     A value equal to what leadsync last wrote to that property (`echoes`) is its own write
     coming back, not evidence. An unknown value raises `MappingError` naming record and field.
     `include_silent` also returns values mapped to no stage (stage None, e.g. "Closed Lost"),
-    which recycle rules read.
+    which recycle rules read. `seen` gives, per property, when its value was first seen
+    (else `observed_at`).
     """
     found = []
     for vocab in vocabularies:
@@ -93,7 +95,8 @@ def stage_evidence(
             ) from None
         if stage is not None or include_silent:
             # Not leadsync's own write (echoes are skipped above), so a person in the CRM.
-            found.append(StageEvidence(system, stage, str(value), observed_at, True, "user"))
+            at = (seen or {}).get(vocab.prop, observed_at)
+            found.append(StageEvidence(system, stage, str(value), at, True, "user"))
     return found
 
 
@@ -119,6 +122,31 @@ def _when(value: Any, record: str) -> datetime:
 
 def _hubspot_contact(contact_id: Any) -> PersonRef:
     return PersonRef(RecordKind.HUBSPOT_CONTACT, str(contact_id))
+
+
+_PAID_SOURCES = frozenset({"PAID_SEARCH", "PAID_SOCIAL"})
+_PAID_MEDIUMS = frozenset({"cpc", "ppc", "paid", "paid_social", "paidsocial", "display"})
+
+
+def hubspot_contact_events(record_id: str, data: Mapping[str, Any]) -> list[EngagementEvent]:
+    """Events a contact record itself tells of: arriving from a paid ad (first-touch source
+    PAID_SEARCH / PAID_SOCIAL, or a paid UTM medium on the first page seen)."""
+    source = str(data.get("hs_analytics_source") or "")
+    first_url = str(data.get("hs_analytics_first_url") or "")
+    attrs = _url_attributes(first_url) if first_url else {}
+    if source not in _PAID_SOURCES and attrs.get("utm_medium", "").lower() not in _PAID_MEDIUMS:
+        return []
+    when = data.get("hs_analytics_first_visit_timestamp") or data.get("createdate")
+    try:
+        moment = timestamp(when, {})
+    except ValueError:
+        moment = None
+    if moment is None:
+        return []
+    attrs["source"] = source
+    return [
+        EngagementEvent(System.HUBSPOT, f"paid:{record_id}", EventKind.PAID_AD_CLICK, moment, attrs)
+    ]
 
 
 def hubspot_engagement(stream: str, record_id: str, data: Mapping[str, Any]) -> Engagement | None:

@@ -2,15 +2,19 @@
 
 Every move goes through `mapping.stages.allowed`. In order of precedence:
 
-1. The newest human change in a system trusted for it (Salesforce; HubSpot between
-   scoring-owned stages when `trust_hubspot_manual_changes`), newer than the current stage.
-2. CRM evidence moving forward: Salesforce evidence of a stage Salesforce owns always
-   counts; other evidence only when newer than the current stage (stale copies move nobody).
+1. A human change in a system trusted for it (Salesforce; HubSpot between scoring-owned
+   stages when `trust_hubspot_manual_changes`), newer than the current stage, when it is
+   the latest word: no other CRM claim came after it.
+2. CRM evidence moving forward: Salesforce's evidence of the stages it owns always counts;
+   other claims only when newer than the current stage and the latest word (stale copies
+   and overruled values move nobody).
 3. The first matching recycle rule: the only backward move the rules make.
-4. The score's own verdict (`gates.verdict`), which never demotes. After a backward move
-   (a person's or a recycle rule's) it promotes again only on engagement newer than that
-   move, and a person taken out of `suspect` by anything but scoring is not disqualified
-   again by scoring until their stage changes.
+4. The score's own verdict (`gates.verdict`), which never demotes. It takes a person out
+   of `suspect` only on engagement newer than the disqualification, and out of a
+   disqualification it did not make only when they qualify again (mql or sql). After a
+   backward move (a person's or a recycle rule's) it promotes again only on engagement
+   newer than that move; a person taken out of `suspect` by anything but scoring is not
+   disqualified again by scoring until their stage changes.
 
 While Salesforce shows a stage it owns (prospect, opportunity, customer), nothing moves the
 person below that stage: changing that Salesforce record is the way back.
@@ -137,13 +141,13 @@ def _floor(evidence: Sequence[StageEvidence]) -> StageEvidence | None:
 def _latest_word(case: _Case) -> tuple[StageEvidence | None, list[StageEvidence]]:
     """The human change that stands, if any, and the claims that stand.
 
-    Salesforce's evidence of its own stages always stands. Of everything else (human changes
-    and other claims), only the latest word counts: an older statement was overruled.
+    Salesforce's evidence of its own stages always stands. Of human changes and the other
+    claims, only the latest word counts: an older statement was overruled.
     """
     humans, claims = _credible(case)
-    standing = [e for e in claims if _authoritative(e)]
-    words = [e for e in (*humans, *claims) if not _authoritative(e)]
-    words = [e for e in words if not case.under_floor(e.stage)]
+    standing = [e for e in (*humans, *claims) if _authoritative(e)]
+    others = (e for e in claims if not _authoritative(e))
+    words = [e for e in (*humans, *others) if not case.under_floor(e.stage)]
     if not words:
         return None, standing
     latest = max(words, key=lambda e: (e.observed_at, e in humans))
@@ -274,6 +278,8 @@ def _blocked(case: _Case, target: Stage) -> str:
     on, by = last.at.date().isoformat(), last.actor or last.cause.value
     if guard is Guard.NEW_ENGAGEMENT and not new:
         return f"no new engagement since {last.dst.value} on {on}"
+    if guard is Guard.NEW_ENGAGEMENT and target is Stage.LEAD and last.cause is not Cause.SCORE:
+        return f"disqualified by {by} on {on}; only qualifying again (mql, sql) undoes that"
     if is_backward(last.src, last.dst) and not new:  # only people and recycle rules do that
         return f"moved back by {by} on {on}; needs engagement since then"
     if last.src is Stage.SUSPECT and last.cause is not Cause.SCORE and target is Stage.SUSPECT:

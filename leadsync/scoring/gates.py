@@ -26,15 +26,13 @@ def verdict(score: Score, rules: Ruleset, now: datetime) -> tuple[Stage, str, tu
     if score.no_intent:
         seen = [c for c in parts if c.rule_id in rules.no_intent]
         return Stage.SUSPECT, _labels("only engagement", seen), _ids(seen)
-    sql, mql = _intent(rules.sql, score, now), _intent(rules.mql, score, now)
-    for stage, gate, intent in ((Stage.SQL, rules.sql, sql), (Stage.MQL, rules.mql, mql)):
+    gates = [(stage, gate, _intent(gate, score, now))
+             for stage, gate in ((Stage.SQL, rules.sql), (Stage.MQL, rules.mql))]  # fmt: skip
+    for stage, gate, intent in gates:
         if intent is not None and _thresholds_met(gate, score):
             rest = (c for c in parts if c not in intent)
             return stage, _met(gate, score, intent), _ids(intent) + _ids(rest)
-    misses = (
-        f"{stage} needs {_unmet(gate, score, intent)}"
-        for stage, gate, intent in ((Stage.SQL, rules.sql, sql), (Stage.MQL, rules.mql, mql))
-    )
+    misses = (f"{stage} needs {_unmet(gate, score, intent)}" for stage, gate, intent in gates)
     return Stage.LEAD, "; ".join(misses), ()
 
 
@@ -47,7 +45,12 @@ def _thresholds(gate: StageGate, score: Score) -> tuple[tuple[str, float, float 
 
 
 def _thresholds_met(gate: StageGate, score: Score) -> bool:
-    return all(need is None or have >= need for _, have, need in _thresholds(gate, score))
+    fit, engagement, total = gate.fit_at_least, gate.engagement_at_least, gate.total_at_least
+    return (
+        (fit is None or score.fit >= fit)
+        and (engagement is None or score.engagement >= engagement)
+        and (total is None or score.total >= total)
+    )
 
 
 def _intent(gate: StageGate, score: Score, now: datetime) -> list[Contribution] | None:

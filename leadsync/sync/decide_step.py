@@ -113,8 +113,8 @@ class DecideStep:
             found += stage_evidence(
                 self.rt.vocabularies, system, obj, link.snapshot,
                 record=f"{system.value} {obj} {link.record_id}",
-                observed_at=link.modified_at or EPOCH, echoes=ctx.echoes.get(link.record_id, {}),
-                include_silent=True,
+                observed_at=link.modified_at or EPOCH, seen=_first_seen(link),
+                echoes=ctx.echoes.get(link.record_id, {}), include_silent=True,
             )  # fmt: skip
             for opp in ctx.opportunities.get(link.record_id, []):
                 found += stage_evidence(
@@ -239,6 +239,11 @@ class DecideStep:
             session.add(pending)
             ctx.pending[key] = pending
         self.counts.planned += 1
+
+
+def _first_seen(link: LinkRow) -> dict[str, datetime]:
+    """Per stage property: when leadsync first saw the record's current value."""
+    return {prop: datetime.fromisoformat(at) for prop, at in (link.seen or {}).items()}
 
 
 def _follows(placed: Stage, scored: Stage) -> bool:

@@ -23,6 +23,7 @@ from leadsync.mapping.fields import FieldMap, map_fields
 from leadsync.mapping.model import RecordKind, System
 from leadsync.mapping.normalize import (
     Engagement,
+    hubspot_contact_events,
     hubspot_engagement,
     salesforce_engagement,
     stage_evidence,
@@ -105,6 +106,26 @@ class Ingest:
             if self._person_record(raw, obj, kind, links, echoes.get(raw.id, {})):
                 done.append(self._label(raw))
         resolve(self.session, system=records[0].system, stage="ingest", records=done, now=self.now)
+        if kind is RecordKind.HUBSPOT_CONTACT:
+            self._contact_events(records, links)
+
+    def _contact_events(self, records: Sequence[RawRecord], links: dict[str, LinkRow]) -> None:
+        """Events the contact records themselves tell of (arriving from a paid ad)."""
+        found = [
+            (links[raw.id].person_id, event)
+            for raw in records if raw.id in links
+            for event in hubspot_contact_events(raw.id, raw.data)
+        ]  # fmt: skip
+        if not found:
+            return
+        keys = [(e.source.value, e.source_id) for _, e in found]
+        known = set(self.session.execute(
+            select(EventRow.source, EventRow.source_id).where(
+                tuple_(EventRow.source, EventRow.source_id).in_(keys))).all())  # fmt: skip
+        fresh = [(pid, e) for pid, e in found if (e.source.value, e.source_id) not in known]
+        self.session.add_all(_event_row(pid, Engagement((), e)) for pid, e in fresh)
+        self.counts.events += len(fresh)
+        self._mark_dirty({pid for pid, _ in fresh})
 
     def _person_record(
         self, raw: RawRecord, obj: str, kind: RecordKind, links: dict[str, LinkRow],
@@ -161,9 +182,24 @@ class Ingest:
         return link
 
     def _update_link(self, link: LinkRow, raw: RawRecord) -> None:
+        seen = dict(link.seen or {})
+        for prop in self._stage_props(raw.system, link.kind):
+            if prop not in seen or (link.snapshot or {}).get(prop) != raw.data.get(prop):
+                seen[prop] = self.now.isoformat()
+        link.seen = seen
         link.snapshot = dict(raw.data)
         link.modified_at = raw.modified_at
         link.deleted = raw.deleted
+
+    def _stage_props(self, system: str, kind: str) -> list[str]:
+        obj = {
+            "hubspot_contact": "contact",
+            "salesforce_lead": "Lead",
+            "salesforce_contact": "Contact",
+        }[kind]
+        return [
+            v.prop for v in self.mapping.vocabularies if v.system.value == system and v.obj == obj
+        ]
 
     def _refresh_person(self, person_id: int, fields: Mapping[str, Any]) -> None:
         person = self.session.get(PersonRow, person_id)

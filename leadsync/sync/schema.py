@@ -74,6 +74,9 @@ class LinkRow(Base):
     kind: Mapped[str] = mapped_column(String(32))
     record_id: Mapped[str] = mapped_column(String(64))
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # When leadsync first saw each stage property's current value (ISO), so a change made
+    # just before leadsync's last decision but pulled after it still counts as news.
+    seen: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     modified_at: Mapped[datetime | None]
     deleted: Mapped[bool] = mapped_column(default=False)
 

@@ -129,3 +129,43 @@ def test_bad_timestamp_is_a_mapping_error():
         hubspot_engagement(
             "page_views", "e2", {"contact_id": "1", "occurred_at": "yesterday", "url": "/"}
         )
+
+
+def test_a_contact_that_arrived_from_a_paid_ad_tells_of_it():
+    from leadsync.mapping.normalize import hubspot_contact_events
+
+    [event] = hubspot_contact_events(
+        "101", {"hs_analytics_source": "PAID_SEARCH", "createdate": "2026-09-01T10:00:00.000Z"}
+    )
+    assert event.kind is EventKind.PAID_AD_CLICK and event.source_id == "paid:101"
+    [by_utm] = hubspot_contact_events(
+        "102",
+        {
+            "hs_analytics_source": "OTHER_CAMPAIGNS",
+            "createdate": "2026-09-01T10:00:00.000Z",
+            "hs_analytics_first_url": "https://x.io/lp?utm_medium=cpc&utm_source=google",
+        },
+    )
+    assert by_utm.attributes["utm_source"] == "google"
+    assert (
+        hubspot_contact_events(
+            "103",
+            {"hs_analytics_source": "ORGANIC_SEARCH", "createdate": "2026-09-01T10:00:00.000Z"},
+        )
+        == []
+    )
+
+
+def test_each_stage_property_carries_its_own_first_seen_time():
+    earlier = datetime(2026, 9, 1, tzinfo=UTC)
+    found = stage_evidence(
+        DEFAULT_VOCABULARIES,
+        System.HUBSPOT,
+        "contact",
+        {"lifecyclestage": "lead", "hs_lead_status": "UNQUALIFIED"},
+        record="r",
+        observed_at=AT,
+        seen={"lifecyclestage": earlier},
+    )
+    at = {e.raw_value: e.observed_at for e in found}
+    assert at == {"lead": earlier, "UNQUALIFIED": AT}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from leadsync.mapping.model import Stage, System
+from leadsync.mapping.model import EventKind, Stage, System
 from leadsync.mapping.stages import Cause
 from leadsync.scoring import Transition, compile_rules, decide_stage, score
 from tests.scoring.factories import (
     NOW,
     ago,
+    event,
     evidence,
     example_config,
     example_rules,
@@ -220,8 +221,10 @@ def test_a_decision_gives_the_ledger_entry_with_a_score_snapshot() -> None:
 def test_nobody_moves_a_person_below_a_stage_salesforce_owns_and_shows() -> None:
     opp = evidence(SF, Stage.OPPORTUNITY, "Negotiation/Review", 20, human=False)
     last = was(Stage.SQL, Stage.OPPORTUNITY, 20, Cause.EVIDENCE)
-    for word in (evidence(SF, Stage.LEAD, "Open - Not Contacted", 1, actor="rep"),
-                 evidence(HS, Stage.LEAD, "lead", 1, actor="marketer")):
+    for word in (
+        evidence(SF, Stage.LEAD, "Open - Not Contacted", 1, actor="rep"),
+        evidence(HS, Stage.LEAD, "lead", 1, actor="marketer"),
+    ):
         out = decide(good_fit(), [], last, [opp, word])
         assert (out.stage, out.moved) == (Stage.OPPORTUNITY, False)
 
@@ -234,3 +237,14 @@ def test_a_later_word_wins_over_an_earlier_one() -> None:
     newer_sales = replace(older_sales, observed_at=ago(0.5))
     out = decide(person(industry="retail"), [], was(None, Stage.MQL, 5), [marketer, newer_sales])
     assert (out.stage, out.cause) == (Stage.SQL, Cause.EVIDENCE)
+
+
+def test_a_disqualification_by_a_person_is_undone_only_by_qualifying_again() -> None:
+    last = was(Stage.MQL, Stage.SUSPECT, 10, Cause.HUMAN, "salesforce:rep")
+    who = person(industry="retail", employees=250)  # fit 25
+    newsletter = [event(EventKind.EMAIL_CLICK, 2, campaign="Oct")]
+    out = decide(who, newsletter, last)
+    assert (out.stage, out.moved) == (Stage.SUSPECT, False)
+    assert out.reason.endswith("only qualifying again (mql, sql) undoes that")
+    out = decide(who, [*newsletter, *(page("/pricing", 1) for _ in range(3))], last)
+    assert (out.stage, out.cause) == (Stage.MQL, Cause.SCORE)

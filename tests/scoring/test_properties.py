@@ -165,16 +165,21 @@ def test_salesforce_evidence_of_its_own_stage_outranks_scoring(
 def test_deciding_again_on_the_same_facts_settles_without_flip_flopping(
     last, who, did, seen
 ) -> None:
-    """Re-deciding on unchanged facts stops within a few moves and returns to an earlier
-    stage only through a recycle rule (which reacts to engagement after a disqualification)."""
+    """Re-deciding on unchanged facts stops within a few moves, and goes back to a stage it
+    left only for something newer than leaving it: engagement, through scoring or a recycle
+    rule."""
     result = score(who, did, RULES, NOW)
-    trail, causes = ([last.dst] if last else []), []
+    trail, left = ([last.dst] if last else []), {}
     for _ in range(5):
         decision = decide_stage(last, result, seen, RULES, NOW)
         if not decision.moved:
             return
-        causes.append(decision.cause)
-        assert decision.stage not in trail or Cause.RECYCLE in causes, (trail, causes)
+        if decision.stage in trail:
+            engaged = result.last_engaged_at
+            assert decision.cause in (Cause.SCORE, Cause.RECYCLE), trail
+            assert engaged is not None and engaged > left[decision.stage], trail
+        if decision.previous is not None:
+            left[decision.previous] = decision.at
         trail.append(decision.stage)
         last = decision.entry("p1")
     raise AssertionError(f"still moving after 5 decisions: {trail}")

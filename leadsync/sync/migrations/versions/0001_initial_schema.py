@@ -159,6 +159,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("record_id", sa.String(length=64), nullable=False),
         sa.Column("snapshot", sa.JSON(), nullable=False),
+        sa.Column("seen", sa.JSON(), nullable=False),
         sa.Column("modified_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("deleted", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
