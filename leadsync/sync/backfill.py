@@ -141,5 +141,6 @@ def _system(
                                               end=window.end, records=ingest.counts.pulled - before,
                                               finished_at=rt.clock()))  # fmt: skip
                 if windows[0].start is None and cursors.position(session, name, stream) is None:
-                    cursors.advance(session, name, stream, (window.end, ""), now=rt.clock())
+                    cursors.advance(session, name, stream, (window.end, ""), read_until=window.end,
+                                    now=rt.clock())  # fmt: skip
             result.windows_done += 1

@@ -113,9 +113,9 @@ def pull(
                 window = cursors.next_window(session, name, stream, run_start=run_start,
                                              lookback=lookback)  # fmt: skip
             furthest = pull_stream(rt, ingest, connector, stream, window, progress=progress)
-            if furthest is not None:
-                with rt.sessions.begin() as session:
-                    cursors.advance(session, name, stream, furthest, now=rt.clock())
+            with rt.sessions.begin() as session:
+                cursors.advance(session, name, stream, furthest, read_until=window.end,
+                                now=rt.clock())  # fmt: skip
     retry_parked(rt, ingest)
 
 

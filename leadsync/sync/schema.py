@@ -134,6 +134,9 @@ class CursorRow(Base):
     stream: Mapped[str] = mapped_column(String(64), primary_key=True)
     position_at: Mapped[datetime | None]
     position_id: Mapped[str | None] = mapped_column(String(64))
+    # The end of the last read: records modified shortly before it may have been invisible
+    # then (index lag), so only that stretch is ever read again.
+    read_until: Mapped[datetime | None]
     updated_at: Mapped[datetime]
 
 

@@ -8,8 +8,9 @@ a record to contacts, `email` where it only gives an address.
     tasks
     page_views         events API, `e_visited_page` over all contacts, by `occurredAt`
     form_submissions   form-integrations submissions per form (newest first): read back to the
-                       window start, then re-sorted ascending
-    email_events       email events API over `startTimestamp`/`endTimestamp`, sorted
+                       window start, then re-sorted ascending; full history streams as read
+    email_events       email events API over `startTimestamp`/`endTimestamp`, sorted; full
+                       history streams as read
 """
 
 from __future__ import annotations
@@ -97,13 +98,18 @@ def _page_view(event: dict[str, Any]) -> RawRecord:
 
 
 def form_submissions(client: HubSpotClient, window: Window) -> Iterator[RawRecord]:
-    """Submissions of every form inside the window, ascending by `(submittedAt, conversionId)`."""
+    """Submissions of every form inside the window, ascending by `(submittedAt, conversionId)`.
+
+    The API answers newest first, so a bounded window is collected and sorted; a full-history
+    read streams in the API's order instead (the `Connector.read` exception), so a portal's
+    whole submission history never sits in memory.
+    """
     configured = client.settings.form_ids
     forms: dict[str, str | None] = dict.fromkeys(configured, None) if configured else _forms(client)
-    found: list[RawRecord] = []
-    for form_id, name in forms.items():
-        found.extend(_submissions(client, form_id, name, window))
-    yield from sorted(found, key=order)
+    found = (
+        r for form_id, name in forms.items() for r in _submissions(client, form_id, name, window)
+    )
+    yield from found if window.start is None else sorted(found, key=order)
 
 
 def _forms(client: HubSpotClient) -> dict[str, str | None]:
@@ -120,21 +126,20 @@ def _forms(client: HubSpotClient) -> dict[str, str | None]:
 
 def _submissions(
     client: HubSpotClient, form_id: str, name: str | None, window: Window
-) -> list[RawRecord]:
-    found: list[RawRecord] = []
+) -> Iterator[RawRecord]:
     params: dict[str, Any] = {"limit": client.settings.form_page_size}
     path = f"/form-integrations/v1/submissions/forms/{form_id}"
     while True:
         page = client.get("read form submissions", path, params)
         records = [_submission(form_id, name, s) for s in page.get("results") or []]
-        found.extend(r for r in records if admits(window, r))
+        yield from (r for r in records if admits(window, r))
         after = ((page.get("paging") or {}).get("next") or {}).get("after")
         # Newest first: once a page reaches before the window, older pages cannot matter.
         reached_start = window.start is not None and any(
             r.modified_at < window.start for r in records
         )
         if not after or reached_start:
-            return found
+            return
         params["after"] = after
 
 
@@ -146,19 +151,25 @@ def _submission(form_id: str, name: str | None, submission: dict[str, Any]) -> R
 
 
 def email_events(client: HubSpotClient, window: Window) -> Iterator[RawRecord]:
-    """Marketing email events (sent, open, click, …) inside the window, ascending."""
+    """Marketing email events (sent, open, click, …) inside the window, ascending (a
+    full-history read streams in the API's order, as for form submissions)."""
     params: dict[str, Any] = {
         "endTimestamp": to_ms(window.end),
         "limit": client.settings.email_events_page_size,
     }
     if window.start is not None:
         params["startTimestamp"] = to_ms(window.start)
-    found: list[RawRecord] = []
+    found = _email_event_pages(client, window, params)
+    yield from found if window.start is None else sorted(found, key=order)
+
+
+def _email_event_pages(
+    client: HubSpotClient, window: Window, params: dict[str, Any]
+) -> Iterator[RawRecord]:
     while True:
         page = client.get("read email events", "/email/public/v1/events", params)
-        found.extend(r for r in map(_email_event, page.get("events") or []) if admits(window, r))
+        yield from (r for r in map(_email_event, page.get("events") or []) if admits(window, r))
         if not page.get("hasMore") or not page.get("offset"):
-            yield from sorted(found, key=order)
             return
         params["offset"] = page["offset"]
 

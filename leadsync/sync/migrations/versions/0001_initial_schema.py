@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("stream", sa.String(length=64), nullable=False),
         sa.Column("position_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("position_id", sa.String(length=64), nullable=True),
+        sa.Column("read_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("system", "stream"),
     )
