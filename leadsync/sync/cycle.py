@@ -10,10 +10,9 @@ still holds.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from itertools import islice
 from typing import Any
 
 from sqlalchemy import update
@@ -25,6 +24,7 @@ from leadsync.sync.decide_step import DecideCounts, DecideStep
 from leadsync.sync.errorq import Retry, open_errors
 from leadsync.sync.ingest import Ingest, IngestCounts
 from leadsync.sync.outbox import Applier, ApplyCounts
+from leadsync.sync.prefetch import prefetched
 from leadsync.sync.provision import ensure_provisioned
 from leadsync.sync.runs import finish_run, start_run
 from leadsync.sync.runtime import Runtime
@@ -66,12 +66,6 @@ def ordered_streams(connector: Connector) -> list[str]:
     return sorted(connector.streams, key=lambda s: rank.get(s, len(rank)))
 
 
-def _pages(records: Iterable[RawRecord], size: int = PAGE) -> Iterable[list[RawRecord]]:
-    iterator = iter(records)
-    while page := list(islice(iterator, size)):
-        yield page
-
-
 def pull_stream(
     rt: Runtime,
     ingest: Ingest,
@@ -83,7 +77,7 @@ def pull_stream(
 ) -> tuple[datetime, str] | None:
     """Read one stream over `window` into the store; return the furthest position read."""
     furthest: tuple[datetime, str] | None = None
-    for page in _pages(connector.read(stream, window)):
+    for page in prefetched(connector.read(stream, window), page=PAGE):
         with rt.sessions.begin() as session:
             ingest.session = session
             ingest.page(page)
