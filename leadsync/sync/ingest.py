@@ -9,30 +9,24 @@ back (echoes) do not count.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from leadsync.connectors.base import RawRecord
 from leadsync.errors import MappingError
 from leadsync.mapping.fields import FieldMap, map_fields
 from leadsync.mapping.model import RecordKind, System
-from leadsync.mapping.normalize import (
-    Engagement,
-    hubspot_contact_events,
-    hubspot_engagement,
-    salesforce_engagement,
-    stage_evidence,
-)
+from leadsync.mapping.normalize import stage_evidence
 from leadsync.mapping.stages import Vocabulary
 from leadsync.sync.errorq import Retry, quarantine, resolve
+from leadsync.sync.ingest_events import ingest_contact_events, ingest_engagements
 from leadsync.sync.schema import (
     EchoRow,
-    EventRow,
     LinkRow,
     OpportunityRoleRow,
     OpportunityRow,
@@ -93,45 +87,27 @@ class Ingest:
         elif (system, stream) == ("salesforce", "OpportunityContactRole"):
             self._roles(records)
         else:
-            self._engagements(records)
+            ingest_engagements(self, records)
 
     # --- people ------------------------------------------------------------------------
 
     def _people(self, records: Sequence[RawRecord]) -> None:
         obj, kind = PEOPLE_STREAMS[(records[0].system, records[0].stream)]
-        links = self._links(kind, [r.id for r in records])
+        links = self.links(kind, [r.id for r in records])
         echoes = self._echoes(records[0].system, [r.id for r in records])
         done = []
         for raw in records:
             if self._person_record(raw, obj, kind, links, echoes.get(raw.id, {})):
-                done.append(self._label(raw))
+                done.append(self.label(raw))
         resolve(self.session, system=records[0].system, stage="ingest", records=done, now=self.now)
         if kind is RecordKind.HUBSPOT_CONTACT:
-            self._contact_events(records, links)
-
-    def _contact_events(self, records: Sequence[RawRecord], links: dict[str, LinkRow]) -> None:
-        """Events the contact records themselves tell of (arriving from a paid ad)."""
-        found = [
-            (links[raw.id].person_id, event)
-            for raw in records if raw.id in links
-            for event in hubspot_contact_events(raw.id, raw.data)
-        ]  # fmt: skip
-        if not found:
-            return
-        keys = [(e.source.value, e.source_id) for _, e in found]
-        known = set(self.session.execute(
-            select(EventRow.source, EventRow.source_id).where(
-                tuple_(EventRow.source, EventRow.source_id).in_(keys))).all())  # fmt: skip
-        fresh = [(pid, e) for pid, e in found if (e.source.value, e.source_id) not in known]
-        self.session.add_all(_event_row(pid, Engagement((), e)) for pid, e in fresh)
-        self.counts.events += len(fresh)
-        self._mark_dirty({pid for pid, _ in fresh})
+            ingest_contact_events(self, records, links)
 
     def _person_record(
         self, raw: RawRecord, obj: str, kind: RecordKind, links: dict[str, LinkRow],
         echoes: Mapping[str, str | None],
     ) -> bool:  # fmt: skip
-        label = self._label(raw)
+        label = self.label(raw)
         system = System(raw.system)
         maps = self.mapping.field_maps.get((raw.system, obj), ())
         try:
@@ -139,7 +115,7 @@ class Ingest:
             stage_evidence(self.mapping.vocabularies, system, obj, raw.data,
                            record=label, observed_at=raw.modified_at)  # fmt: skip
         except MappingError as exc:
-            self._quarantine(raw, "INVALID_VALUE", str(exc), Retry.FIX)
+            self.quarantine_record(raw, "INVALID_VALUE", str(exc), Retry.FIX)
             return False
         link = links.get(raw.id)
         if link is None:
@@ -165,9 +141,9 @@ class Ingest:
             ).first()
             if twin is not None:
                 if self.mapping.on_duplicate_email == "skip":
-                    self._quarantine(
+                    self.quarantine_record(
                         raw, "DUPLICATE_EMAIL",
-                        f"{self._label(raw)}: {email} already belongs to {kind.value} "
+                        f"{self.label(raw)}: {email} already belongs to {kind.value} "
                         f"{twin.record_id}; merge the records in {raw.system} or set "
                         "sync.on_duplicate_email = \"flag\"", Retry.FIX,
                     )  # fmt: skip
@@ -215,7 +191,7 @@ class Ingest:
         """A converted Lead ties its Contact and Opportunity to the same person."""
         contact_id = raw.data.get("ConvertedContactId")
         if contact_id:
-            exists = self._links(RecordKind.SALESFORCE_CONTACT, [contact_id])
+            exists = self.links(RecordKind.SALESFORCE_CONTACT, [contact_id])
             if not exists:
                 self.session.add(LinkRow(person_id=person_id, kind="salesforce_contact",
                                          record_id=contact_id, snapshot={}))  # fmt: skip
@@ -260,76 +236,7 @@ class Ingest:
 
     # --- engagement --------------------------------------------------------------------
 
-    def _engagements(self, records: Sequence[RawRecord]) -> None:
-        parsed: list[tuple[RawRecord, Engagement]] = []
-        for raw in records:
-            try:
-                found = _engagement(raw)
-            except (MappingError, KeyError) as exc:
-                self._quarantine(raw, "INVALID_VALUE", str(exc), Retry.FIX)
-                continue
-            if found is not None:
-                parsed.append((raw, found))
-        if not parsed:
-            return
-        keys = [(e.event.source.value, e.event.source_id) for _, e in parsed]
-        known = set(
-            self.session.execute(
-                select(EventRow.source, EventRow.source_id).where(
-                    tuple_(EventRow.source, EventRow.source_id).in_(keys)
-                )
-            ).all()
-        )
-        resolved: list[str] = []
-        resolver = self._resolver([found for _, found in parsed])
-        dirty: set[int] = set()
-        for raw, found in parsed:
-            key = (found.event.source.value, found.event.source_id)
-            if key in known:
-                resolved.append(self._label(raw))
-                continue
-            person_id = resolver(found)
-            if person_id is None:
-                self._quarantine(
-                    raw, "UNKNOWN_PERSON",
-                    f"{self._label(raw)}: no person with "
-                    f"{', '.join(r.value for r in found.refs) or 'any reference'} yet; "
-                    "retried when that record is pulled", Retry.AUTO,
-                )  # fmt: skip
-                continue
-            self.session.add(_event_row(person_id, found))
-            self.counts.events += 1
-            dirty.add(person_id)
-            known.add(key)
-            resolved.append(self._label(raw))
-        self._mark_dirty(dirty)
-        resolve(
-            self.session, system=records[0].system, stage="ingest", records=resolved, now=self.now
-        )
-
-    def _resolver(self, found: Sequence[Engagement]) -> Callable[[Engagement], int | None]:
-        """One query per reference kind for a whole page, then lookups in memory."""
-        by_kind: dict[RecordKind | None, set[str]] = {}
-        for engagement in found:
-            for ref in engagement.refs:
-                by_kind.setdefault(ref.kind, set()).add(ref.value)
-        links = {
-            (kind, record_id): link.person_id
-            for kind, ids in by_kind.items() if kind is not None
-            for record_id, link in self._links(kind, sorted(ids)).items()
-        }  # fmt: skip
-        emails = self._people_by_email(sorted(by_kind.get(None, ())))
-
-        def person_of(engagement: Engagement) -> int | None:
-            for ref in engagement.refs:
-                person_id = links.get((ref.kind, ref.value)) if ref.kind else emails.get(ref.value)
-                if person_id is not None:
-                    return person_id
-            return None
-
-        return person_of
-
-    def _mark_dirty(self, person_ids: set[int]) -> None:
+    def mark_dirty(self, person_ids: set[int]) -> None:
         if person_ids:
             self.session.execute(
                 update(PersonRow).where(PersonRow.id.in_(person_ids)).values(dirty=True)
@@ -337,7 +244,7 @@ class Ingest:
 
     # --- lookups -----------------------------------------------------------------------
 
-    def _links(self, kind: RecordKind, ids: list[str]) -> dict[str, LinkRow]:
+    def links(self, kind: RecordKind, ids: list[str]) -> dict[str, LinkRow]:
         rows = self.session.scalars(
             select(LinkRow).where(LinkRow.kind == kind.value, LinkRow.record_id.in_(ids))
         )
@@ -352,7 +259,7 @@ class Ingest:
             found.setdefault(row.record_id, {})[row.prop] = row.value
         return found
 
-    def _people_by_email(self, emails: list[str]) -> dict[str, int]:
+    def people_by_email(self, emails: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}
         if not emails:
             return found
@@ -370,24 +277,16 @@ class Ingest:
             select(PersonRow).where(PersonRow.email == email).order_by(PersonRow.id)
         ).first()
 
-    def _label(self, raw: RawRecord) -> str:
+    def label(self, raw: RawRecord) -> str:
         return f"{raw.system} {raw.stream} {raw.id}"
 
-    def _quarantine(self, raw: RawRecord, code: str, message: str, retry: Retry) -> None:
+    def quarantine_record(self, raw: RawRecord, code: str, message: str, retry: Retry) -> None:
         self.counts.quarantined += 1
         quarantine(
             self.session, run_id=self.run_id, system=raw.system, stage="ingest",
-            record=self._label(raw), code=code, message=message, retry=retry, now=self.now,
+            record=self.label(raw), code=code, message=message, retry=retry, now=self.now,
             payload=_payload(raw),
         )  # fmt: skip
-
-
-def _event_row(person_id: int, found: Engagement) -> EventRow:
-    event = found.event
-    return EventRow(
-        person_id=person_id, source=event.source.value, source_id=event.source_id,
-        kind=event.kind.value, occurred_at=event.occurred_at, attributes=dict(event.attributes),
-    )  # fmt: skip
 
 
 def _payload(raw: RawRecord) -> dict[str, Any]:
@@ -400,12 +299,6 @@ def _payload(raw: RawRecord) -> dict[str, Any]:
         "data": _jsonable(dict(raw.data)),
         "deleted": raw.deleted,
     }
-
-
-def _engagement(raw: RawRecord) -> Engagement | None:
-    if raw.system == "hubspot":
-        return hubspot_engagement(raw.stream, raw.id, raw.data)
-    return salesforce_engagement(raw.stream, raw.id, raw.data)
 
 
 def _same_snapshot(

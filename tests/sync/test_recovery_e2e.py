@@ -93,7 +93,7 @@ def test_run_stops_cleanly_on_a_signal_after_the_current_batch(sqlite_world, sig
         process.kill()
         raise AssertionError(process.communicate()[1].decode()[-3000:]) from None
     process.send_signal(signum)
-    _, stderr = process.communicate(timeout=30)
+    _, stderr = process.communicate(timeout=120)
     assert process.returncode == 0, stderr.decode()
     assert b"Traceback" not in stderr
     with sqlite_world.runtime().sessions() as session:
