@@ -57,7 +57,7 @@ def _sync_phases(bench: Bench) -> list[Phase]:
     changed = bench.change_one_percent()
     report.console.print(f"edited outside leadsync: {', '.join(f'{s}.{o} {n:,}' for (s, o), n in changed.items())}")  # fmt: skip
     run(bench.cycle("change-1pct", "Cycle after 1% of the records changed", changed))
-    run(bench.cycle("quiet-1", "Cycle with nothing changed (right after)"))
+    run(bench.cycle("quiet-1", "Cycle with nothing changed but its own last writes coming back"))
     run(bench.cycle("quiet-2", "Second cycle with nothing changed"))
     return phases
 

@@ -33,13 +33,18 @@ class StreamTally:
 @dataclass
 class SystemTally:
     streams: dict[str, StreamTally] = field(default_factory=dict)
-    write_seconds: float = 0.0
+    # First write sent to last answer: the drain, bookkeeping between batches included.
+    write_span: tuple[float, float] | None = None
     sent: Counter[str] = field(default_factory=Counter)  # update / create / move
     written: Counter[str] = field(default_factory=Counter)  # object -> records written
 
     @property
     def read_seconds(self) -> float:
         return sum(s.seconds for s in self.streams.values())
+
+    @property
+    def write_seconds(self) -> float:
+        return self.write_span[1] - self.write_span[0] if self.write_span else 0.0
 
 
 class Metered:
@@ -78,7 +83,8 @@ class Metered:
         try:
             results = self.inner.write(changes)
         finally:
-            self.tally.write_seconds += time.perf_counter() - started
+            first = self.tally.write_span[0] if self.tally.write_span else started
+            self.tally.write_span = (first, time.perf_counter())
         for change, result in zip(changes, results, strict=False):
             kind = "create" if change.record_id is None else "update"
             self.tally.sent[kind] += 1

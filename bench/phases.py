@@ -8,13 +8,14 @@ next to the rate-limit floor, and the records moved.
 from __future__ import annotations
 
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import changes
+from bench import changes, report
 from bench.meter import Metered, Stopwatch, StreamTally, SystemTally, Usage, route_counter
 from bench.minimum import Limits, Minimum
 from bench.sandbox import SYSTEMS, SandboxProcess
@@ -103,6 +104,7 @@ class Bench:
         forms = self.records["hubspot"].get("forms", 0)
         self.limits = Limits(hubspot, salesforce, query_page=query_page, forms=forms)
         self.own_writes: Counter[tuple[str, str]] = Counter()
+        self.last_cycle_end = 0.0
 
     def close(self) -> None:
         self.workdir.cleanup()
@@ -123,10 +125,24 @@ class Bench:
     def cycle(
         self, key: str, title: str, changed: Mapping[tuple[str, str], int] | None = None
     ) -> Phase:
-        """One incremental cycle; `changed`: records edited by others since the last cycle."""
+        """One incremental cycle; `changed`: records edited by others since the last cycle.
+
+        Cycles start at least one look-back apart, as the 5-minute schedule always leaves
+        them: back to back, each would re-read the last cycle's index-lag stretch.
+        """
+        self._await_schedule()
         needed = Counter(changed or {}) + self.own_writes
-        return self._measure(key, title, full=False, needed=needed,
-                             action=lambda: run_cycle(self.rt, self.connectors))  # fmt: skip
+        phase = self._measure(key, title, full=False, needed=needed,
+                              action=lambda: run_cycle(self.rt, self.connectors))  # fmt: skip
+        self.last_cycle_end = time.monotonic()
+        return phase
+
+    def _await_schedule(self) -> None:
+        gap = max(c.inner.lookback for c in self.connectors.values()).total_seconds() + 1
+        wait = self.last_cycle_end + gap - time.monotonic() if self.last_cycle_end else 0
+        if wait > 0:
+            report.console.print(f"waiting {wait:.0f} s: cycles start one look-back apart")
+            time.sleep(wait)
 
     def change_one_percent(self) -> dict[tuple[str, str], int]:
         """Edit 1% of HubSpot contacts and of Salesforce Leads and Contacts, outside leadsync."""
