@@ -20,6 +20,7 @@ from leadsync.sync import cycle
 from leadsync.sync.cli import load
 from leadsync.sync.lock import Busy, cycle_lock
 from leadsync.sync.runtime import build_runtime
+from leadsync.sync.store import make_engine
 from leadsync.sync.wiring import build_connectors
 
 log = logging.getLogger("leadsync.run")
@@ -51,7 +52,8 @@ def build_scheduler(config_path: str | None) -> BlockingScheduler:
     settings = load(config_path)
     sync = settings.sync
     scheduler = BlockingScheduler(
-        jobstores={"default": SQLAlchemyJobStore(url=settings.database_url)},
+        # Our engine, not one of APScheduler's making: it carries the SQLite locking rules.
+        jobstores={"default": SQLAlchemyJobStore(engine=make_engine(settings.database_url))},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
         timezone=sync.timezone,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -22,7 +22,9 @@ TOKEN = "POST /services/oauth2/token"
 @pytest.fixture
 def frozen(sandbox, monkeypatch):
     """Stop the emulator's clock so that every write shares one `SystemModstamp`."""
-    moment = datetime.now(UTC).replace(microsecond=0)
+    # A whole second after the clock: strictly later than anything the seeded world holds,
+    # even when the world was generated within this same second.
+    moment = (datetime.now(UTC) + timedelta(seconds=1)).replace(microsecond=0)
     monkeypatch.setattr(sandbox.salesforce.settings, "clock", lambda: moment)
     return moment
 

@@ -138,7 +138,11 @@ def start_world(
     )
     config.write_text(text + "\n", encoding="utf-8")
     env = dict(line.split("=", 1) for line in token_environment(info))
-    return World(box, config, env, datetime.now(UTC).replace(microsecond=0))
+    # The run's clock starts a whole second on: strictly after the world's history, which
+    # ends at the moment it was generated, possibly within this same second.
+    return World(
+        box, config, env, (datetime.now(UTC) + timedelta(seconds=1)).replace(microsecond=0)
+    )
 
 
 def _running(tmp_path: Path, database_url: str, monkeypatch) -> Iterator[World]:

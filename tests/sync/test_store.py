@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -62,3 +63,26 @@ def test_timestamps_come_back_timezone_aware(database_url):
 def test_unusable_database_url_says_what_to_use():
     with pytest.raises(StoreError, match="sqlite:///FILE or postgresql"):
         open_store("nosuchdb://x")
+
+
+def test_sqlite_writers_wait_their_turn_instead_of_failing(tmp_path):
+    # The scheduler's job store commits while a cycle's transaction has read and is about to
+    # write; on SQLite that must wait for the lock, not fail with "database is locked".
+    url = f"sqlite:///{tmp_path / 'leadsync.db'}"
+    first, second = open_store(url), open_store(url)
+    person_id = _person_with_ledger_row(first)
+    with first.begin() as reading_then_writing:
+        reading_then_writing.get(PersonRow, person_id)
+        done = threading.Event()
+
+        def other_writer() -> None:
+            with second.begin() as session:
+                session.get(PersonRow, person_id).fields = {"by": "other"}
+            done.set()
+
+        threading.Thread(target=other_writer, daemon=True).start()
+        assert not done.wait(0.5), "the other writer must wait while this transaction is open"
+        reading_then_writing.get(PersonRow, person_id).fields = {"by": "first"}
+    assert done.wait(30)
+    with first() as session:
+        assert session.get(PersonRow, person_id).fields == {"by": "other"}
