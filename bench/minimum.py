@@ -7,7 +7,9 @@ holds; an increment: what changed since the last read, leadsync's own writes inc
     page_views                ceil(n / events_page_size)
     email_events              ceil(n / email_events_page_size)
     form_submissions          sum over forms of ceil(n_form / 50), at least 1 per form
-                              (the API reads one form at a time) + 1 forms list (overhead)
+                              (the API reads one form at a time) + 1 forms list (overhead);
+                              an increment adds 1 search (overhead), and is only that when
+                              nobody converted
     meetings, calls, ...      ceil(n / 200) searches + ceil(n / 1000) association reads
     Salesforce objects        ceil(n / 2000) SOQL pages (Bulk API 2.0 when that is fewer)
 
@@ -71,10 +73,15 @@ class Limits:
         if stream == "email_events":
             return Minimum(max(1, ceil(n / hs.email_events_page_size)))
         if stream == "form_submissions":
+            # An increment first asks search whether anyone converted (`form_probe`).
+            probe = 0 if full or not hs.form_probe else 1
+            if probe and not n:
+                return Minimum(0, overhead=probe)
             forms = max(self.forms, len(by_form))
             pages = sum(ceil(count / hs.form_page_size) for count in by_form.values())
             listed = 0 if hs.form_ids else 1
-            return Minimum(pages + forms - sum(1 for c in by_form.values() if c), overhead=listed)
+            unread = pages + forms - sum(1 for c in by_form.values() if c)
+            return Minimum(unread, overhead=listed + probe)
         searches = max(1, ceil(n / hs.search_page_size))
         return Minimum(searches + ceil(n / hs.association_batch_size))
 

@@ -1,8 +1,7 @@
 """The issue's targets, checked against measured phases; a miss says by how much and where.
 
 calls       every phase, per system: calls <= 1.05 x (minimum + unavoidable overhead)
-quiet       a cycle with nothing changed: <= 2 calls per stream and zero writes (the
-            HubSpot form-submissions API reads one form per call: 2 per form)
+quiet       a cycle with nothing changed: <= 2 calls per stream and zero writes
 wall        backfill: wall time <= 1.25 x the rate-limit floor
 memory      backfill: peak RSS of the leadsync process <= 500 MB
 """
@@ -38,7 +37,7 @@ def check(phases: list[Phase]) -> list[Target]:
         for system, cost in phase.systems.items():
             found.append(_calls(phase.key, system, cost))
             if phase.key in QUIET_PHASES:
-                found += _quiet(phase.key, system, cost, phase.extra.get("forms", 1))
+                found += _quiet(phase.key, system, cost)
         if phase.key == "backfill":
             found += _backfill(phase)
     return found
@@ -73,12 +72,12 @@ def _excess(system: str, cost: SystemCost) -> str:
     return "; ".join(parts)
 
 
-def _quiet(key: str, system: str, cost: SystemCost, forms: int) -> list[Target]:
-    over = []
-    for s in cost.streams:
-        allowed = QUIET_CALLS * (forms if s.stream == "form_submissions" else 1)
-        if s.calls > allowed:
-            over.append(f"{s.stream} {s.calls} (> {allowed}; read {s.records:,} records)")
+def _quiet(key: str, system: str, cost: SystemCost) -> list[Target]:
+    over = [
+        f"{s.stream} {s.calls} (> {QUIET_CALLS}; read {s.records:,} records)"
+        for s in cost.streams
+        if s.calls > QUIET_CALLS
+    ]
     worst = max((s.calls for s in cost.streams), default=0)
     return [
         Target(key, f"{system} calls per stream", f"<= {QUIET_CALLS}", f"max {worst}", not over,

@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+import requests
 
 from leadsync.connectors.base import Change, Window
 from leadsync.connectors.hubspot import LEADSYNC_PROPERTY_SPECS, HubSpotConnector
@@ -185,6 +186,30 @@ def test_engagement_windows_have_a_closed_lower_bound(hubspot, stream):
     assert [r.id for r in later] == [
         r.id for r in everything if r.modified_at >= middle.modified_at
     ]
+
+
+FORMS = "GET /form-integrations/v1/submissions/forms/{form_guid}"
+
+
+def submit_form(sandbox, form_id: str, email: str) -> None:
+    portal = sandbox.hubspot.settings.portal_id
+    url = f"{sandbox.urls['hubspot_url']}/submissions/v3/integration/submit/{portal}/{form_id}"
+    body = {"fields": [{"objectTypeId": "0-1", "name": "email", "value": email}]}
+    requests.post(url, json=body, timeout=10).raise_for_status()
+
+
+def test_form_submissions_cost_one_search_while_nobody_converts(sandbox, hubspot, admin):
+    form_id = next(hubspot.read("form_submissions", Window(None, until_now()))).data["form_id"]
+    since = datetime.now(UTC)
+    before = admin.stats("hubspot")["by_route"]
+    assert list(hubspot.read("form_submissions", Window(since, until_now()))) == []
+    after = admin.stats("hubspot")["by_route"]
+    assert after.get(SEARCH, 0) - before.get(SEARCH, 0) == 1
+    assert after.get(FORMS, 0) == before.get(FORMS, 0), "no form is read while nobody converts"
+
+    submit_form(sandbox, form_id, "new.lead@example.org")
+    (found,) = hubspot.read("form_submissions", Window(since, until_now()))
+    assert (found.data["form_id"], found.data["email"]) == (form_id, "new.lead@example.org")
 
 
 def test_the_daily_limit_stops_the_run_with_what_to_do_and_no_retry_loop(sandbox, admin):

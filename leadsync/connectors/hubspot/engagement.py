@@ -8,7 +8,8 @@ a record to contacts, `email` where it only gives an address.
     tasks
     page_views         events API, `e_visited_page` over all contacts, by `occurredAt`
     form_submissions   form-integrations submissions per form (newest first): read back to the
-                       window start, then re-sorted ascending; full history streams as read
+                       window start, then re-sorted ascending; full history streams as read;
+                       an increment no contact converted in costs one search (`form_probe`)
     email_events       email events API over `startTimestamp`/`endTimestamp`, sorted; full
                        history streams as read
 """
@@ -104,12 +105,30 @@ def form_submissions(client: HubSpotClient, window: Window) -> Iterator[RawRecor
     read streams in the API's order instead (the `Connector.read` exception), so a portal's
     whole submission history never sits in memory.
     """
+    if window.start is not None and client.settings.form_probe and not _converted(client, window):
+        return
     configured = client.settings.form_ids
     forms: dict[str, str | None] = dict.fromkeys(configured, None) if configured else _forms(client)
     found = (
         r for form_id, name in forms.items() for r in _submissions(client, form_id, name, window)
     )
     yield from found if window.start is None else sorted(found, key=order)
+
+
+def _converted(client: HubSpotClient, window: Window) -> bool:
+    """Whether any contact converted at or after the window start: one search call.
+
+    Every form submission stamps its contact's `recent_conversion_date`, so when no contact
+    holds one inside (or after) the window there is no submission to read, and a quiet cycle
+    skips the forms list and the per-form reads (one call per form) altogether.
+    """
+    since = {"propertyName": "recent_conversion_date", "operator": "GTE",
+             "value": str(to_ms(window.start))}  # fmt: skip
+    body = {"filterGroups": [{"filters": [since]}], "properties": ["email"], "limit": 1}
+    page = client.call(
+        "search contacts", client.search_api.do_search, "contacts", body, search=True
+    )
+    return bool(page.get("total") or page.get("results"))
 
 
 def _forms(client: HubSpotClient) -> dict[str, str | None]:

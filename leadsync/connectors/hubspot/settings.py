@@ -117,6 +117,9 @@ class HubSpotSettings(BaseModel):
     )
     page_view_event_type: str = "e_visited_page"
     form_ids: list[str] | None = Field(None, description="default: every form of the portal")
+    form_probe: bool = Field(
+        True, description="skip the per-form reads when no contact converted in the window"
+    )
     retry: RetrySettings = Field(default_factory=RetrySettings)
 
     @property
