@@ -17,14 +17,15 @@ from leadsync.mapping.model import EngagementEvent, EventKind, Person
 from leadsync.scoring.compile import EngagementCheck, Ruleset
 from leadsync.scoring.model import ENGAGEMENT, Contribution, Score
 
-# How an event reads in evidence: a verb, and the attribute that says what it was about.
+# How an event reads in evidence: a verb, and the attribute that says what it was about (email
+# events carry only a campaign id, so the phrase says what the number is).
 _PHRASES = {
     EventKind.PAGE_VIEW: ("viewed", "url"),
     EventKind.FORM_SUBMISSION: ("submitted", "form_name"),
-    EventKind.EMAIL_OPEN: ("opened email", "campaign"),
-    EventKind.EMAIL_CLICK: ("clicked email", "campaign"),
-    EventKind.EMAIL_REPLY: ("replied to email", "campaign"),
-    EventKind.UNSUBSCRIBE: ("unsubscribed", "campaign"),
+    EventKind.EMAIL_OPEN: ("opened an email of campaign", "campaign"),
+    EventKind.EMAIL_CLICK: ("clicked an email of campaign", "campaign"),
+    EventKind.EMAIL_REPLY: ("replied to an email of campaign", "campaign"),
+    EventKind.UNSUBSCRIBE: ("unsubscribed from emails of campaign", "campaign"),
     EventKind.WEBINAR: ("attended webinar", "campaign"),
     EventKind.MEETING: ("met", "campaign"),
     EventKind.CALL: ("had a call", "campaign"),
