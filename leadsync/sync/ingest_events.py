@@ -8,9 +8,9 @@ An event whose person has not arrived yet is parked (retried each cycle), never 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import insert, select, tuple_
 
 from leadsync.connectors.base import RawRecord
 from leadsync.errors import MappingError
@@ -44,7 +44,7 @@ def ingest_contact_events(
         select(EventRow.source, EventRow.source_id).where(
             tuple_(EventRow.source, EventRow.source_id).in_(keys))).all())  # fmt: skip
     fresh = [(pid, e) for pid, e in found if (e.source.value, e.source_id) not in known]
-    ingest.session.add_all(_event_row(pid, Engagement((), e)) for pid, e in fresh)
+    _insert(ingest, [_event_row(pid, Engagement((), e)) for pid, e in fresh])
     ingest.counts.events += len(fresh)
     ingest.mark_dirty({pid for pid, _ in fresh})
 
@@ -72,6 +72,7 @@ def ingest_engagements(ingest: Ingest, records: Sequence[RawRecord]) -> None:
     resolved: list[str] = []
     resolver = _resolver(ingest, [found for _, found in parsed])
     dirty: set[int] = set()
+    rows: list[dict[str, Any]] = []
     for raw, found in parsed:
         key = (found.event.source.value, found.event.source_id)
         if key in known:
@@ -86,11 +87,12 @@ def ingest_engagements(ingest: Ingest, records: Sequence[RawRecord]) -> None:
                 "retried when that record is pulled", Retry.AUTO,
             )  # fmt: skip
             continue
-        ingest.session.add(_event_row(person_id, found))
+        rows.append(_event_row(person_id, found))
         ingest.counts.events += 1
         dirty.add(person_id)
         known.add(key)
         resolved.append(ingest.label(raw))
+    _insert(ingest, rows)
     ingest.mark_dirty(dirty)
     resolve(
         ingest.session, system=records[0].system, stage="ingest", records=resolved, now=ingest.now
@@ -120,12 +122,20 @@ def _resolver(ingest: Ingest, found: Sequence[Engagement]) -> Callable[[Engageme
     return person_of
 
 
-def _event_row(person_id: int, found: Engagement) -> EventRow:
+def _insert(ingest: Ingest, rows: list[dict[str, Any]]) -> None:
+    # One executemany per page: events are never read back in the ingest, so the ORM's
+    # per-object bookkeeping (a third of a backfill's CPU) buys nothing here.
+    if rows:
+        ingest.session.execute(insert(EventRow), rows)
+
+
+def _event_row(person_id: int, found: Engagement) -> dict[str, Any]:
     event = found.event
-    return EventRow(
-        person_id=person_id, source=event.source.value, source_id=event.source_id,
-        kind=event.kind.value, occurred_at=event.occurred_at, attributes=dict(event.attributes),
-    )  # fmt: skip
+    return {
+        "person_id": person_id, "source": event.source.value, "source_id": event.source_id,
+        "kind": event.kind.value, "occurred_at": event.occurred_at,
+        "attributes": dict(event.attributes),
+    }  # fmt: skip
 
 
 def _engagement(raw: RawRecord) -> Engagement | None:

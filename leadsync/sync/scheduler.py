@@ -41,6 +41,10 @@ def scheduled_cycle(config_path: str | None, full: bool = False) -> None:
     except cycle.Stopped:
         log.warning("stopped after the current batch")
         return
+    finally:
+        # Each job opens its own engine (the config may have changed); a long-running
+        # scheduler must not keep one connection pool per past cycle.
+        rt.sessions.kw["bind"].dispose()
     log.info(
         "run %s: %s pulled, %s stage changes, %s written, %s failed",
         result.run_id, result.ingest.pulled, result.decide.moved,
