@@ -47,7 +47,6 @@ def _sync_phases(bench: Bench) -> list[Phase]:
     phases = []
 
     def run(phase: Phase) -> None:
-        phase.extra["forms"] = bench.limits.forms
         report.print_phase(phase)
         phases.append(phase)
 

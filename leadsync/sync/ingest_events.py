@@ -39,10 +39,7 @@ def ingest_contact_events(
     ]  # fmt: skip
     if not found:
         return
-    keys = [(e.source.value, e.source_id) for _, e in found]
-    known = set(ingest.session.execute(
-        select(EventRow.source, EventRow.source_id).where(
-            tuple_(EventRow.source, EventRow.source_id).in_(keys))).all())  # fmt: skip
+    known = _stored(ingest, [(e.source.value, e.source_id) for _, e in found])
     fresh = [(pid, e) for pid, e in found if (e.source.value, e.source_id) not in known]
     _insert(ingest, [_event_row(pid, Engagement((), e)) for pid, e in fresh])
     ingest.counts.events += len(fresh)
@@ -61,14 +58,7 @@ def ingest_engagements(ingest: Ingest, records: Sequence[RawRecord]) -> None:
             parsed.append((raw, found))
     if not parsed:
         return
-    keys = [(e.event.source.value, e.event.source_id) for _, e in parsed]
-    known = set(
-        ingest.session.execute(
-            select(EventRow.source, EventRow.source_id).where(
-                tuple_(EventRow.source, EventRow.source_id).in_(keys)
-            )
-        ).all()
-    )
+    known = _stored(ingest, [(e.event.source.value, e.event.source_id) for _, e in parsed])
     resolved: list[str] = []
     resolver = _resolver(ingest, [found for _, found in parsed])
     dirty: set[int] = set()
@@ -122,9 +112,19 @@ def _resolver(ingest: Ingest, found: Sequence[Engagement]) -> Callable[[Engageme
     return person_of
 
 
+def _stored(ingest: Ingest, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The `(source, source_id)` keys among `keys` already in the store: one query."""
+    rows = ingest.session.execute(
+        select(EventRow.source, EventRow.source_id).where(
+            tuple_(EventRow.source, EventRow.source_id).in_(keys)
+        )
+    )
+    return {(source, source_id) for source, source_id in rows}
+
+
 def _insert(ingest: Ingest, rows: list[dict[str, Any]]) -> None:
     # One executemany per page: events are never read back in the ingest, so the ORM's
-    # per-object bookkeeping (a third of a backfill's CPU) buys nothing here.
+    # per-object bookkeeping (about a fifth of a backfill's CPU) buys nothing here.
     if rows:
         ingest.session.execute(insert(EventRow), rows)
 

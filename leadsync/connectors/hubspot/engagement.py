@@ -32,7 +32,7 @@ from leadsync.connectors.hubspot.records import (
     record,
     to_ms,
 )
-from leadsync.connectors.hubspot.search import ObjectReader
+from leadsync.connectors.hubspot.search import ObjectReader, search_filter
 
 MS = timedelta(milliseconds=1)
 
@@ -122,8 +122,7 @@ def _converted(client: HubSpotClient, window: Window) -> bool:
     holds one inside (or after) the window there is no submission to read, and a quiet cycle
     skips the forms list and the per-form reads (one call per form) altogether.
     """
-    since = {"propertyName": "recent_conversion_date", "operator": "GTE",
-             "value": str(to_ms(window.start))}  # fmt: skip
+    since = search_filter("recent_conversion_date", "GTE", to_ms(window.start))
     body = {"filterGroups": [{"filters": [since]}], "properties": ["email"], "limit": 1}
     page = client.call(
         "search contacts", client.search_api.do_search, "contacts", body, search=True

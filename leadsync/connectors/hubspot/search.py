@@ -88,9 +88,9 @@ class ObjectReader:
         """Every object modified exactly at `moment`, by ascending id."""
         last: str | None = None
         while True:
-            filters = [_filter(self.date_property, "EQ", to_ms(moment))]
+            filters = [search_filter(self.date_property, "EQ", to_ms(moment))]
             if last is not None:
-                filters.append(_filter("hs_object_id", "GT", last))
+                filters.append(search_filter("hs_object_id", "GT", last))
             pages = _Pages(self, filters, "hs_object_id")
             for page in pages:
                 page.sort(key=order)
@@ -100,10 +100,10 @@ class ObjectReader:
                 return
 
     def _bounds(self, lower: datetime | None, inclusive: bool, end: datetime) -> list[dict]:
-        filters = [_filter(self.date_property, "LT", to_ms(end))]
+        filters = [search_filter(self.date_property, "LT", to_ms(end))]
         if lower is not None:
             filters.insert(
-                0, _filter(self.date_property, "GTE" if inclusive else "GT", to_ms(lower))
+                0, search_filter(self.date_property, "GTE" if inclusive else "GT", to_ms(lower))
             )
         return filters
 
@@ -142,5 +142,5 @@ class _Pages:
                 return
 
 
-def _filter(prop: str, operator: str, value: object) -> dict[str, str]:
+def search_filter(prop: str, operator: str, value: object) -> dict[str, str]:
     return {"propertyName": prop, "operator": operator, "value": str(value)}
