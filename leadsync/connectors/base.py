@@ -72,6 +72,9 @@ class Change:
 
     `record_id=None` creates the record. `clear_first` names properties that must be emptied in
     a request of their own before `properties` are set (HubSpot's backward lifecycle move).
+    `external_id` is leadsync's own stable id for the person behind a create: a connector that
+    can upsert by it (Salesforce's External ID field) must, so a create resent after a lost
+    answer updates the record it made instead of making a second one.
     """
 
     key: str
@@ -79,6 +82,7 @@ class Change:
     record_id: str | None
     properties: Mapping[str, Any]
     clear_first: tuple[str, ...] = ()
+    external_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
