@@ -7,6 +7,7 @@ and returns the canonical value or raises `ValueError` with a message fit for a 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -21,14 +22,25 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$")
 _RANGE = re.compile(r"^(?P<low>[\d.,]+)\s*(?:-|–|to)\s*(?P<high>[\d.,]+)$")
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}
+# Control characters carry no meaning in a name or a title, and PostgreSQL cannot store NUL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# RFC 5321: a forward path holds at most 256 octets, so an address at most 254.
+EMAIL_MAX = 254
 
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def clean_text(value: str) -> str:
+    """Without control characters (NUL included); tabs and line breaks stay."""
+    return _CONTROL.sub("", value)
+
+
 def text(value: Any, options: Mapping[str, Any]) -> str | None:
-    return None if _blank(value) else str(value).strip()
+    if _blank(value):
+        return None
+    return clean_text(str(value)).strip() or None
 
 
 def email(value: Any, options: Mapping[str, Any]) -> str | None:
@@ -36,9 +48,19 @@ def email(value: Any, options: Mapping[str, Any]) -> str | None:
     if _blank(value):
         return None
     address = str(value).strip().lower()
-    if not _EMAIL.match(address):
-        raise ValueError(f"{value!r} is not an email address")
+    if len(address) > EMAIL_MAX:
+        raise ValueError(
+            f"an email address of {len(address)} characters (at most {EMAIL_MAX} are possible)"
+        )
+    if _CONTROL.search(address) or not _EMAIL.match(address):
+        raise ValueError(f"{_shown(address)} is not an email address")
     return address
+
+
+def _shown(value: str, limit: int = 80) -> str:
+    """A value for a message: control characters escaped, long ones cut."""
+    shown = repr(value[:limit])
+    return shown if len(value) <= limit else f"{shown}... ({len(value)} characters)"
 
 
 def _plain_number(raw: str) -> float:
@@ -50,8 +72,15 @@ def _plain_number(raw: str) -> float:
     if cleaned.endswith("+"):
         cleaned = cleaned[:-1]
     if not _NUMBER.match(cleaned):
-        raise ValueError(f"{raw!r} is not a number")
-    return float(cleaned) * multiplier
+        raise ValueError(f"{_shown(raw)} is not a number")
+    return _finite(float(cleaned) * multiplier, raw)
+
+
+def _finite(result: float, raw: Any) -> float:
+    # "1" and 400 zeros parses as infinity, which no database column or JSON document holds.
+    if not math.isfinite(result):
+        raise ValueError(f"{_shown(str(raw))} is not a finite number (too large to store)")
+    return result
 
 
 def number(value: Any, options: Mapping[str, Any]) -> float | None:
@@ -65,7 +94,10 @@ def number(value: Any, options: Mapping[str, Any]) -> float | None:
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a number")
     if isinstance(value, int | float):
-        return float(value)
+        try:
+            return _finite(float(value), value)
+        except OverflowError:  # an int past float range
+            return _finite(math.inf, value)
     raw = str(value).strip()
     match = _RANGE.match(raw)
     if match:

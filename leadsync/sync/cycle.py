@@ -23,6 +23,7 @@ from leadsync.sync import cursors
 from leadsync.sync.decide_step import DecideCounts, DecideStep
 from leadsync.sync.errorq import Retry, open_errors
 from leadsync.sync.ingest import Ingest, IngestCounts
+from leadsync.sync.isolate import commit_page
 from leadsync.sync.outbox import Applier, ApplyCounts
 from leadsync.sync.prefetch import prefetched
 from leadsync.sync.provision import ensure_provisioned
@@ -78,9 +79,7 @@ def pull_stream(
     """Read one stream over `window` into the store; return the furthest position read."""
     furthest: tuple[datetime, str] | None = None
     for page in prefetched(connector.read(stream, window), page=PAGE):
-        with rt.sessions.begin() as session:
-            ingest.session = session
-            ingest.page(page)
+        commit_page(rt.sessions, ingest, page)
         last = max(page, key=lambda r: r.position)
         if furthest is None or (last.modified_at, id_order(last.id)) > (
             furthest[0],
@@ -123,9 +122,7 @@ def retry_parked(rt: Runtime, ingest: Ingest) -> None:
         if raw is not None:
             by_stream.setdefault((raw.system, raw.stream), []).append(raw)
     for page in by_stream.values():
-        with rt.sessions.begin() as session:
-            ingest.session = session
-            ingest.page(page, retry=True)
+        commit_page(rt.sessions, ingest, page, retry=True)
 
 
 def _raw_from_payload(payload: Mapping[str, Any]) -> RawRecord | None:

@@ -10,7 +10,7 @@ back (echoes) do not count.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +32,7 @@ from leadsync.sync.schema import (
     OpportunityRow,
     PersonRow,
 )
+from leadsync.sync.values import RECORD_ID_MAX, overflow, storable, too_long
 
 # (system, stream) -> (object name in field maps / vocabularies, link kind)
 PEOPLE_STREAMS: Mapping[tuple[str, str], tuple[str, RecordKind]] = {
@@ -77,9 +78,11 @@ class Ingest:
             return
         system, stream = records[0].system, records[0].stream
         if not retry:
-            self.counts.pulled += len(records)
-            key = f"{system}.{stream}"
-            self.counts.by_stream[key] = self.counts.by_stream.get(key, 0) + len(records)
+            for raw in records:
+                self.count_pulled(raw)
+        records = self._storable(records)
+        if not records:
+            return
         if (system, stream) in PEOPLE_STREAMS:
             self._people(records)
         elif (system, stream) == ("salesforce", "Opportunity"):
@@ -88,6 +91,23 @@ class Ingest:
             self._roles(records)
         else:
             ingest_engagements(self, records)
+
+    def count_pulled(self, raw: RawRecord) -> None:
+        self.counts.pulled += 1
+        key = f"{raw.system}.{raw.stream}"
+        self.counts.by_stream[key] = self.counts.by_stream.get(key, 0) + 1
+
+    def _storable(self, records: Sequence[RawRecord]) -> list[RawRecord]:
+        """Records cleaned for the store; one whose id no column can hold is quarantined."""
+        kept = []
+        for raw in records:
+            problem = too_long(raw.id, RECORD_ID_MAX, f"{raw.system} {raw.stream} id")
+            cleaned = replace(raw, id=raw.id[:RECORD_ID_MAX], data=storable(raw.data))
+            if problem:
+                self.quarantine_record(cleaned, "INVALID_VALUE", problem, Retry.FIX)
+            else:
+                kept.append(cleaned)
+        return kept
 
     # --- people ------------------------------------------------------------------------
 
@@ -148,7 +168,8 @@ class Ingest:
                         "sync.on_duplicate_email = \"flag\"", Retry.FIX,
                     )  # fmt: skip
                     return None
-                person.duplicate_flag = f"{kind.value} {twin.record_id} and {raw.id} share {email}"
+                flag = f"{kind.value} {twin.record_id} and {raw.id} share {email}"
+                person.duplicate_flag = flag[:200]
         if person is None:
             person = PersonRow(email=email, fields={}, created_at=self.now, updated_at=self.now)
             self.session.add(person)
@@ -180,7 +201,7 @@ class Ingest:
     def _refresh_person(self, person_id: int, fields: Mapping[str, Any]) -> None:
         person = self.session.get(PersonRow, person_id)
         merged = dict(person.fields or {})
-        merged.update({k: _jsonable(v) for k, v in fields.items() if v is not None})
+        merged.update({k: storable(v) for k, v in fields.items() if v is not None})
         person.fields = merged
         if person.email is None and fields.get("email"):
             person.email = fields["email"]
@@ -206,23 +227,28 @@ class Ingest:
     def _opportunities(self, records: Sequence[RawRecord]) -> None:
         for raw in records:
             data = raw.data
-            self.session.merge(
-                OpportunityRow(
-                    id=raw.id, stage_name=data.get("StageName"),
-                    is_closed=bool(data.get("IsClosed")), is_won=bool(data.get("IsWon")),
-                    close_date=data.get("CloseDate"), modified_at=raw.modified_at,
-                    deleted=raw.deleted,
-                )
-            )  # fmt: skip
+            self._merge(raw, OpportunityRow, {
+                "id": raw.id, "stage_name": data.get("StageName"),
+                "is_closed": bool(data.get("IsClosed")), "is_won": bool(data.get("IsWon")),
+                "close_date": data.get("CloseDate"), "modified_at": raw.modified_at,
+                "deleted": raw.deleted,
+            })  # fmt: skip
         self._dirty_by_opportunity([r.id for r in records])
 
     def _roles(self, records: Sequence[RawRecord]) -> None:
         for raw in records:
-            self.session.merge(
-                OpportunityRoleRow(id=raw.id, opportunity_id=str(raw.data.get("OpportunityId")),
-                                   record_id=str(raw.data.get("ContactId")), deleted=raw.deleted)
-            )  # fmt: skip
+            self._merge(raw, OpportunityRoleRow, {
+                "id": raw.id, "opportunity_id": str(raw.data.get("OpportunityId")),
+                "record_id": str(raw.data.get("ContactId")), "deleted": raw.deleted,
+            })  # fmt: skip
         self._dirty_by_opportunity([str(r.data.get("OpportunityId")) for r in records])
+
+    def _merge(self, raw: RawRecord, row_class: type, values: dict[str, Any]) -> None:
+        problem = overflow(row_class, values)
+        if problem:
+            self.quarantine_record(raw, "INVALID_VALUE", f"{self.label(raw)}: {problem}", Retry.FIX)
+            return
+        self.session.merge(row_class(**values))
 
     def _dirty_by_opportunity(self, opportunity_ids: list[str]) -> None:
         self.session.flush()
@@ -296,7 +322,7 @@ def _payload(raw: RawRecord) -> dict[str, Any]:
         "stream": raw.stream,
         "id": raw.id,
         "modified_at": raw.modified_at.isoformat(),
-        "data": _jsonable(dict(raw.data)),
+        "data": storable(raw.data),
         "deleted": raw.deleted,
     }
 
@@ -313,13 +339,3 @@ def _same_snapshot(
             continue
         return False
     return True
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value

@@ -23,6 +23,7 @@ from leadsync.mapping.normalize import (
 )
 from leadsync.sync.errorq import Retry, resolve
 from leadsync.sync.schema import EventRow, LinkRow
+from leadsync.sync.values import SOURCE_ID_MAX, too_long
 
 if TYPE_CHECKING:  # the ingest calls into this module; no import cycle at run time
     from leadsync.sync.ingest import Ingest
@@ -54,8 +55,13 @@ def ingest_engagements(ingest: Ingest, records: Sequence[RawRecord]) -> None:
         except (MappingError, KeyError) as exc:
             ingest.quarantine_record(raw, "INVALID_VALUE", str(exc), Retry.FIX)
             continue
-        if found is not None:
-            parsed.append((raw, found))
+        if found is None:
+            continue
+        problem = too_long(found.event.source_id, SOURCE_ID_MAX, f"{ingest.label(raw)}: event id")
+        if problem:
+            ingest.quarantine_record(raw, "INVALID_VALUE", problem, Retry.FIX)
+            continue
+        parsed.append((raw, found))
     if not parsed:
         return
     known = _stored(ingest, [(e.event.source.value, e.event.source_id) for _, e in parsed])

@@ -119,3 +119,21 @@ def test_seniority_from_title(title, band):
 def test_every_transform_passes_blank_through_as_none(name):
     assert t.TRANSFORMS[name](None, {"values": {}}) is None
     assert t.TRANSFORMS[name]("  ", {"values": {}}) is None
+
+
+@pytest.mark.parametrize("value", ["1" + "0" * 400, "1e400", 10**400, float("inf"), float("nan")])
+def test_a_number_too_large_for_any_column_is_an_error_not_a_stored_infinity(value):
+    with pytest.raises(ValueError, match="not a finite number"):
+        t.number(value, {})
+
+
+def test_an_email_longer_than_any_real_address_is_an_error_naming_its_length():
+    with pytest.raises(ValueError, match="400 characters"):
+        t.email("a" * 388 + "@example.com", {})
+
+
+def test_control_characters_are_not_part_of_an_email_or_a_name():
+    with pytest.raises(ValueError, match="not an email address"):
+        t.email("ann\x00@example.com", {})
+    assert t.text("Ann\x00 Lee\x07", {}) == "Ann Lee"
+    assert t.text("\x00", {}) is None
