@@ -17,9 +17,8 @@ from sqlalchemy.orm import Session
 from leadsync.mapping.model import EngagementEvent, EventKind, Stage, System
 from leadsync.mapping.stages import Cause
 from leadsync.scoring.decide import Transition
-from leadsync.sync.outbox import PENDING
+from leadsync.sync.outbox import PENDING, known_writes
 from leadsync.sync.schema import (
-    EchoRow,
     EventRow,
     LedgerRow,
     LinkRow,
@@ -86,8 +85,7 @@ class ChunkContext:
             )  # fmt: skip
 
     def _echoes(self, session: Session, record_ids: list[str]) -> None:
-        for echo in session.scalars(select(EchoRow).where(EchoRow.record_id.in_(record_ids))):
-            self.echoes[echo.record_id][echo.prop] = echo.value
+        self.echoes.update(known_writes(session, record_ids))
 
     def _opportunities(self, session: Session, record_ids: list[str]) -> None:
         roles = session.execute(

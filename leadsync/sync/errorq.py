@@ -43,6 +43,7 @@ def quarantine(
             ErrorRow.stage == stage,
             ErrorRow.record == record,
             ErrorRow.code == code,
+            ErrorRow.person_id.is_(None) if person_id is None else ErrorRow.person_id == person_id,
             ErrorRow.resolved_at.is_(None),
         )
     ).first()

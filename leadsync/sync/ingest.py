@@ -25,8 +25,8 @@ from leadsync.mapping.normalize import stage_evidence
 from leadsync.mapping.stages import Vocabulary
 from leadsync.sync.errorq import Retry, quarantine, resolve
 from leadsync.sync.ingest_events import ingest_contact_events, ingest_engagements
+from leadsync.sync.outbox import adopt_created, known_writes
 from leadsync.sync.schema import (
-    EchoRow,
     LinkRow,
     OpportunityRoleRow,
     OpportunityRow,
@@ -114,7 +114,7 @@ class Ingest:
     def _people(self, records: Sequence[RawRecord]) -> None:
         obj, kind = PEOPLE_STREAMS[(records[0].system, records[0].stream)]
         links = self.links(kind, [r.id for r in records])
-        echoes = self._echoes(records[0].system, [r.id for r in records])
+        echoes = known_writes(self.session, [r.id for r in records])
         done = []
         for raw in records:
             if self._person_record(raw, obj, kind, links, echoes.get(raw.id, {})):
@@ -143,6 +143,7 @@ class Ingest:
             if link is None:
                 return False
             links[raw.id] = link
+            adopt_created(self.session, link.person_id, kind, raw.id)
         elif _same_snapshot(link.snapshot, raw.data, echoes) and link.deleted == raw.deleted:
             link.snapshot = dict(raw.data)
             return True
@@ -275,15 +276,6 @@ class Ingest:
             select(LinkRow).where(LinkRow.kind == kind.value, LinkRow.record_id.in_(ids))
         )
         return {row.record_id: row for row in rows}
-
-    def _echoes(self, system: str, ids: list[str]) -> dict[str, dict[str, str | None]]:
-        rows = self.session.scalars(
-            select(EchoRow).where(EchoRow.system == system, EchoRow.record_id.in_(ids))
-        )
-        found: dict[str, dict[str, str | None]] = {}
-        for row in rows:
-            found.setdefault(row.record_id, {})[row.prop] = row.value
-        return found
 
     def people_by_email(self, emails: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}

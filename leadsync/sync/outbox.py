@@ -1,16 +1,26 @@
 """The outbox: planned writes stored with the state that caused them, drained in batches.
 
 Rows are written in the transaction that stores the new canonical state, so a crash between
-planning and applying loses nothing: the next run drains what is left. Updates are idempotent
-(they set values), so sending one twice is harmless. A create (the Salesforce handoff) is
-re-checked before it is sent: if the person gained a record of that kind since planning (a
-crashed run's create pulled back in), the row becomes an update of that record instead.
+planning and applying loses nothing. Draining a batch takes three steps, and no database
+transaction is open while the CRM is being called (on SQLite that would hold the write lock
+for as long as a slow CRM takes, and stop `status` and the scheduler):
+
+1. claim: the rows become `sending` (committed). What a `sending` row holds is what leadsync
+   has told, or may have told, the CRM: pulled back, those values are recognised as leadsync's
+   own (`known_writes`), whether or not the answer was ever recorded.
+2. send: the connector writes the batch.
+3. settle: each row becomes `done` (echoes and snapshots updated, created records linked),
+   `pending` again (a retryable failure) or `failed` (in the error queue).
+
+A crash between 1 and 3 leaves rows `sending`; the next drain sends them again. Updates set
+values, so that is harmless; creates carry the person's uid as External ID, and the connector
+upserts by it, so a resent create updates the record the first one made.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,9 +31,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from leadsync.connectors.base import Change, Connector, WriteResult
 from leadsync.mapping.model import RecordKind
 from leadsync.sync.errorq import Retry, quarantine, resolve
-from leadsync.sync.schema import EchoRow, LinkRow, OutboxRow
+from leadsync.sync.schema import EchoRow, LinkRow, OutboxRow, PersonRow
 
-PENDING, DONE, FAILED = "pending", "done", "failed"
+PENDING, SENDING, DONE, FAILED, MERGED = "pending", "sending", "done", "failed", "merged"
+DUE = (PENDING, SENDING)
 
 # The link a created record becomes, by (system, object).
 CREATED_KIND: Mapping[tuple[str, str], RecordKind] = {
@@ -43,10 +54,57 @@ class ApplyCounts:
 
 
 def pending_rows(session: Session, system: str | None = None) -> list[OutboxRow]:
-    query = select(OutboxRow).where(OutboxRow.state == PENDING).order_by(OutboxRow.id)
+    """Rows still to send (planned, or sent without a recorded answer), oldest first."""
+    query = select(OutboxRow).where(OutboxRow.state.in_(DUE)).order_by(OutboxRow.id)
     if system is not None:
         query = query.where(OutboxRow.system == system)
     return list(session.scalars(query))
+
+
+def echo_text(value: Any) -> str | None:
+    """How a written value is remembered, to compare with what a pull brings back."""
+    return None if value is None else str(value)
+
+
+def known_writes(session: Session, record_ids: Sequence[str]) -> dict[str, dict[str, str | None]]:
+    """Per record, what leadsync last wrote or is writing to each property.
+
+    Recorded echoes, overlaid with rows in flight: a crash after the CRM took a write but
+    before its answer was recorded must not make leadsync take its own value for news.
+    """
+    known: dict[str, dict[str, str | None]] = {}
+    if not record_ids:
+        return known
+    ids = list(record_ids)
+    for echo in session.scalars(select(EchoRow).where(EchoRow.record_id.in_(ids))):
+        known.setdefault(echo.record_id, {})[echo.prop] = echo.value
+    sending = select(OutboxRow).where(OutboxRow.state == SENDING, OutboxRow.record_id.in_(ids))
+    for row in session.scalars(sending.order_by(OutboxRow.id)):
+        props = known.setdefault(row.record_id, {})
+        props.update({prop: echo_text(value) for prop, value in row.properties.items()})
+    return known
+
+
+def adopt_created(session: Session, person_id: int, kind: RecordKind, record_id: str) -> None:
+    """A record of `kind` just linked to the person may be one leadsync created, its answer lost.
+
+    Address the person's unanswered create to that record, so its values count as echoes and
+    a resend updates it.
+    """
+    system, obj = next(key for key, made in CREATED_KIND.items() if made is kind)
+    rows = session.scalars(
+        select(OutboxRow).where(
+            OutboxRow.person_id == person_id, OutboxRow.system == system,
+            OutboxRow.obj == obj, OutboxRow.record_id.is_(None), OutboxRow.state.in_(DUE),
+        )
+    )  # fmt: skip
+    for row in rows:
+        row.record_id = record_id
+
+
+def create_label(system: str, obj: str, email: str | None) -> str:
+    """The error-queue name of a create: one per person, never shared."""
+    return f"{system} {obj} (new, for {email or 'a person without email'})"
 
 
 def _recheck_create(session: Session, row: OutboxRow) -> None:
@@ -60,8 +118,17 @@ def _recheck_create(session: Session, row: OutboxRow) -> None:
         row.record_id = link.record_id
 
 
-def _change(row: OutboxRow) -> Change:
-    return Change(str(row.id), row.obj, row.record_id, dict(row.properties), tuple(row.clear_first))
+def _fold_unanswered(session: Session, rows: list[OutboxRow]) -> None:
+    """A record gets one row per batch: a later plan absorbs an unanswered earlier send."""
+    latest: dict[tuple[Any, ...], OutboxRow] = {}
+    for row in sorted(rows, key=lambda r: r.id, reverse=True):
+        key = (row.person_id, row.system, row.obj, row.record_id)
+        newer = latest.setdefault(key, row)
+        if newer is row:
+            continue
+        newer.properties = {**row.properties, **newer.properties}
+        newer.clear_first = sorted(set(newer.clear_first) | set(row.clear_first))
+        row.state = MERGED
 
 
 class Applier:
@@ -88,41 +155,52 @@ class Applier:
         progress: Callable[[int], None] | None = None,
         stop: threading.Event | None = None,
     ) -> None:
-        """Send every pending row; `QuotaExhausted`/`AuthError` stop it with rows still pending."""
-        with self.sessions.begin() as session:
-            for row in pending_rows(session, system):
-                _recheck_create(session, row)
-            ids = [(row.id, _batch_kind(row)) for row in pending_rows(session, system)]
-        for chunk in _id_chunks(ids, connector.batch_limit):
-            with self.sessions.begin() as session:
-                rows = [session.get(OutboxRow, row_id) for row_id in chunk]
-                results = connector.write([_change(row) for row in rows])
-                self._record(session, system, rows, results)
+        """Send every due row; `QuotaExhausted`/`AuthError` stop it with rows still due."""
+        for chunk in self._batches(system, connector.batch_limit):
+            changes = self._claim(chunk)
+            results = connector.write(changes)
+            self._settle(system, chunk, results)
             self.counts.calls_batches += 1
             if progress:
                 progress(len(chunk))
             if stop is not None and stop.is_set():
                 return
 
-    def _record(
-        self, session: Session, system: str, rows: list[OutboxRow], results: list[WriteResult]
-    ) -> None:
+    def _batches(self, system: str, size: int) -> list[list[int]]:
+        with self.sessions.begin() as session:
+            rows = pending_rows(session, system)
+            for row in rows:
+                _recheck_create(session, row)
+            _fold_unanswered(session, rows)
+            ids = [(row.id, _batch_kind(row)) for row in rows if row.state != MERGED]
+        return list(_id_chunks(ids, size))
+
+    def _claim(self, chunk: list[int]) -> list[Change]:
+        """Mark the batch as sent before sending it (see the module docstring)."""
+        with self.sessions.begin() as session:
+            rows = _rows(session, chunk)
+            uids = _uids(session, [row.person_id for row in rows if row.record_id is None])
+            now = self.clock()
+            for row in rows:
+                row.state, row.attempts, row.updated_at = SENDING, row.attempts + 1, now
+            return [_change(row, uids.get(row.person_id)) for row in rows]
+
+    def _settle(self, system: str, chunk: list[int], results: list[WriteResult]) -> None:
         now = self.clock()
         by_key = {result.key: result for result in results}
-        succeeded: list[tuple[OutboxRow, WriteResult]] = []
-        for row in rows:
-            result = by_key.get(str(row.id)) or WriteResult(
-                str(row.id), False, reason="the connector returned no result", retryable=True
-            )
-            row.attempts += 1
-            row.updated_at = now
-            if result.ok:
-                succeeded.append((row, result))
-            else:
-                self._failed(session, row, result, now)
-        self._succeeded(session, succeeded, now)
-        labels = [f"{row.system} {row.obj} {row.record_id}" for row, _ in succeeded]
-        resolve(session, system=system, stage="apply", records=labels, now=now)
+        with self.sessions.begin() as session:
+            rows = _rows(session, chunk)
+            succeeded: list[tuple[OutboxRow, WriteResult]] = []
+            for row in rows:
+                result = by_key.get(str(row.id)) or WriteResult(
+                    str(row.id), False, reason="the connector returned no result", retryable=True
+                )
+                row.updated_at = now
+                if result.ok:
+                    succeeded.append((row, result))
+                else:
+                    self._failed(session, row, result, now)
+            self._succeeded(session, succeeded, now)
 
     def _succeeded(
         self, session: Session, done: list[tuple[OutboxRow, WriteResult]], now: datetime
@@ -130,50 +208,52 @@ class Applier:
         """Mark rows done, remember what was written (echoes), update the held snapshots."""
         if not done:
             return
+        system = done[0][0].system
+        labels: list[str] = []
         written: dict[str, dict[str, Any]] = {}
         for row, result in done:
             row.state, row.last_error = DONE, None
-            if row.record_id is None and result.record_id:
+            if row.record_id is None:
+                labels.append(create_label(row.system, row.obj, _email(session, row.person_id)))
                 row.record_id = result.record_id
                 self._link_created(session, row)
             written[row.record_id] = dict(result.written) or dict(row.properties)
-        system = done[0][0].system
-        # Only the properties written now are replaced: older echoes of others still hold.
-        pairs = [(record_id, prop) for record_id, props in written.items() for prop in props]
-        session.execute(
-            delete(EchoRow).where(
-                EchoRow.system == system, tuple_(EchoRow.record_id, EchoRow.prop).in_(pairs)
-            )
-        )
-        session.add_all(
-            EchoRow(system=system, record_id=record_id, prop=prop,
-                    value=None if value is None else str(value), written_at=now)
-            for record_id, props in written.items() for prop, value in props.items()
-        )  # fmt: skip
+            labels.append(f"{row.system} {row.obj} {row.record_id}")
+        _remember(session, system, written, now)
         links = session.scalars(select(LinkRow).where(LinkRow.record_id.in_(list(written))))
         for link in links:
             # What the CRM now holds, so the next plan does not write it again.
             link.snapshot = {**(link.snapshot or {}), **written[link.record_id]}
+        resolve(session, system=system, stage="apply", records=labels, now=now)
         self.counts.done += len(done)
         self.counts.by_system[system] = self.counts.by_system.get(system, 0) + len(done)
 
     def _link_created(self, session: Session, row: OutboxRow) -> None:
         kind = CREATED_KIND.get((row.system, row.obj))
-        if kind is None or row.person_id is None:
+        if kind is None or row.person_id is None or row.record_id is None:
             return
-        session.add(LinkRow(person_id=row.person_id, kind=kind.value, record_id=row.record_id,
-                            snapshot=dict(row.properties)))  # fmt: skip
+        exists = session.scalars(
+            select(LinkRow).where(LinkRow.kind == kind.value, LinkRow.record_id == row.record_id)
+        ).first()
+        if exists is None:
+            session.add(LinkRow(person_id=row.person_id, kind=kind.value,
+                                record_id=row.record_id, snapshot=dict(row.properties)))  # fmt: skip
 
     def _failed(self, session: Session, row: OutboxRow, result: WriteResult, now: datetime) -> None:
         row.last_error = f"{result.code}: {result.reason}".strip(": ")
         if result.retryable and row.attempts < self.max_attempts:
+            row.state = PENDING
             self.counts.retrying += 1
             return
         row.state = FAILED
         self.counts.failed += 1
+        label = (
+            f"{row.system} {row.obj} {row.record_id}"
+            if row.record_id
+            else create_label(row.system, row.obj, _email(session, row.person_id))
+        )
         quarantine(
-            session, run_id=self.run_id, system=row.system, stage="apply",
-            record=f"{row.system} {row.obj} {row.record_id or '(new)'}",
+            session, run_id=self.run_id, system=row.system, stage="apply", record=label,
             code=result.code or "REJECTED", message=result.reason or "rejected",
             retry=Retry.AUTO if result.retryable else Retry.FIX, now=now,
             payload={"outbox_id": row.id, "properties": _plain(row.properties)},
@@ -181,12 +261,51 @@ class Applier:
         )  # fmt: skip
 
 
+def _rows(session: Session, ids: list[int]) -> list[OutboxRow]:
+    found = {row.id: row for row in session.scalars(select(OutboxRow).where(OutboxRow.id.in_(ids)))}
+    return [found[row_id] for row_id in ids]
+
+
+def _uids(session: Session, person_ids: list[int | None]) -> dict[int, str]:
+    wanted = [pid for pid in person_ids if pid is not None]
+    if not wanted:
+        return {}
+    rows = session.execute(select(PersonRow.id, PersonRow.uid).where(PersonRow.id.in_(wanted)))
+    return {person_id: uid for person_id, uid in rows}
+
+
+def _email(session: Session, person_id: int | None) -> str | None:
+    return None if person_id is None else session.get(PersonRow, person_id).email
+
+
+def _change(row: OutboxRow, uid: str | None) -> Change:
+    return Change(str(row.id), row.obj, row.record_id, dict(row.properties),
+                  tuple(row.clear_first), external_id=uid if row.record_id is None else None)  # fmt: skip
+
+
+def _remember(
+    session: Session, system: str, written: Mapping[str, Mapping[str, Any]], now: datetime
+) -> None:
+    # Only the properties written now are replaced: older echoes of others still hold.
+    pairs = [(record_id, prop) for record_id, props in written.items() for prop in props]
+    session.execute(
+        delete(EchoRow).where(
+            EchoRow.system == system, tuple_(EchoRow.record_id, EchoRow.prop).in_(pairs)
+        )
+    )
+    session.add_all(
+        EchoRow(system=system, record_id=record_id, prop=prop, value=echo_text(value),
+                written_at=now)
+        for record_id, props in written.items() for prop, value in props.items()
+    )  # fmt: skip
+
+
 def _batch_kind(row: OutboxRow) -> tuple[str, bool, bool]:
     """Rows sent together: same object, create or update, with or without a clear-first.
 
     A connector pays extra calls per batch for creates (their own request) and clear-first
     moves (clear, then read back); grouping keeps those calls at ceil(n / size), not one per
-    batch that happens to hold one. Reordering is safe: a record has one pending row.
+    batch that happens to hold one. Reordering is safe: a record has one due row.
     """
     return (row.obj, row.record_id is None, bool(row.clear_first))
 

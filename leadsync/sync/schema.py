@@ -7,6 +7,7 @@ and the migration adds database triggers that refuse it.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -48,10 +49,16 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar = {datetime: UtcDateTime(), dict[str, Any]: JSON}
 
 
+def new_uid() -> str:
+    return uuid.uuid4().hex
+
+
 class PersonRow(Base):
     __tablename__ = "persons"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # leadsync's own id for the person: the External ID of the records it creates for them.
+    uid: Mapped[str | None] = mapped_column(String(32), index=True, unique=True, default=new_uid)
     email: Mapped[str | None] = mapped_column(String(320), index=True)
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     stage: Mapped[str | None] = mapped_column(String(32), index=True)
@@ -141,7 +148,10 @@ class CursorRow(Base):
 
 
 class BackfillWindowRow(Base):
-    """A finished backfill window; `--resume` skips these."""
+    """A backfill window: begun, with the last committed position; finished when stamped.
+
+    `--resume` skips finished windows and reads an unfinished one from its checkpoint.
+    """
 
     __tablename__ = "backfill_windows"
 
@@ -151,7 +161,9 @@ class BackfillWindowRow(Base):
     start: Mapped[datetime | None]
     end: Mapped[datetime]
     records: Mapped[int] = mapped_column(default=0)
-    finished_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    checkpoint_at: Mapped[datetime | None]
+    checkpoint_id: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (UniqueConstraint("system", "stream", "start", "end"),)
 
@@ -229,7 +241,7 @@ class OpportunityRow(Base):
     __tablename__ = "opportunities"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    stage_name: Mapped[str | None] = mapped_column(String(120))
+    stage_name: Mapped[str | None] = mapped_column(String(255))
     is_closed: Mapped[bool] = mapped_column(default=False)
     is_won: Mapped[bool] = mapped_column(default=False)
     close_date: Mapped[str | None] = mapped_column(String(10))

@@ -86,3 +86,13 @@ def test_sqlite_writers_wait_their_turn_instead_of_failing(tmp_path):
     assert done.wait(30)
     with first() as session:
         assert session.get(PersonRow, person_id).fields == {"by": "other"}
+
+
+def test_the_migrations_build_exactly_the_tables_the_code_uses(database_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    engine = open_store(database_url).kw["bind"]
+    with engine.connect() as conn:
+        drift = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert drift == []
