@@ -135,6 +135,9 @@ class StageEvidence:
 
     `by_human` is true when a person (not leadsync, not an automation leadsync owns) made the
     change; only such changes, in the system that owns the stage, may move a person backwards.
+    `observed_at` is when the CRM says the value was set (its own clock, so decisions do not
+    depend on when leadsync happened to read it); `known_at` is when leadsync first pulled it,
+    which tells whether a decision already took it into account (None: same as `observed_at`).
     """
 
     system: System
@@ -143,3 +146,8 @@ class StageEvidence:
     observed_at: datetime
     by_human: bool = True
     actor: str = ""
+    known_at: datetime | None = None
+
+    @property
+    def learnt_at(self) -> datetime:
+        return self.known_at or self.observed_at

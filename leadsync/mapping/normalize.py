@@ -53,6 +53,25 @@ def salesforce_kind(record_id: str) -> RecordKind | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """A stage property's current value: when the CRM says it was set, when leadsync first had it."""
+
+    at: datetime
+    known: datetime
+
+
+def value_set_at(vocab: Vocabulary, data: Mapping[str, Any], fallback: datetime) -> datetime:
+    """The CRM's own time for the current value of `vocab.prop`, else `fallback`."""
+    prop = vocab.stamp_prop(str(data.get(vocab.prop)))
+    if prop is None or data.get(prop) in (None, ""):
+        return fallback
+    try:
+        return timestamp(data[prop], {}) or fallback
+    except ValueError:
+        return fallback
+
+
 def stage_evidence(
     vocabularies: Iterable[Vocabulary],
     system: System,
@@ -63,15 +82,15 @@ def stage_evidence(
     observed_at: datetime,
     echoes: Mapping[str, str | None] | None = None,
     include_silent: bool = False,
-    seen: Mapping[str, datetime] | None = None,
+    seen: Mapping[str, Seen] | None = None,
 ) -> list[StageEvidence]:
     """What one record says about the stage, one item per vocabulary with an opinion.
 
     A value equal to what leadsync last wrote to that property (`echoes`) is its own write
     coming back, not evidence. An unknown value raises `MappingError` naming record and field.
     `include_silent` also returns values mapped to no stage (stage None, e.g. "Closed Lost"),
-    which recycle rules read. `seen` gives, per property, when its value was first seen
-    (else `observed_at`).
+    which recycle rules read. `observed_at` is the record's modification time; `seen` gives,
+    per property, when its value was set and first pulled (see `Seen`).
     """
     found = []
     for vocab in vocabularies:
@@ -95,8 +114,10 @@ def stage_evidence(
             ) from None
         if stage is not None or include_silent:
             # Not leadsync's own write (echoes are skipped above), so a person in the CRM.
-            at = (seen or {}).get(vocab.prop, observed_at)
-            found.append(StageEvidence(system, stage, str(value), at, True, "user"))
+            when = (seen or {}).get(vocab.prop)
+            at = when.at if when else value_set_at(vocab, data, observed_at)
+            known = when.known if when else None
+            found.append(StageEvidence(system, stage, str(value), at, True, "user", known))
     return found
 
 

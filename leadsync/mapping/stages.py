@@ -53,6 +53,9 @@ class Vocabulary:
     left and the new stage has no outbound value there (e.g. lead status UNQUALIFIED -> OPEN).
     `forward_only` marks a property whose CRM ignores a write to an earlier value (in `inbound`
     order) unless the value is cleared first, in a request of its own (HubSpot lifecycle).
+    `changed_at` names the record's own property holding when the current value was set, with
+    `{value}` standing for that value (HubSpot's `hs_date_entered_{value}`); without one, the
+    record's modification time when the new value was first pulled stands in.
     """
 
     system: System
@@ -63,6 +66,7 @@ class Vocabulary:
     primary: bool = True
     release: str | None = None
     forward_only: bool = False
+    changed_at: str | None = None
 
     @property
     def key(self) -> str:
@@ -74,6 +78,15 @@ class Vocabulary:
 
     def to_system(self, stage: Stage) -> str | None:
         return self.outbound.get(stage)
+
+    def stamp_props(self) -> list[str]:
+        """The properties to read so `stamp_prop` can be looked up for any known value."""
+        if self.changed_at is None:
+            return []
+        return [self.changed_at.format(value=value) for value in self.inbound]
+
+    def stamp_prop(self, value: str) -> str | None:
+        return None if self.changed_at is None else self.changed_at.format(value=value)
 
     def is_backward_write(self, current: str | None, new: str) -> bool:
         """True when writing `new` over `current` moves back in the property's own order."""
@@ -108,6 +121,7 @@ HUBSPOT_LIFECYCLE = Vocabulary(
         Stage.SUSPECT: "other",
     },
     forward_only=True,
+    changed_at="hs_date_entered_{value}",
 )
 
 HUBSPOT_LEAD_STATUS = Vocabulary(

@@ -19,8 +19,12 @@ Every move goes through `mapping.stages.allowed`. In order of precedence:
 While Salesforce shows a stage it owns (prospect, opportunity, customer), nothing moves the
 person below that stage: changing that Salesforce record is the way back.
 
-"Newer than the current stage" compares `StageEvidence.observed_at` with the time of the
-person's last ledger entry, so `observed_at` should be when leadsync first saw the value.
+"Newer than the current stage" compares when leadsync first had a piece of evidence
+(`StageEvidence.learnt_at`) with the person's last ledger entry: a change made in a CRM just
+before leadsync's last decision but pulled after it is still news. Which word is the latest is
+decided by the CRMs' own clocks (`observed_at`), never by when leadsync happened to read a
+record; on an exact tie, Salesforce's word comes before HubSpot's, then the further stage, then
+the value's text (`_word_order`): a stable rule, not the order records were read in.
 """
 
 from __future__ import annotations
@@ -101,7 +105,7 @@ class _Case:
 
     def fresh(self, e: StageEvidence) -> bool:
         """Newer than the current stage; evidence dated in the future counts as now."""
-        return self.last is None or min(e.observed_at, self.now) > self.last.at
+        return self.last is None or min(e.learnt_at, self.now) > self.last.at
 
     def under_floor(self, stage: Stage) -> bool:
         return self.floor is not None and stage.rank < self.floor.stage.rank
@@ -135,7 +139,11 @@ def decide_stage(
 
 def _floor(evidence: Sequence[StageEvidence]) -> StageEvidence | None:
     """The furthest stage Salesforce shows among those it owns: nothing moves a person below."""
-    return max(filter(_authoritative, evidence), key=lambda e: e.stage.rank, default=None)
+    return max(
+        filter(_authoritative, evidence),
+        key=lambda e: (e.stage.rank, e.observed_at, *_word_order(e)),
+        default=None,
+    )
 
 
 def _latest_word(case: _Case) -> tuple[StageEvidence | None, list[StageEvidence]]:
@@ -150,10 +158,16 @@ def _latest_word(case: _Case) -> tuple[StageEvidence | None, list[StageEvidence]
     words = [e for e in (*humans, *others) if not case.under_floor(e.stage)]
     if not words:
         return None, standing
-    latest = max(words, key=lambda e: (e.observed_at, e in humans))
+    latest = max(words, key=lambda e: (e.observed_at, e in humans, *_word_order(e)))
     if latest in humans:
         return latest, standing
     return None, [*standing, *(e for e in words if e.observed_at == latest.observed_at)]
+
+
+def _word_order(e: StageEvidence) -> tuple[bool, int, str]:
+    """Ties of time: Salesforce before HubSpot, then the further stage, then the value's text."""
+    rank = e.stage.rank if e.stage is not None else -1
+    return (e.system is System.SALESFORCE, rank, e.raw_value)
 
 
 def _authoritative(e: StageEvidence) -> bool:
@@ -205,7 +219,7 @@ def _by_evidence(case: _Case, claims: list[StageEvidence], scored: Decision) -> 
         and not case.under_floor(e.stage)
         and allowed(case.current, e.stage, Cause.EVIDENCE) is not None
     ]
-    best = max(forward, key=lambda e: (e.stage.rank, e.observed_at), default=None)
+    best = max(forward, key=lambda e: (e.stage.rank, e.observed_at, *_word_order(e)), default=None)
     if best is None or (scored.moved and scored.stage.rank > best.stage.rank):
         return None
     return case.move(best.stage, Cause.EVIDENCE, _said(best, "shows"), best.system.value,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadsync.mapping.model import Person, RecordKind, Stage, StageEvidence, System
-from leadsync.mapping.normalize import stage_evidence
+from leadsync.mapping.normalize import Seen, stage_evidence
 from leadsync.mapping.stages import Cause
 from leadsync.mapping.transforms import EPOCH
 from leadsync.mapping.writeback import Outputs, Planned, planned_properties
@@ -241,9 +241,16 @@ class DecideStep:
         self.counts.planned += 1
 
 
-def _first_seen(link: LinkRow) -> dict[str, datetime]:
-    """Per stage property: when leadsync first saw the record's current value."""
-    return {prop: datetime.fromisoformat(at) for prop, at in (link.seen or {}).items()}
+def _first_seen(link: LinkRow) -> dict[str, Seen]:
+    """Per stage property: when its value was set in the CRM and first pulled by leadsync."""
+    found = {}
+    for prop, when in (link.seen or {}).items():
+        if isinstance(when, str):  # stored before CRM times were kept: one time for both
+            found[prop] = Seen(datetime.fromisoformat(when), datetime.fromisoformat(when))
+        else:
+            found[prop] = Seen(datetime.fromisoformat(when["at"]),
+                               datetime.fromisoformat(when["known"]))  # fmt: skip
+    return found
 
 
 def _follows(placed: Stage, scored: Stage) -> bool:

@@ -21,7 +21,7 @@ from leadsync.connectors.base import RawRecord
 from leadsync.errors import MappingError
 from leadsync.mapping.fields import FieldMap, map_fields
 from leadsync.mapping.model import RecordKind, System
-from leadsync.mapping.normalize import stage_evidence
+from leadsync.mapping.normalize import stage_evidence, value_set_at
 from leadsync.mapping.stages import Vocabulary
 from leadsync.sync.errorq import Retry, quarantine, resolve
 from leadsync.sync.ingest_events import ingest_contact_events, ingest_engagements
@@ -180,24 +180,25 @@ class Ingest:
         return link
 
     def _update_link(self, link: LinkRow, raw: RawRecord) -> None:
-        seen = dict(link.seen or {})
-        for prop in self._stage_props(raw.system, link.kind):
-            if prop not in seen or (link.snapshot or {}).get(prop) != raw.data.get(prop):
-                seen[prop] = self.now.isoformat()
-        link.seen = seen
+        link.seen = self._seen(link, raw)
         link.snapshot = dict(raw.data)
         link.modified_at = raw.modified_at
         link.deleted = raw.deleted
 
-    def _stage_props(self, system: str, kind: str) -> list[str]:
-        obj = {
-            "hubspot_contact": "contact",
-            "salesforce_lead": "Lead",
-            "salesforce_contact": "Contact",
-        }[kind]
-        return [
-            v.prop for v in self.mapping.vocabularies if v.system.value == system and v.obj == obj
-        ]
+    def _seen(self, link: LinkRow, raw: RawRecord) -> dict[str, Any]:
+        """Per stage property: when its current value was set (CRM clock) and first pulled."""
+        seen = dict(link.seen or {})
+        held = link.snapshot or {}
+        for vocab in self._stage_vocabularies(raw.system, link.kind):
+            if vocab.prop in seen and held.get(vocab.prop) == raw.data.get(vocab.prop):
+                continue
+            at = value_set_at(vocab, raw.data, raw.modified_at)
+            seen[vocab.prop] = {"at": at.isoformat(), "known": self.now.isoformat()}
+        return seen
+
+    def _stage_vocabularies(self, system: str, kind: str) -> list[Vocabulary]:
+        obj = next(obj for obj, k in PEOPLE_STREAMS.values() if k.value == kind)
+        return [v for v in self.mapping.vocabularies if v.system.value == system and v.obj == obj]
 
     def _refresh_person(self, person_id: int, fields: Mapping[str, Any]) -> None:
         person = self.session.get(PersonRow, person_id)

@@ -13,8 +13,11 @@ from leadsync.sync.runtime import Runtime
 
 
 def _names(rt: Runtime, system: str, obj: str) -> list[str]:
+    """Write-back properties, stage properties and the stamps of when their values were set."""
     names = list(rt.outbound.get((system, obj), {}).values())
-    names += [v.prop for v in rt.vocabularies if v.system.value == system and v.obj == obj]
+    for vocab in rt.vocabularies:
+        if vocab.system.value == system and vocab.obj == obj:
+            names += [vocab.prop, *vocab.stamp_props()]
     return names
 
 

@@ -9,6 +9,7 @@ import pytest
 from leadsync.errors import MappingError
 from leadsync.mapping.model import EventKind, RecordKind, Stage, System
 from leadsync.mapping.normalize import (
+    Seen,
     hubspot_engagement,
     salesforce_engagement,
     salesforce_kind,
@@ -156,8 +157,8 @@ def test_a_contact_that_arrived_from_a_paid_ad_tells_of_it():
     )
 
 
-def test_each_stage_property_carries_its_own_first_seen_time():
-    earlier = datetime(2026, 9, 1, tzinfo=UTC)
+def test_each_stage_property_carries_its_own_set_and_first_pulled_times():
+    earlier, pulled = datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 9, 3, tzinfo=UTC)
     found = stage_evidence(
         DEFAULT_VOCABULARIES,
         System.HUBSPOT,
@@ -165,7 +166,17 @@ def test_each_stage_property_carries_its_own_first_seen_time():
         {"lifecyclestage": "lead", "hs_lead_status": "UNQUALIFIED"},
         record="r",
         observed_at=AT,
-        seen={"lifecyclestage": earlier},
+        seen={"lifecyclestage": Seen(earlier, pulled)},
     )
-    at = {e.raw_value: e.observed_at for e in found}
-    assert at == {"lead": earlier, "UNQUALIFIED": AT}
+    at = {e.raw_value: (e.observed_at, e.learnt_at) for e in found}
+    assert at == {"lead": (earlier, pulled), "UNQUALIFIED": (AT, AT)}
+
+
+def test_the_crms_own_stamp_of_a_value_is_when_it_was_set_not_the_records_last_change():
+    entered = "2026-08-02T09:30:00.000Z"
+    data = {"lifecyclestage": "marketingqualifiedlead",
+            "hs_date_entered_marketingqualifiedlead": entered, "hs_lead_status": "NEW"}  # fmt: skip
+    (found,) = stage_evidence(
+        DEFAULT_VOCABULARIES, System.HUBSPOT, "contact", data, record="r", observed_at=AT
+    )
+    assert found.observed_at == datetime(2026, 8, 2, 9, 30, tzinfo=UTC)

@@ -1,0 +1,80 @@
+"""Interrupted runs end where an uninterrupted run ends: decisions use the CRMs' own clocks.
+
+Each scenario runs one seeded world twice: once cleanly, once killed (kill -9) part-way and
+restarted minutes later. Stage decisions used to compare a HubSpot-set and a Salesforce-set
+stage by when leadsync first read each record, so an interruption between the two reads
+changed who won, and those stages were written to both CRMs.
+"""
+
+from __future__ import annotations
+
+import signal
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from leadsync.sandbox.world import generate
+from leadsync.sync.schema import CursorRow
+
+from .conftest import start_world
+from .test_recovery_e2e import crm_state, sync_process, wait_for
+
+CONTACTS = 150
+
+
+def _hubspot_committed(world) -> bool:
+    with world.runtime().sessions() as session:
+        streams = session.scalar(
+            select(func.count()).select_from(CursorRow).where(CursorRow.system == "hubspot")
+        )
+    return streams >= 3
+
+
+def _kill_during_salesforce_reads(world, *args: str) -> None:
+    """Run a command and kill it once HubSpot is in and Salesforce is being read."""
+    world.admin("POST", "faults", system="salesforce", status=0, delay=0.5, route="GET *")
+    process = sync_process(world, *args)
+    try:
+        wait_for(lambda: _hubspot_committed(world) or process.poll() is not None)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    world.admin("DELETE", "faults")
+
+
+@pytest.fixture
+def twins(tmp_path, database_url):
+    """The interrupted world on SQLite and PostgreSQL; the clean one on SQLite."""
+    seeded = generate(CONTACTS, 23)
+    crashed = start_world(tmp_path / "a", database_url, world=seeded)
+    clean = start_world(tmp_path / "b", f"sqlite:///{tmp_path / 'b.db'}", world=seeded)
+    clean.now = crashed.now
+    yield crashed, clean
+    crashed.box.stop()
+    clean.box.stop()
+
+
+def _later(*worlds) -> None:
+    for world in worlds:
+        world.now += timedelta(minutes=7)
+
+
+def test_a_first_sync_killed_between_the_two_crms_ends_as_a_clean_one(twins):
+    crashed, clean = twins
+    _kill_during_salesforce_reads(crashed, "sync")
+    _later(crashed, clean)
+    crashed.cycle()
+    clean.cycle()
+    assert crm_state(crashed) == crm_state(clean)
+
+
+def test_a_killed_backfill_run_again_from_the_start_ends_as_a_clean_one(twins):
+    crashed, clean = twins
+    _kill_during_salesforce_reads(crashed, "backfill")
+    _later(crashed, clean)
+    for world in (crashed, clean):
+        process = sync_process(world, "backfill")
+        assert process.wait(timeout=120) == 0, process.stderr.read().decode()[-2000:]
+        world.cycle()
+    assert crm_state(crashed) == crm_state(clean)
