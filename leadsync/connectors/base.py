@@ -27,6 +27,9 @@ class RawRecord:
     `data` keeps the API's own field names and value types (HubSpot: the `properties` dict of
     strings, plus `associations` where read; Salesforce: the record fields without
     `attributes`). `modified_at` is timezone-aware UTC and is what cursors advance on.
+    `resume` is set by reads that are not in `position` order (a full-history read in the
+    CRM's own order): an opaque token from which `Window.resume` reads this record and
+    everything after it again, so a stopped read can go on where it stopped.
     """
 
     system: str
@@ -35,6 +38,7 @@ class RawRecord:
     modified_at: datetime
     data: Mapping[str, Any]
     deleted: bool = False
+    resume: str | None = None
 
     @property
     def position(self) -> tuple[datetime, tuple[int, str]]:
@@ -47,12 +51,14 @@ class Window:
     """A closed-open slice of a stream: `start <= modified_at < end`.
 
     `after_id` breaks ties at `start`: records whose `modified_at == start` and `id <= after_id`
-    were already seen and are skipped. `start=None` reads from the beginning.
+    were already seen and are skipped. `start=None` reads from the beginning, or from `resume`,
+    a token a record of an earlier read of the same window carried (`RawRecord.resume`).
     """
 
     start: datetime | None
     end: datetime
     after_id: str | None = None
+    resume: str | None = None
 
     def admits(self, modified_at: datetime, record_id: str) -> bool:
         if self.start is not None and modified_at < self.start:

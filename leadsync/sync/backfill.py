@@ -8,17 +8,18 @@ backfill's start: everything modified before that moment has been read.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leadsync.connectors.base import Connector, Window
+from leadsync.connectors.base import Connector, RawRecord, Window
 from leadsync.errors import LeadsyncError
 from leadsync.sync import cursors
-from leadsync.sync.cycle import Progress, ordered_streams, pull_stream, retry_parked
+from leadsync.sync.cycle import Progress, Stopped, ordered_streams, pull_stream, retry_parked
 from leadsync.sync.ingest import Ingest, IngestCounts
 from leadsync.sync.runs import finish_run, start_run
 from leadsync.sync.runtime import Runtime
@@ -61,33 +62,58 @@ def month_windows(since: datetime | None, end: datetime) -> list[Window]:
     return windows
 
 
-def _finished(session: Session, system: str, stream: str, window: Window) -> bool:
-    return (
-        session.scalars(
-            select(BackfillWindowRow.id).where(
-                BackfillWindowRow.system == system,
-                BackfillWindowRow.stream == stream,
-                BackfillWindowRow.start.is_(None)
-                if window.start is None
-                else BackfillWindowRow.start == window.start,
-                BackfillWindowRow.end == window.end,
-            )
-        ).first()
-        is not None
-    )
+def _window_row(session: Session, system: str, stream: str, window: Window) -> BackfillWindowRow:
+    """The window's progress row, made when the window is first begun."""
+    row = session.scalars(
+        select(BackfillWindowRow).where(
+            BackfillWindowRow.system == system,
+            BackfillWindowRow.stream == stream,
+            BackfillWindowRow.start.is_(None)
+            if window.start is None
+            else BackfillWindowRow.start == window.start,
+            BackfillWindowRow.end == window.end,
+        )
+    ).first()
+    if row is None:
+        row = BackfillWindowRow(system=system, stream=stream, start=window.start, end=window.end,
+                                records=0)  # fmt: skip
+        session.add(row)
+    return row
+
+
+def _resumed(row: BackfillWindowRow, window: Window) -> Window:
+    """Where a begun window goes on: after its last committed page."""
+    if row.checkpoint_token is not None:
+        return replace(window, resume=row.checkpoint_token)
+    if row.checkpoint_at is not None:
+        return Window(row.checkpoint_at, window.end, after_id=row.checkpoint_id)
+    return window
+
+
+def _checkpoint(row_id: int, session: Session, last: RawRecord) -> None:
+    row = session.get(BackfillWindowRow, row_id)
+    if last.resume is not None:
+        row.checkpoint_token = last.resume
+    else:
+        row.checkpoint_at, row.checkpoint_id = last.modified_at, last.id
 
 
 def _interrupted(rt: Runtime) -> tuple[datetime | None, datetime]:
+    """The window plan of the last backfill, if it did not finish."""
     with rt.sessions() as session:
-        row = session.scalars(
+        rows = session.scalars(
             select(RunRow).where(RunRow.kind == "backfill").order_by(RunRow.id.desc())
-        ).first()
-    if row is None or row.status == "ok":
-        raise LeadsyncError("nothing to resume: the last backfill finished (or none ran)")
-    since = row.counts.get("since")
+        ).all()
+    planned = [row for row in rows if "end" in (row.counts or {})]
+    if not planned or planned[0].status == "ok":
+        raise LeadsyncError(
+            "nothing to resume: the last backfill finished (or none ran); run `leadsync "
+            "backfill` without --resume to start one"
+        )
+    since = planned[0].counts.get("since")
     return (
         datetime.fromisoformat(since) if since else None,
-        datetime.fromisoformat(row.counts["end"]),
+        datetime.fromisoformat(planned[0].counts["end"]),
     )
 
 
@@ -111,6 +137,9 @@ def backfill(
         for name, connector in connectors.items():
             _system(rt, name, connector, ingest, month_windows(since, end), result, progress)
         retry_parked(rt, ingest)
+    except (Stopped, KeyboardInterrupt):
+        finish_run(rt.sessions, run_id, result, rt.clock(), status="stopped")
+        raise
     except BaseException:
         finish_run(rt.sessions, run_id, result, rt.clock(), status="failed")
         raise
@@ -130,17 +159,27 @@ def _system(
 ) -> None:  # fmt: skip
     for stream in ordered_streams(connector):
         for window in windows:
-            with rt.sessions() as session:
-                if _finished(session, name, stream, window):
+            with rt.sessions.begin() as session:
+                row = _window_row(session, name, stream, window)
+                if row.finished_at is not None:
                     result.windows_skipped += 1
                     continue
+                session.flush()
+                row_id, read = row.id, _resumed(row, window)
             before = ingest.counts.pulled
-            pull_stream(rt, ingest, connector, stream, window, progress=progress)
-            with rt.sessions.begin() as session:
-                session.add(BackfillWindowRow(system=name, stream=stream, start=window.start,
-                                              end=window.end, records=ingest.counts.pulled - before,
-                                              finished_at=rt.clock()))  # fmt: skip
-                if windows[0].start is None and cursors.position(session, name, stream) is None:
-                    cursors.advance(session, name, stream, (window.end, ""), read_until=window.end,
-                                    now=rt.clock())  # fmt: skip
+            pull_stream(rt, ingest, connector, stream, read, progress=progress,
+                        checkpoint=functools.partial(_checkpoint, row_id))  # fmt: skip
+            _finish_window(rt, name, stream, row_id, windows, ingest.counts.pulled - before)
             result.windows_done += 1
+
+
+def _finish_window(
+    rt: Runtime, name: str, stream: str, row_id: int, windows: Sequence[Window], records: int
+) -> None:
+    with rt.sessions.begin() as session:
+        row = session.get(BackfillWindowRow, row_id)
+        row.records += records
+        row.finished_at = rt.clock()
+        if windows[0].start is None and cursors.position(session, name, stream) is None:
+            end = windows[0].end
+            cursors.advance(session, name, stream, (end, ""), read_until=end, now=rt.clock())

@@ -9,6 +9,8 @@ still holds.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -16,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from leadsync.connectors.base import Connector, RawRecord, Window, id_order
 from leadsync.errors import LeadsyncError
@@ -67,6 +70,9 @@ def ordered_streams(connector: Connector) -> list[str]:
     return sorted(connector.streams, key=lambda s: rank.get(s, len(rank)))
 
 
+Checkpoint = Callable[[Session, RawRecord], None]
+
+
 def pull_stream(
     rt: Runtime,
     ingest: Ingest,
@@ -75,22 +81,39 @@ def pull_stream(
     window: Window,
     *,
     progress: Progress | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> tuple[datetime, str] | None:
-    """Read one stream over `window` into the store; return the furthest position read."""
+    """Read one stream over `window` into the store; return the furthest position read.
+
+    `checkpoint(session, last)` runs in each page's transaction with the record a resumed read
+    may start after: the page's last one while the read comes in `position` order or carries
+    resume tokens; never again once it does neither.
+    """
     furthest: tuple[datetime, str] | None = None
+    ordered, previous = True, None
     for page in prefetched(connector.read(stream, window), page=PAGE):
-        commit_page(rt.sessions, ingest, page)
+        ordered = ordered and _in_order(previous, page)
+        previous = page[-1]
         last = max(page, key=lambda r: r.position)
         if furthest is None or (last.modified_at, id_order(last.id)) > (
             furthest[0],
             id_order(furthest[1]),
         ):
             furthest = (last.modified_at, last.id)
+        mark = None
+        if checkpoint is not None and (ordered or page[-1].resume is not None):
+            mark = functools.partial(checkpoint, last=page[-1])
+        commit_page(rt.sessions, ingest, page, on_commit=mark)
         if progress:
             progress(f"{connector.name}.{stream}", len(page))
         if STOP.is_set():
             raise Stopped("stopped on request; the stream's cursor stays where it was")
     return furthest
+
+
+def _in_order(previous: RawRecord | None, page: list[RawRecord]) -> bool:
+    records = [previous, *page] if previous is not None else page
+    return all(a.position <= b.position for a, b in itertools.pairwise(records))
 
 
 def pull(

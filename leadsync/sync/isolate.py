@@ -10,7 +10,7 @@ every run and nobody behind it would ever sync.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,13 +31,16 @@ def record_fault(error: BaseException) -> bool:
 
 def commit_page(
     sessions: sessionmaker[Session], ingest: Ingest, page: Sequence[RawRecord], *,
-    retry: bool = False,
+    retry: bool = False, on_commit: Callable[[Session], None] | None = None,
 ) -> None:  # fmt: skip
+    """Ingest and commit `page`; `on_commit` runs in the transaction that makes it durable."""
     saved = copy.deepcopy(ingest.counts)
     try:
         with sessions.begin() as session:
             ingest.session = session
             ingest.page(page, retry=retry)
+            if on_commit is not None:
+                on_commit(session)
         return
     except StatementError as exc:
         if not record_fault(exc):
@@ -45,6 +48,9 @@ def commit_page(
     ingest.counts.__dict__.update(saved.__dict__)
     for raw in page:
         _commit_one(sessions, ingest, raw, retry)
+    if on_commit is not None:
+        with sessions.begin() as session:
+            on_commit(session)
 
 
 def _commit_one(sessions: sessionmaker[Session], ingest: Ingest, raw: RawRecord, retry: bool):

@@ -164,6 +164,8 @@ class BackfillWindowRow(Base):
     finished_at: Mapped[datetime | None]
     checkpoint_at: Mapped[datetime | None]
     checkpoint_id: Mapped[str | None] = mapped_column(String(64))
+    # An opaque paging token, for reads in the CRM's own order (see `RawRecord.resume`).
+    checkpoint_token: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (UniqueConstraint("system", "stream", "start", "end"),)
 

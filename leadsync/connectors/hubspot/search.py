@@ -10,7 +10,7 @@ walked by `hs_object_id` before going on strictly after it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -63,9 +63,10 @@ class ObjectReader:
 
         The list API has no date filter and returns objects in id order; records stream out a
         page at a time in that order (the full-history exception of `Connector.read`), so a
-        100,000-contact portal never sits in memory at once.
+        100,000-contact portal never sits in memory at once. Each record carries the paging
+        token of its page, from which `window.resume` starts a read again.
         """
-        after: str | None = None
+        after: str | None = window.resume
         size = self.client.settings.list_page_size
         while True:
             params: dict[str, Any] = {"limit": size, "properties": self.properties}
@@ -74,7 +75,9 @@ class ObjectReader:
             page = self.client.call(
                 f"list {self.object_type}", self.client.objects.get_page, self.object_type, **params
             )
-            yield from (r for r in map(self.to_record, page["results"]) if admits(window, r))
+            # "" marks the first page: a read in id order, resumable from the start.
+            records = (replace(r, resume=after or "") for r in map(self.to_record, page["results"]))
+            yield from (r for r in records if admits(window, r))
             after = ((page.get("paging") or {}).get("next") or {}).get("after")
             if not after:
                 return

@@ -38,6 +38,7 @@ def upgrade() -> None:
                               nullable=True)  # fmt: skip
         batch_op.add_column(sa.Column("checkpoint_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("checkpoint_id", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("checkpoint_token", sa.Text(), nullable=True))
     with op.batch_alter_table("opportunities", schema=None) as batch_op:
         batch_op.alter_column("stage_name", existing_type=sa.String(length=120),
                               type_=sa.String(length=255))  # fmt: skip
@@ -48,6 +49,7 @@ def downgrade() -> None:
         batch_op.alter_column("stage_name", existing_type=sa.String(length=255),
                               type_=sa.String(length=120))  # fmt: skip
     with op.batch_alter_table("backfill_windows", schema=None) as batch_op:
+        batch_op.drop_column("checkpoint_token")
         batch_op.drop_column("checkpoint_id")
         batch_op.drop_column("checkpoint_at")
         batch_op.alter_column("finished_at", existing_type=sa.DateTime(timezone=True),
