@@ -219,6 +219,14 @@ class Decay(_Section):
     half_life_days: Days | None = 90.0
     window_days: Days | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _window_replaces_the_default(cls, data: Any) -> Any:
+        # `window_days` alone means a window, not a window on top of the default half-life.
+        if isinstance(data, Mapping) and "window_days" in data and "half_life_days" not in data:
+            return {**data, "half_life_days": None}
+        return data
+
     @model_validator(mode="after")
     def _exactly_one(self) -> Decay:
         if (self.half_life_days is None) == (self.window_days is None):

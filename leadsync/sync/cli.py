@@ -8,14 +8,20 @@ traceback.
 from __future__ import annotations
 
 import functools
+import os
 import sys
+import traceback
 from collections.abc import Callable
 from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from leadsync.errors import ConfigError, LeadsyncError
+from leadsync.sync.redact import redact, remember_environment
+
+DEBUG_ENV = "LEADSYNC_DEBUG"
 
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG, EXIT_QUARANTINE = 0, 1, 2, 3
 
@@ -41,19 +47,37 @@ def load(config_path: str | None):
 
 
 def report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Expected errors print their message; anything else one redacted line (see `DEBUG_ENV`)."""
+
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except ConfigError as exc:
             for line in exc.problems:
-                err_console.print(f"[red]config error[/red] {line}", soft_wrap=True)
+                _say("config error", line)
             sys.exit(EXIT_CONFIG)
         except LeadsyncError as exc:
-            err_console.print(f"[red]error[/red] {exc}", soft_wrap=True)
+            _say("error", str(exc))
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            _say("stopped", "interrupted; everything committed so far stands")
+            sys.exit(130)
+        except Exception as exc:  # a bug: say so without a traceback that could hold a secret
+            if os.environ.get(DEBUG_ENV):
+                _say("traceback", traceback.format_exc())
+            _say(
+                "unexpected error",
+                f"{type(exc).__name__}: {exc}. This is a bug in leadsync; run again with "
+                f"{DEBUG_ENV}=1 for the (redacted) traceback and report it.",
+            )
+            sys.exit(EXIT_FAILURE)
 
     return wrapper
+
+
+def _say(label: str, text: str) -> None:
+    err_console.print(f"[red]{label}[/red] {escape(redact(text))}", soft_wrap=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -74,5 +98,6 @@ def _register() -> None:
 
 
 def main() -> None:
+    remember_environment()
     _register()
     report_errors(cli.main)(standalone_mode=True)

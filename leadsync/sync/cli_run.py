@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from datetime import UTC, datetime
 
 import click
@@ -11,9 +12,10 @@ from rich.console import Console
 from rich.table import Table
 
 from leadsync.sync.backfill import backfill as run_backfill
-from leadsync.sync.cli import config_option, load, report_errors
+from leadsync.sync.cli import DEBUG_ENV, config_option, load, report_errors
 from leadsync.sync.lock import cycle_lock
 from leadsync.sync.progress import StreamProgress
+from leadsync.sync.redact import RedactingFilter
 from leadsync.sync.runtime import build_runtime
 from leadsync.sync.wiring import build_connectors
 
@@ -75,7 +77,11 @@ def run(config_path: str | None) -> None:
     """Run the scheduler until SIGTERM or SIGINT: a cycle every few minutes, nightly rescore."""
     from leadsync.sync.scheduler import run_forever
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    debug = bool(os.environ.get(DEBUG_ENV))
+    logging.basicConfig(level=logging.DEBUG if debug else logging.INFO,
+                        format="%(asctime)s %(name)s %(message)s")  # fmt: skip
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter())
     run_forever(config_path)
 
 

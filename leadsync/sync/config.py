@@ -22,6 +22,7 @@ from leadsync.errors import ConfigError
 from leadsync.mapping.fields import CANONICAL_FIELDS
 from leadsync.mapping.model import Stage
 from leadsync.scoring.rules import ScoringConfig, load_scoring
+from leadsync.sync import redact
 from leadsync.sync.config_errors import explain
 from leadsync.sync.config_mapping import (
     FieldMapConfig,
@@ -108,6 +109,12 @@ def read_toml(path: Path) -> dict[str, Any]:
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#04x}); TOML "
+            "files are UTF-8: save it as UTF-8 in your editor, or run "
+            f"`iconv -f latin1 -t utf-8 {path}` to convert it"
+        ) from None
 
 
 def _secret_keys(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -162,7 +169,22 @@ def load_settings(path: Path) -> Settings:
         problems += exc.problems
     if problems:
         raise ConfigError(problems)
+    _strip_secrets(settings)
     return settings
+
+
+def _strip_secrets(settings: Settings) -> None:
+    """A token from a file or a CRLF .env often ends in whitespace no CRM accepts; drop it."""
+    for *sections, name in SECRET_KEYS:
+        holder: Any = settings
+        for section in sections:
+            holder = getattr(holder, section)
+        secret = getattr(holder, name, None)
+        if isinstance(secret, SecretStr):
+            value = secret.get_secret_value()
+            redact.remember([value])
+            if value != value.strip():
+                setattr(holder, name, SecretStr(value.strip()))
 
 
 SHIPPED_RULES = Path(__file__).parent.parent / "scoring" / "example_rules.toml"

@@ -84,6 +84,12 @@ def _defaults() -> dict[tuple[str, str], VocabularyConfig]:
 def _check_vocabulary(system: str, prop: str, cfg: VocabularyConfig) -> list[str]:
     where = f"stages.{system}.{prop}"
     problems = []
+    if not cfg.object.strip():
+        problems.append(
+            f"{where}.object: empty; name the CRM object that holds {prop} (e.g. "
+            f'"contact" in HubSpot, "Lead" in Salesforce), or set enabled = false to turn the '
+            "vocabulary off"
+        )
     for value, stage in cfg.inbound.items():
         if stage not in STAGE_NAMES and stage != IGNORE:
             problems.append(

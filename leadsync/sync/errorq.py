@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from leadsync.sync.redact import redact
 from leadsync.sync.schema import ErrorRow
 
 
@@ -37,6 +38,7 @@ def quarantine(
     payload: dict[str, Any] | None = None,
     person_id: int | None = None,
 ) -> None:
+    message = redact(message)
     existing = session.scalars(
         select(ErrorRow).where(
             ErrorRow.system == system,

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from leadsync.sync.redact import redact
 from leadsync.sync.schema import RunRow
 
 
@@ -28,5 +29,6 @@ def finish_run(
         row.status = status
         counts = result.as_dict() if hasattr(result, "as_dict") else dict(result)
         counts.pop("started_at", None)
-        row.message = counts.pop("error", None)
+        message = counts.pop("error", None)
+        row.message = None if message is None else redact(str(message))
         row.counts = counts

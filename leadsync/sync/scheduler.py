@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from leadsync.errors import LeadsyncError
 from leadsync.sync import cycle
 from leadsync.sync.cli import load
 from leadsync.sync.lock import Busy, cycle_lock
@@ -28,28 +29,45 @@ CYCLE_JOB, NIGHTLY_JOB = "leadsync-cycle", "leadsync-nightly"
 
 
 def scheduled_cycle(config_path: str | None, full: bool = False) -> None:
-    """One cycle as a scheduled job; a cycle already running elsewhere means skip this one."""
-    rt = build_runtime(load(config_path))
+    """One cycle as a scheduled job: one log line for how it went, never a traceback.
+
+    A cycle already running elsewhere means skip this one; a failed cycle (a CRM down, a config
+    edited into a mistake) is logged and the schedule goes on.
+    """
     try:
-        with cycle_lock(rt.sessions.kw["bind"]):
-            if full:
-                cycle.mark_all_dirty(rt)
-            result = cycle.run_cycle(rt, build_connectors(rt), kind="nightly" if full else "sync")
+        result = _cycle(config_path, full)
     except Busy as exc:
         log.warning("skipped: %s", exc)
         return
     except cycle.Stopped:
         log.warning("stopped after the current batch")
         return
-    finally:
-        # Each job opens its own engine (the config may have changed); a long-running
-        # scheduler must not keep one connection pool per past cycle.
-        rt.sessions.kw["bind"].dispose()
+    except LeadsyncError as exc:
+        log.error("cycle failed: %s", exc)
+        return
+    except Exception as exc:  # a bug; the next cycle still runs
+        log.error("cycle failed unexpectedly: %s: %s (set LEADSYNC_DEBUG=1 for the traceback)",
+                  type(exc).__name__, exc)  # fmt: skip
+        log.debug("traceback", exc_info=True)
+        return
     log.info(
         "run %s: %s pulled, %s stage changes, %s written, %s failed",
         result.run_id, result.ingest.pulled, result.decide.moved,
         result.apply.done, result.apply.failed,
     )  # fmt: skip
+
+
+def _cycle(config_path: str | None, full: bool) -> cycle.CycleResult:
+    rt = build_runtime(load(config_path))
+    try:
+        with cycle_lock(rt.sessions.kw["bind"]):
+            if full:
+                cycle.mark_all_dirty(rt)
+            return cycle.run_cycle(rt, build_connectors(rt), kind="nightly" if full else "sync")
+    finally:
+        # Each job opens its own engine (the config may have changed); a long-running
+        # scheduler must not keep one connection pool per past cycle.
+        rt.sessions.kw["bind"].dispose()
 
 
 def build_scheduler(config_path: str | None) -> BlockingScheduler:

@@ -239,3 +239,33 @@ def test_the_example_config_ships_exactly_the_default_scoring_rules():
     root = Path(__file__).parents[2]
     example = tomllib.loads((root / "config.example.toml").read_text())["scoring"]
     assert example == tomllib.loads(SHIPPED_RULES.read_text())["scoring"]
+
+
+def test_the_example_configs_own_decay_window_alternative_is_accepted(tmp_path):
+    example = (Path(__file__).parents[2] / "config.example.toml").read_text(encoding="utf-8")
+    swapped = example.replace("half_life_days = 90\n# window_days = 180", "window_days = 180")
+    assert swapped != example
+    path = tmp_path / "config.toml"
+    path.write_text(swapped, encoding="utf-8")
+    settings = load_settings(path)
+    assert settings.rules.decay.window_days == 180
+    assert settings.rules.decay.half_life_days is None
+
+
+def test_a_config_file_that_is_not_utf8_says_so_and_how_to_convert_it(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_bytes(BASE.encode() + "# café\n".encode("latin-1"))
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert "not UTF-8" in str(err.value) and "iconv" in str(err.value)
+
+
+def test_an_empty_object_name_is_an_error_not_a_silently_disabled_vocabulary(tmp_path):
+    extra = """
+[stages.hubspot.lifecyclestage]
+object = ""
+inbound = { lead = "lead" }
+outbound = { lead = "lead" }
+"""
+    found = problems(tmp_path, extra)
+    assert any("stages.hubspot.lifecyclestage.object: empty" in line for line in found)
