@@ -28,6 +28,7 @@ from leadsync.sync.errorq import Retry, open_errors
 from leadsync.sync.ingest import Ingest, IngestCounts
 from leadsync.sync.isolate import commit_page
 from leadsync.sync.outbox import Applier, ApplyCounts
+from leadsync.sync.plan_summary import PlanSummary
 from leadsync.sync.prefetch import prefetched
 from leadsync.sync.provision import ensure_provisioned
 from leadsync.sync.runs import finish_run, start_run
@@ -170,26 +171,32 @@ def run_cycle(
     connectors: Mapping[str, Connector],
     *,
     apply: bool = True,
+    dry: bool = False,
     pull_data: bool = True,
+    everyone: bool = False,
     kind: str = "sync",
     progress: Progress | None = None,
+    apply_progress: Callable[[int], None] | None = None,
+    summary: PlanSummary | None = None,
 ) -> CycleResult:
-    """One full cycle. With `apply=False` the plan stays in the outbox (plan / dry run)."""
+    """One full cycle.
+
+    `dry`: pull, then decide without storing anything but the pulled data (plan, dry run,
+    rescore review); `summary` receives what the decisions would do. `apply=False`: decide and
+    store, leaving the writes queued. `everyone`: decide every person, not only the changed.
+    """
     run_start = rt.clock()
     run_id = start_run(rt.sessions, kind, run_start)
     ingest = Ingest(None, rt.mapping, run_id=run_id, now=run_start)  # type: ignore[arg-type]
-    result = CycleResult(run_id, run_start, ingest.counts, DecideCounts(), applied=apply)
+    applies = apply and not dry
+    result = CycleResult(run_id, run_start, ingest.counts, DecideCounts(), applied=applies)
     try:
         if pull_data:
             pull(rt, connectors, ingest, run_start=run_start, progress=progress)
-        result.decide = DecideStep(rt, run_id=run_id, now=run_start).run()
-        if apply:
-            ensure_provisioned(rt, connectors)
-            applier = Applier(rt.sessions, max_attempts=rt.settings.sync.max_attempts,
-                              run_id=run_id, clock=rt.clock)  # fmt: skip
-            result.apply = applier.counts
-            for name, connector in connectors.items():
-                applier.drain(name, connector, stop=STOP)
+        step = DecideStep(rt, run_id=run_id, now=run_start)
+        result.decide = step.run(everyone=everyone, dry=dry, summary=summary)
+        if applies:
+            result.apply = drain_all(rt, connectors, run_id=run_id, progress=apply_progress)
     except Stopped as exc:
         result.error = str(exc)
         finish_run(rt.sessions, run_id, result, rt.clock(), status="stopped")
@@ -198,8 +205,21 @@ def run_cycle(
         result.error = str(exc)
         finish_run(rt.sessions, run_id, result, rt.clock(), status="failed")
         raise
-    if apply and STOP.is_set():
+    if applies and STOP.is_set():
         finish_run(rt.sessions, run_id, result, rt.clock(), status="stopped")
         raise Stopped("stopped on request after the current batch")
     finish_run(rt.sessions, run_id, result, rt.clock())
     return result
+
+
+def drain_all(
+    rt: Runtime, connectors: Mapping[str, Connector], *, run_id: int | None,
+    progress: Callable[[int], None] | None = None,
+) -> ApplyCounts:  # fmt: skip
+    """Send everything due in the outbox, CRM by CRM."""
+    ensure_provisioned(rt, connectors)
+    applier = Applier(rt.sessions, max_attempts=rt.settings.sync.max_attempts, run_id=run_id,
+                      clock=rt.clock)  # fmt: skip
+    for name, connector in connectors.items():
+        applier.drain(name, connector, progress=progress, stop=STOP)
+    return applier.counts

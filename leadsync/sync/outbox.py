@@ -30,10 +30,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from leadsync.connectors.base import Change, Connector, WriteResult
 from leadsync.mapping.model import RecordKind
+from leadsync.sync import audit
 from leadsync.sync.errorq import Retry, quarantine, resolve
 from leadsync.sync.schema import EchoRow, LinkRow, OutboxRow, PersonRow
 
 PENDING, SENDING, DONE, FAILED, MERGED = "pending", "sending", "done", "failed", "merged"
+DISCARDED = "discarded"
 DUE = (PENDING, SENDING)
 
 # The link a created record becomes, by (system, object).
@@ -59,6 +61,30 @@ def pending_rows(session: Session, system: str | None = None) -> list[OutboxRow]
     if system is not None:
         query = query.where(OutboxRow.system == system)
     return list(session.scalars(query))
+
+
+def queued(session: Session) -> list[tuple[str | None, OutboxRow]]:
+    """Due rows with their person's email, oldest first (what `apply` sends besides new plans)."""
+    query = (
+        select(PersonRow.email, OutboxRow)
+        .outerjoin(PersonRow, PersonRow.id == OutboxRow.person_id)
+        .where(OutboxRow.state.in_(DUE))
+        .order_by(OutboxRow.id)
+    )
+    return [(email, row) for email, row in session.execute(query)]
+
+
+def discard(session: Session, *, actor: str, why: str, now: datetime) -> int:
+    """Drop the pending rows (never those sent without an answer: they must be resent)."""
+    rows = list(session.scalars(select(OutboxRow).where(OutboxRow.state == PENDING)))
+    for row in rows:
+        row.state, row.updated_at = DISCARDED, now
+    if rows:
+        audit.record(
+            session, at=now, actor=actor, action="plan.discard", target=f"{len(rows)} writes",
+            before={"outbox_ids": [row.id for row in rows]}, after=None, why=why,
+        )  # fmt: skip
+    return len(rows)
 
 
 def echo_text(value: Any) -> str | None:

@@ -1,0 +1,251 @@
+"""What deciding one person comes to: score, stage moves and the writes that follow.
+
+`Decider.outcome` reads a chunk's loaded context and changes nothing, so the same code serves a
+real cycle (whose `DecideStep` then stores the outcome), a dry run, a plan and a preview of a
+candidate config (which store nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from leadsync.errors import MappingError
+from leadsync.mapping.fields import FieldMap, map_fields
+from leadsync.mapping.model import Person, RecordKind, Stage, StageEvidence, System
+from leadsync.mapping.normalize import Seen, stage_evidence
+from leadsync.mapping.stages import Cause, Vocabulary
+from leadsync.mapping.transforms import EPOCH
+from leadsync.mapping.writeback import Outputs, planned_properties
+from leadsync.scoring.compile import Ruleset
+from leadsync.scoring.decide import Decision, Transition, decide_stage
+from leadsync.scoring.engine import Score, score
+from leadsync.scoring.explain import top_reasons
+from leadsync.sync.chunk import ChunkContext
+from leadsync.sync.schema import LinkRow, PersonRow
+from leadsync.sync.values import storable
+
+OBJECT = {
+    RecordKind.HUBSPOT_CONTACT: (System.HUBSPOT, "contact"),
+    RecordKind.SALESFORCE_LEAD: (System.SALESFORCE, "Lead"),
+    RecordKind.SALESFORCE_CONTACT: (System.SALESFORCE, "Contact"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One planned write of one CRM record (`record_id` None: create it)."""
+
+    person_id: int
+    system: str
+    obj: str
+    record_id: str | None
+    properties: Mapping[str, Any]
+    clear_first: tuple[str, ...]
+    reason: str
+
+
+@dataclass
+class Outcome:
+    """One person's decision; `error` set when a stored value no longer maps (nothing else is)."""
+
+    person_id: int
+    email: str | None
+    stage_before: Stage | None
+    score: Score | None = None
+    decision: Decision | None = None
+    entries: list[Transition] = field(default_factory=list)
+    reasons: str = ""
+    writes: list[Write] = field(default_factory=list)
+    error: MappingError | None = None
+
+    @property
+    def stage(self) -> Stage | None:
+        return self.decision.stage if self.decision else self.stage_before
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """When a person gets a Salesforce Lead made for them."""
+
+    enabled: bool
+    stage: Stage
+
+
+@dataclass
+class Decider:
+    """The compiled config a decision reads; `field_maps` set: re-map fields from snapshots."""
+
+    vocabularies: tuple[Vocabulary, ...]
+    outbound: Mapping[tuple[str, str], Mapping[str, str]]
+    rules: Ruleset
+    handoff: Handoff
+    field_maps: Mapping[tuple[str, str], tuple[FieldMap, ...]] | None = None
+
+    def outcome(self, row: PersonRow, ctx: ChunkContext, now: datetime) -> Outcome:
+        before = Stage(row.stage) if row.stage else None
+        out = Outcome(row.id, row.email, before)
+        links = ctx.links.get(row.id, [])
+        try:
+            evidence = self._evidence(ctx, links)
+        except MappingError as exc:
+            out.error = exc
+            return out
+        person = Person(id=str(row.id), email=row.email, fields=self._fields(row, links))
+        out.score = score(person, ctx.events.get(row.id, []), self.rules, now)
+        out.decision, out.entries = self._decide(row.id, ctx.last.get(row.id), out.score,
+                                                 evidence, now)  # fmt: skip
+        out.reasons = top_reasons(out.score)
+        out.writes = self._writes(row, links, out)
+        return out
+
+    # --- deciding ----------------------------------------------------------------------
+
+    def _decide(
+        self, person_id: int, last: Transition | None, result: Score,
+        evidence: list[StageEvidence], now: datetime,
+    ) -> tuple[Decision, list[Transition]]:  # fmt: skip
+        """Decide, and list each move for the ledger.
+
+        A move made by CRM evidence or a person sets where the person stands; the rules then
+        get their say from there in the same cycle (see `_follows`): a contact HubSpot holds at
+        `lead` whose score says `mql` is placed at lead, then promoted: two ledger entries.
+        """
+        decision = decide_stage(last, result, evidence, self.rules, now)
+        if not decision.moved:
+            return decision, []
+        first = decision.entry(str(person_id))
+        if decision.cause not in (Cause.EVIDENCE, Cause.HUMAN):
+            return decision, [first]
+        then = decide_stage(first, result, evidence, self.rules, now)
+        if then.moved and then.cause is Cause.SCORE and _follows(decision.stage, then.stage):
+            return then, [first, then.entry(str(person_id))]
+        return decision, [first]
+
+    def _evidence(self, ctx: ChunkContext, links: list[LinkRow]) -> list[StageEvidence]:
+        found: list[StageEvidence] = []
+        for link in links:
+            if link.deleted or not link.snapshot:
+                continue
+            system, obj = OBJECT[RecordKind(link.kind)]
+            found += stage_evidence(
+                self.vocabularies, system, obj, link.snapshot,
+                record=f"{system.value} {obj} {link.record_id}",
+                observed_at=link.modified_at or EPOCH, seen=first_seen(link),
+                echoes=ctx.echoes.get(link.record_id, {}), include_silent=True,
+            )  # fmt: skip
+            for opp in ctx.opportunities.get(link.record_id, []):
+                found += stage_evidence(
+                    self.vocabularies, System.SALESFORCE, "Opportunity",
+                    {"StageName": opp.stage_name}, record=f"salesforce Opportunity {opp.id}",
+                    observed_at=opp.modified_at or EPOCH, include_silent=True,
+                )  # fmt: skip
+        return found
+
+    def _fields(self, row: PersonRow, links: list[LinkRow]) -> Mapping[str, Any]:
+        if self.field_maps is None:
+            return row.fields or {}
+        return remapped_fields(self.field_maps, links)
+
+    # --- planning ----------------------------------------------------------------------
+
+    def _writes(self, row: PersonRow, links: list[LinkRow], out: Outcome) -> list[Write]:
+        assert out.score is not None and out.decision is not None
+        result, stage = out.score, out.decision.stage
+        outputs = Outputs(stage, result.fit, result.engagement, result.total, result.grade,
+                          out.reasons)  # fmt: skip
+        writes = []
+        for link in links:
+            if link.deleted or _converted(link):
+                continue
+            system, obj = OBJECT[RecordKind(link.kind)]
+            planned = planned_properties(
+                outputs, system=system, obj=obj, held=link.snapshot or {},
+                vocabularies=self.vocabularies, names=self.outbound.get((system.value, obj), {}),
+            )  # fmt: skip
+            if planned:
+                writes.append(Write(row.id, system.value, obj, link.record_id,
+                                    planned.properties, planned.clear_first,
+                                    f"stage {stage.value}"))  # fmt: skip
+        if self._needs_handoff(links, stage) and row.email:
+            writes.append(self._handoff(row, outputs))
+        return writes
+
+    def _needs_handoff(self, links: list[LinkRow], stage: Stage) -> bool:
+        if not self.handoff.enabled or stage is Stage.SUSPECT:
+            return False
+        if stage.rank < self.handoff.stage.rank:
+            return False
+        return not any(link.kind.startswith("salesforce") for link in links)
+
+    def _handoff(self, row: PersonRow, outputs: Outputs) -> Write:
+        fields = row.fields or {}
+        planned = planned_properties(
+            outputs, system=System.SALESFORCE, obj="Lead", held={},
+            vocabularies=self.vocabularies, names=self.outbound.get(("salesforce", "Lead"), {}),
+        )  # fmt: skip
+        local, _, domain = (row.email or "").partition("@")
+        identity = {
+            "Email": row.email,
+            "FirstName": fields.get("first_name"),
+            # Salesforce requires LastName and Company on a Lead.
+            "LastName": fields.get("last_name") or local,
+            "Company": fields.get("company") or domain,
+            "Title": fields.get("title"),
+            "LeadSource": "Web",
+        }
+        properties = {k: v for k, v in identity.items() if v} | planned.properties
+        return Write(row.id, "salesforce", "Lead", None, properties, (),
+                     f"stage {outputs.stage.value}: handoff")  # fmt: skip
+
+
+def remapped_fields(
+    field_maps: Mapping[tuple[str, str], tuple[FieldMap, ...]], links: Sequence[LinkRow]
+) -> dict[str, Any]:
+    """A person's canonical fields mapped afresh from the records' held snapshots.
+
+    Later links fill in and override earlier ones, as ingesting them in that order would.
+    A value a snapshot no longer maps is left out rather than failing the whole person.
+    """
+    merged: dict[str, Any] = {}
+    for link in links:
+        if link.deleted or not link.snapshot:
+            continue
+        system, obj = OBJECT[RecordKind(link.kind)]
+        try:
+            fields = map_fields(field_maps.get((system.value, obj), ()), link.snapshot,
+                                record=f"{system.value} {obj} {link.record_id}")  # fmt: skip
+        except MappingError:
+            continue
+        merged.update({k: storable(v) for k, v in fields.items() if v is not None})
+    return merged
+
+
+def first_seen(link: LinkRow) -> dict[str, Seen]:
+    """Per stage property: when its value was set in the CRM and first pulled by leadsync."""
+    found = {}
+    for prop, when in (link.seen or {}).items():
+        if isinstance(when, str):  # stored before CRM times were kept: one time for both
+            found[prop] = Seen(datetime.fromisoformat(when), datetime.fromisoformat(when))
+        else:
+            found[prop] = Seen(datetime.fromisoformat(when["at"]),
+                               datetime.fromisoformat(when["known"]))  # fmt: skip
+    return found
+
+
+def _follows(placed: Stage, scored: Stage) -> bool:
+    """May the rules move on from a stage a person or CRM record just set, in the same cycle?
+
+    Up the ladder, yes. Out of plain `lead` into `suspect` too: `lead` is where CRMs put
+    everyone by default, not a judgment. Never to contradict a judgment in the same breath.
+    """
+    if scored is Stage.SUSPECT:
+        return placed is Stage.LEAD
+    return scored.rank > placed.rank
+
+
+def _converted(link: LinkRow) -> bool:
+    """Converted Leads are read-only in Salesforce; their Contact takes the writes."""
+    return link.kind == RecordKind.SALESFORCE_LEAD.value and bool(link.snapshot.get("IsConverted"))
