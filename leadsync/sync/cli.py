@@ -39,11 +39,14 @@ def config_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
-def load(config_path: str | None):
-    """Resolve and load the config; `ConfigError` propagates to `main` (exit 2)."""
+def load(config_path: str | None, *, secrets: bool = True):
+    """Resolve and load the config; `ConfigError` propagates to `main` (exit 2).
+
+    `secrets=False`: the file alone is checked; the result must not reach a CRM.
+    """
     from leadsync.sync.config import load_settings, resolve_path
 
-    return load_settings(resolve_path(config_path))
+    return load_settings(resolve_path(config_path), secrets=secrets)
 
 
 def report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -88,11 +91,19 @@ def cli() -> None:
 
 def _register() -> None:
     from leadsync.sandbox import cli as sandbox_cli
-    from leadsync.sync import cli_demo, cli_mapping, cli_report, cli_run, cli_status, cli_sync
+    from leadsync.sync import (
+        cli_demo,
+        cli_mapping,
+        cli_preview,
+        cli_report,
+        cli_run,
+        cli_status,
+        cli_sync,
+    )
 
     cli.add_command(cli_mapping.mapping)
     cli.add_command(sandbox_cli.sandbox)
-    for module in (cli_sync, cli_status, cli_report, cli_run, cli_demo):
+    for module in (cli_sync, cli_status, cli_preview, cli_report, cli_run, cli_demo):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -25,7 +25,7 @@ def mapping() -> None:
 @report_errors
 def validate(config_path: str | None, live: bool) -> None:
     """Check the config offline; exit 0 when valid, 2 with one line per problem."""
-    settings = load(config_path)
+    settings = load(config_path, secrets=live)
     vocabularies = build_vocabularies(settings.stages)
     if live:
         from leadsync.sync.live_check import check_live
@@ -44,7 +44,7 @@ def validate(config_path: str | None, live: bool) -> None:
 @report_errors
 def show(config_path: str | None) -> None:
     """Print the effective vocabularies, state machine and field maps as tables."""
-    settings = load(config_path)
+    settings = load(config_path, secrets=False)
     for vocab in build_vocabularies(settings.stages):
         console.print(_vocabulary_table(vocab))
     console.print(_machine_table())

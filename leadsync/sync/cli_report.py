@@ -29,7 +29,7 @@ console = Console(highlight=False)
 @report_errors
 def explain(email: str, config_path: str | None, as_json: bool) -> None:
     """Score breakdown, grade, current stage and stage trail of one person."""
-    rt = build_runtime(load(config_path))
+    rt = build_runtime(load(config_path, secrets=False))
     data = explanation(rt, email)
     if as_json:
         print(json.dumps(data, default=str, indent=2))
@@ -104,7 +104,7 @@ def report() -> None:
 @report_errors
 def funnel(config_path: str | None, as_json: bool) -> None:
     """Per stage: canonical, HubSpot and Salesforce counts; MQL->SQL conversion; time in stage."""
-    rt = build_runtime(load(config_path))
+    rt = build_runtime(load(config_path, secrets=False))
     data = funnel_data(rt)
     if as_json:
         print(json.dumps(data, default=str, indent=2))

@@ -26,7 +26,7 @@ console = Console(highlight=False)
 @report_errors
 def status(config_path: str | None, as_json: bool) -> None:
     """Cursors, last runs, counts, the pending plan and the error queue."""
-    rt = build_runtime(load(config_path))
+    rt = build_runtime(load(config_path, secrets=False))
     data = status_data(rt)
     if as_json:
         print(json.dumps(data, default=str, indent=2))
@@ -74,14 +74,16 @@ def _pending(session: Any) -> dict[str, Any]:
     )  # fmt: skip
     undecided = session.scalar(select(func.count()).select_from(PersonRow).where(PersonRow.dirty))
     rescore = session.scalars(
-        select(RunRow).where(RunRow.kind.in_(("rescore-plan", "rescore")))
+        select(RunRow).where(RunRow.kind.in_(("rescore-plan", "rescore")), RunRow.status == "ok")
         .order_by(RunRow.id.desc())
     ).first()  # fmt: skip
     waiting = rescore if rescore is not None and rescore.kind == "rescore-plan" else None
     return {
         "queued_writes": dict(queued.all()),
         "people_to_decide": undecided,
-        "rescore_waiting": (waiting.counts | {"run": waiting.id}) if waiting else None,
+        "rescore_waiting": (waiting.counts.get("plan", {}) | {"run": waiting.id})
+        if waiting
+        else None,
     }
 
 

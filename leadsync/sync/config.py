@@ -12,8 +12,17 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from leadsync.connectors.hubspot import HubSpotSettings
@@ -47,6 +56,20 @@ class SyncSettings(_Section):
     create_salesforce_leads: bool = True
     max_attempts: int = Field(5, ge=1, le=100)
     on_duplicate_email: Literal["flag", "skip"] = "flag"
+    # The nightly rescore sends its writes only when true; otherwise it leaves a plan to review.
+    auto_apply_rescore: bool = False
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not an IANA time zone; use a name such as "
+                '"Europe/Berlin", "America/New_York" or "UTC"'
+            ) from None
+        return value
 
 
 class Settings(BaseSettings):
@@ -151,11 +174,20 @@ def _secrets_in_file(data: Mapping[str, Any], where: str) -> list[str]:
     return problems
 
 
-def load_settings(path: Path) -> Settings:
-    """Read, validate and cross-check the config; `ConfigError` lists every problem."""
+OFFLINE = "not-needed-offline"
+
+
+def load_settings(path: Path, *, secrets: bool = True) -> Settings:
+    """Read, validate and cross-check the config; `ConfigError` lists every problem.
+
+    `secrets=False` checks the file alone (for `mapping validate`, `preview`): a secret missing
+    from the environment is then no problem, and the settings must not reach a CRM.
+    """
     data = read_toml(path)
     where = str(path)
     problems = _secrets_in_file(data, where)
+    if not secrets:
+        data = _without_secrets(data)
     try:
         settings = Settings(**data)
     except ValidationError as exc:
@@ -171,6 +203,16 @@ def load_settings(path: Path) -> Settings:
         raise ConfigError(problems)
     _strip_secrets(settings)
     return settings
+
+
+def _without_secrets(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The file's data with a stand-in for every secret the environment does not hold."""
+    filled = {key: dict(value) if isinstance(value, Mapping) else value
+              for key, value in data.items()}  # fmt: skip
+    for path in SECRET_KEYS:
+        if os.environ.get(_env_name(path)) is None and len(path) == 2:
+            filled.setdefault(path[0], {})[path[1]] = OFFLINE
+    return filled
 
 
 def _strip_secrets(settings: Settings) -> None:

@@ -23,6 +23,7 @@ from leadsync.scoring.compile import Ruleset
 from leadsync.scoring.decide import Decision, Transition, decide_stage
 from leadsync.scoring.engine import Score, score
 from leadsync.scoring.explain import top_reasons
+from leadsync.scoring.gates import verdict
 from leadsync.sync.chunk import ChunkContext
 from leadsync.sync.schema import LinkRow, PersonRow
 from leadsync.sync.values import storable
@@ -60,6 +61,7 @@ class Outcome:
     reasons: str = ""
     writes: list[Write] = field(default_factory=list)
     error: MappingError | None = None
+    verdict: Stage | None = None  # what the score alone says, whatever history allows
 
     @property
     def stage(self) -> Stage | None:
@@ -97,6 +99,7 @@ class Decider:
         out.score = score(person, ctx.events.get(row.id, []), self.rules, now)
         out.decision, out.entries = self._decide(row.id, ctx.last.get(row.id), out.score,
                                                  evidence, now)  # fmt: skip
+        out.verdict = verdict(out.score, self.rules, now)[0]
         out.reasons = top_reasons(out.score)
         out.writes = self._writes(row, links, out)
         return out

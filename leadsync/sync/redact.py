@@ -20,10 +20,11 @@ _SHAPES = (
     re.compile(
         r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(?:bearer\s+|basic\s+|oauth\s+)?[^\s'\",}]+"
     ),
-    re.compile(r"(?i)(bearer\s+)[\w.~+/=-]{6,}"),
+    re.compile(r"(?i)(bearer\s+)[\w.~+/=!-]{8,}"),
+    # A key named like a credential followed by a value shaped like one (not "missing").
     re.compile(
         r"(?i)((?:access_token|refresh_token|client_secret|password|session_?id|assertion)"
-        r"['\"]?\s*[:=]\s*['\"]?)[^\s'\",&}]+"
+        r"['\"]?\s*[:=]\s*['\"]?)[\w.~+/=!-]{12,}"
     ),
 )
 _known: set[str] = set()

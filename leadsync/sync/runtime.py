@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from leadsync.errors import ConfigError
 from leadsync.mapping.fields import FieldMap
 from leadsync.mapping.stages import Vocabulary
 from leadsync.scoring.compile import Ruleset, compile_rules
@@ -23,7 +24,24 @@ CLOCK_ENV = "LEADSYNC_NOW"
 def utc_now() -> datetime:
     """The current time, or the fixed instant in $LEADSYNC_NOW (ISO 8601) for exact replays."""
     fixed = os.environ.get(CLOCK_ENV)
-    return datetime.fromisoformat(fixed) if fixed else datetime.now(UTC)
+    return fixed_now(fixed) if fixed else datetime.now(UTC)
+
+
+def fixed_now(text: str) -> datetime:
+    """$LEADSYNC_NOW: an ISO 8601 instant with its offset, or a clear error."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(
+            f"{CLOCK_ENV}={text!r} is not an ISO 8601 date and time; use e.g. "
+            "2026-11-01T00:00:00+00:00, or unset it to run at the current time"
+        ) from None
+    if moment.tzinfo is None:
+        raise ConfigError(
+            f"{CLOCK_ENV}={text!r} has no UTC offset, so the instant is ambiguous; add one, "
+            f"e.g. {moment.isoformat()}+00:00"
+        )
+    return moment
 
 
 @dataclass

@@ -12,6 +12,7 @@ import logging
 import signal
 import threading
 from datetime import datetime, timedelta
+from typing import Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -20,7 +21,8 @@ from leadsync.errors import LeadsyncError
 from leadsync.sync import cycle
 from leadsync.sync.cli import load
 from leadsync.sync.lock import Busy, cycle_lock
-from leadsync.sync.runtime import build_runtime
+from leadsync.sync.rescore import review_rescore
+from leadsync.sync.runtime import Runtime, build_runtime
 from leadsync.sync.store import make_engine
 from leadsync.sync.wiring import build_connectors
 
@@ -61,13 +63,29 @@ def _cycle(config_path: str | None, full: bool) -> cycle.CycleResult:
     rt = build_runtime(load(config_path))
     try:
         with cycle_lock(rt.sessions.kw["bind"]):
-            if full:
+            connectors = build_connectors(rt)
+            if full and rt.settings.sync.auto_apply_rescore:
                 cycle.mark_all_dirty(rt)
-            return cycle.run_cycle(rt, build_connectors(rt), kind="nightly" if full else "sync")
+                return cycle.run_cycle(rt, connectors, kind="nightly")
+            result = cycle.run_cycle(rt, connectors, kind="sync")
+            if full:
+                _leave_rescore_plan(rt, connectors)
+            return result
     finally:
         # Each job opens its own engine (the config may have changed); a long-running
         # scheduler must not keep one connection pool per past cycle.
         rt.sessions.kw["bind"].dispose()
+
+
+def _leave_rescore_plan(rt: Runtime, connectors: Any) -> None:
+    plan = review_rescore(rt, connectors, kind="rescore-plan")
+    if plan.moves or plan.writes or plan.creates:
+        log.warning(
+            "the nightly rescore would move %s people and make %s writes; it waits for review: "
+            "`leadsync rescore` shows it, `leadsync rescore --apply` sends it "
+            "(or set sync.auto_apply_rescore = true)",
+            sum(plan.moves.values()), sum(plan.writes.values()) + sum(plan.creates.values()),
+        )  # fmt: skip
 
 
 def build_scheduler(config_path: str | None) -> BlockingScheduler:

@@ -269,3 +269,31 @@ outbound = { lead = "lead" }
 """
     found = problems(tmp_path, extra)
     assert any("stages.hubspot.lifecyclestage.object: empty" in line for line in found)
+
+
+def test_checking_the_file_alone_needs_no_secrets(monkeypatch):
+    for name in SECRETS:
+        monkeypatch.delenv(name, raising=False)
+    example = Path(__file__).parents[2] / "config.example.toml"
+    done = subprocess.run(
+        [sys.executable, "-m", "leadsync", "mapping", "validate", "--config", str(example)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "ok" in done.stdout
+
+
+def test_a_bad_time_zone_is_caught_by_validate(tmp_path):
+    [line] = problems(tmp_path, '\n[sync]\ntimezone = "Europe/Berln"\n')
+    assert "sync.timezone" in line and "not an IANA time zone" in line
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [("2026-11-01T00:00:00", "no UTC offset"), ("yesterday", "not an ISO 8601")],
+)
+def test_a_fixed_clock_without_an_offset_or_not_a_date_says_what_to_write(value, says):
+    from leadsync.sync.runtime import fixed_now
+
+    with pytest.raises(ConfigError, match=says):
+        fixed_now(value)

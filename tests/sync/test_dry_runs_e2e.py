@@ -23,9 +23,11 @@ def _counts(world) -> tuple[int, int, int]:
         )  # type: ignore[return-value]
 
 
-def leadsync(world, *args: str) -> subprocess.CompletedProcess:
+def leadsync(world, *args: str, config: bool = True) -> subprocess.CompletedProcess:
+    """Run a command as an admin would, with the world's config unless `config` is False."""
+    chosen = ["--config", str(world.config)] if config else []
     return subprocess.run(
-        [sys.executable, "-m", "leadsync", *args, "--config", str(world.config)],
+        [sys.executable, "-m", "leadsync", *args, *chosen],
         env=subprocess_env(world), capture_output=True, text=True, timeout=180,
     )  # fmt: skip
 

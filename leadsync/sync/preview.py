@@ -1,0 +1,181 @@
+"""What a candidate config would do if it replaced the current one, over every stored person.
+
+Two dry passes over the store at one instant: the current config, then the candidate's
+vocabularies, field maps (re-applied to the records' held snapshots when they differ), write-back
+names and rules. Nothing is stored and no CRM is called. The difference is the preview: who
+would move where (with examples and the rules that differ), what would be written and created,
+the API calls, and the score distributions before and after.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from leadsync.mapping.model import Stage
+from leadsync.scoring.compile import compile_rules
+from leadsync.scoring.model import Score
+from leadsync.sync.config import Settings
+from leadsync.sync.config_mapping import build_field_maps, build_outbound, build_vocabularies
+from leadsync.sync.decide_step import DecideStep, decider_for
+from leadsync.sync.outcome import Decider, Handoff, Outcome
+from leadsync.sync.plan_summary import PlanSummary, transition
+from leadsync.sync.runtime import Runtime
+
+AXES = ("fit", "engagement", "total")
+
+
+@dataclass(frozen=True, slots=True)
+class Before:
+    stage: Stage | None
+    fit: float
+    engagement: float
+    total: float
+    points: Mapping[str, float]
+
+
+@dataclass
+class Preview:
+    """The candidate's effect; `as_dict` is the JSON `leadsync preview --json` prints."""
+
+    examples_per_move: int
+    before: dict[int, Before] = field(default_factory=dict)
+    moves: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    holds: Counter[str] = field(default_factory=Counter)
+    hold_examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    after: PlanSummary = field(default_factory=PlanSummary)
+    current: PlanSummary = field(default_factory=PlanSummary)
+    scores: dict[str, dict[str, list[float]]] = field(
+        default_factory=lambda: {axis: {"before": [], "after": []} for axis in AXES}
+    )
+
+    def remember(self, out: Outcome) -> dict[str, Any]:
+        if out.score is not None:
+            self.before[out.person_id] = Before(out.stage, *_totals(out.score),
+                                                _points(out.score))  # fmt: skip
+            for axis, value in zip(AXES, _totals(out.score), strict=True):
+                self.scores[axis]["before"].append(value)
+        return {}
+
+    def compare(self, out: Outcome) -> dict[str, Any]:
+        was = self.before.get(out.person_id)
+        if out.score is None or was is None:
+            return {}
+        for axis, value in zip(AXES, _totals(out.score), strict=True):
+            self.scores[axis]["after"].append(value)
+        if out.stage is not was.stage and out.stage is not None:
+            self._note(self.moves, self.examples, transition(was.stage, out.stage), out, was)
+        elif _held(out):
+            self._note(self.holds, self.hold_examples, transition(out.stage, out.verdict), out,
+                       was)  # fmt: skip
+        return {}
+
+    def _note(
+        self, counts: Counter[str], examples: dict[str, list[dict[str, Any]]], key: str,
+        out: Outcome, was: Before,
+    ) -> None:  # fmt: skip
+        counts[key] += 1
+        shown = examples.setdefault(key, [])
+        if len(shown) < self.examples_per_move:
+            shown.append(_example(out, was))
+
+    def as_dict(self, limits: Mapping[str, int]) -> dict[str, Any]:
+        after = self.after.as_dict(limits)
+        return {
+            "people": len(self.before),
+            "moves": dict(self.moves.most_common()),
+            "examples": self.examples,
+            # Stay where they are, though the candidate's rules alone would place them lower:
+            # scoring never demotes (a recycle rule or `leadsync move` does).
+            "holds": dict(self.holds.most_common()),
+            "hold_examples": self.hold_examples,
+            "writes": after["writes"],
+            "writes_by_object": after["writes_by_object"],
+            "creates": after["creates"],
+            "creates_by_object": after["creates_by_object"],
+            "api_calls": after["api_calls"],
+            "writes_under_current_config": self.current.as_dict(limits)["writes"],
+            "errors": after["errors"],
+            "distribution": {axis: _distribution(self.scores[axis]) for axis in AXES},
+        }
+
+
+def candidate_decider(rt: Runtime, candidate: Settings) -> Decider:
+    """The candidate's compiled mapping and rules; fields re-mapped when its maps differ."""
+    maps = build_field_maps(candidate.fields)
+    sync = candidate.sync
+    return Decider(
+        vocabularies=build_vocabularies(candidate.stages),
+        outbound=build_outbound(candidate.writeback),
+        rules=compile_rules(candidate.rules),
+        handoff=Handoff(sync.create_salesforce_leads, sync.handoff_stage),
+        field_maps=maps if maps != dict(rt.field_maps) else None,
+    )  # fmt: skip
+
+
+def preview(rt: Runtime, candidate: Settings, *, now: datetime, examples: int = 3) -> Preview:
+    """Both dry passes over everyone at `now`; stores nothing."""
+    result = Preview(examples)
+    current = DecideStep(rt, run_id=None, now=now, decider=decider_for(rt))
+    current.run(everyone=True, dry=True, summary=result.current, example=result.remember)
+    after = DecideStep(rt, run_id=None, now=now, decider=candidate_decider(rt, candidate))
+    after.run(everyone=True, dry=True, summary=result.after, example=result.compare)
+    return result
+
+
+def _held(out: Outcome) -> bool:
+    """The candidate's rules alone would place the person below where they stay."""
+    if out.stage is None or out.verdict is None or out.verdict is out.stage:
+        return False
+    if out.stage is Stage.SUSPECT or out.verdict is Stage.SUSPECT:
+        return out.verdict is Stage.SUSPECT
+    return out.verdict.rank < out.stage.rank
+
+
+def _totals(score: Score) -> tuple[float, float, float]:
+    return score.fit, score.engagement, score.total
+
+
+def _points(score: Score) -> dict[str, float]:
+    return {c.rule_id: c.points for c in score.contributions}
+
+
+def _example(out: Outcome, was: Before) -> dict[str, Any]:
+    assert out.score is not None
+    now_points = _points(out.score)
+    differ = {
+        rule: {"before": was.points.get(rule, 0.0), "after": now_points.get(rule, 0.0)}
+        for rule in sorted(set(was.points) | set(now_points))
+        if was.points.get(rule, 0.0) != now_points.get(rule, 0.0)
+    }
+    return {
+        "email": out.email,
+        "score_before": was.total,
+        "score_after": out.score.total,
+        "rules_that_differ": differ,
+        "why": out.decision.reason if out.decision else "",
+    }
+
+
+def _distribution(values: Mapping[str, list[float]]) -> dict[str, Any]:
+    """Quartiles and a shared-bin histogram of the before and after scores."""
+    both = np.array(values["before"] + values["after"], dtype=float)
+    if both.size == 0:
+        return {"before": {}, "after": {}, "bins": []}
+    bins = np.histogram_bin_edges(both, bins=10)
+    out: dict[str, Any] = {"bins": [round(float(b), 1) for b in bins]}
+    for side in ("before", "after"):
+        data = np.array(values[side], dtype=float)
+        quartiles = np.percentile(data, [25, 50, 75]) if data.size else [0.0, 0.0, 0.0]
+        out[side] = {
+            "p25": round(float(quartiles[0]), 1), "median": round(float(quartiles[1]), 1),
+            "p75": round(float(quartiles[2]), 1),
+            "histogram": np.histogram(data, bins=bins)[0].tolist(),
+        }  # fmt: skip
+    return out

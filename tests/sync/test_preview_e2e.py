@@ -1,0 +1,96 @@
+"""Impact preview and rescore: see what a config change would do before it moves anyone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from leadsync.sync.schema import LedgerRow, OutboxRow, ScoreRow
+
+from .test_dry_runs_e2e import leadsync
+
+RULES = Path(__file__).parents[2] / "leadsync" / "scoring" / "example_rules.toml"
+EVERYONE_PLUS_100 = """
+[[scoring.fit]]
+id = "everyone"
+label = "Added by mistake"
+field = "email_domain"
+op = "present"
+points = 100
+"""
+
+
+def candidate(world, name: str, rules: str) -> Path:
+    path = world.config.parent / name
+    path.write_text(world.config.read_text() + "\n" + rules, encoding="utf-8")
+    return path
+
+
+def _preview(world, path: Path) -> list[str]:
+    return ["preview", "--config", str(path), "--current", str(world.config)]
+
+
+def _stored(world) -> tuple[int, ...]:
+    with world.runtime().sessions() as session:
+        return tuple(
+            session.scalar(select(func.count()).select_from(t))
+            for t in (LedgerRow, ScoreRow, OutboxRow)
+        )
+
+
+def test_preview_of_a_higher_mql_bar_reports_who_it_would_hold_and_writes_nothing(world):
+    world.cycle()
+    raised = RULES.read_text().replace("total_at_least = 50", "total_at_least = 150")
+    path = candidate(world, "raised.toml", raised)
+    stored, world_stats = _stored(world), world.reset_stats()
+
+    done = leadsync(world, *_preview(world, path), "--json", "--examples", "2", config=False)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["people"] > 0
+    assert data["holds"].get("mql->lead", 0) > 0  # MQLs who would no longer qualify
+    example = data["hold_examples"]["mql->lead"][0]
+    assert example["email"] and example["score_before"] == example["score_after"]
+    assert _stored(world) == stored
+    stats = world.stats()
+    assert stats["hubspot"]["writes"] == 0 and stats["salesforce"]["writes"] == 0
+    del world_stats
+
+
+def test_preview_of_a_rule_added_by_mistake_shows_the_moves_writes_and_leads_it_would_make(world):
+    world.cycle()
+    path = candidate(world, "mistake.toml", RULES.read_text() + EVERYONE_PLUS_100)
+    done = leadsync(world, *_preview(world, path), "--json", config=False)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["moves"].get("lead->mql", 0) > 0
+    shown = data["examples"]["lead->mql"]
+    assert shown[0]["rules_that_differ"]["everyone"] == {"before": 0.0, "after": 100.0}
+    assert data["writes"]["hubspot"] > 0 and data["creates"] > 0
+    assert data["api_calls"]["salesforce"] >= 1
+    fit = data["distribution"]["fit"]
+    assert fit["after"]["median"] >= fit["before"]["median"] + 100
+    shown_text = leadsync(world, *_preview(world, path), config=False)
+    assert "lead->mql" in shown_text.stdout and "nothing was stored" in shown_text.stdout
+
+
+def test_a_rescore_is_reviewed_before_it_is_sent(world):
+    world.cycle()
+    world.config.write_text(world.config.read_text() + "\n" + RULES.read_text() + EVERYONE_PLUS_100)
+    stored = _stored(world)
+    review = leadsync(world, "rescore", "--json")
+    assert review.returncode == 0, review.stderr
+    plan = json.loads(review.stdout)
+    assert plan["moves"] and plan["creates"] > 0
+    assert _stored(world) == stored
+    status = json.loads(leadsync(world, "status", "--json").stdout)
+    assert status["pending"]["rescore_waiting"]["moves"] == plan["moves"]
+
+    world.reset_stats()
+    applied = leadsync(world, "rescore", "--apply")
+    assert applied.returncode in (0, 3), applied.stderr
+    assert world.stats()["salesforce"]["writes"] > 0
+    status = json.loads(leadsync(world, "status", "--json").stdout)
+    assert status["pending"]["rescore_waiting"] is None
