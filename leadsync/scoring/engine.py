@@ -84,16 +84,16 @@ def _fit(person: Person, rules: Ruleset) -> tuple[list[Contribution], int]:
     tenths = 0
     email = person.email
     for field, match in rules.fit:
-        found = match(field_value(fields, email, field))
+        found = match(field_value(fields.get(field), email, field))
         if found.parts:
             parts += found.parts
             tenths += found.tenths
     return parts, tenths
 
 
-def field_value(fields: Mapping[str, Any], email: str | None, field: str) -> Any:
-    """The value fit rules test for `field`; without an `email_domain`, the email's domain."""
-    value = fields.get(field)
+def field_value(value: Any, email: str | None, field: str) -> Any:
+    """What fit rules test for `field` given its stored value: without an `email_domain`,
+    the email's domain."""
     if value is None and field == "email_domain" and email:
         value = email.rpartition("@")[2]
     return value
