@@ -1,0 +1,126 @@
+"""What the kernel gives back: everyone's numbers as arrays, anyone's `Score` on request.
+
+The arrays are what a rescore, a preview or a plan needs for everyone; `score(i)` rebuilds
+person `i`'s full `Score` (contributions, evidence, `last_at` of each rule) from the same
+arrays with the engine's own pieces, for the people whose explanation is stored or shown and
+for `decide_stage` on people with a history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from leadsync.mapping.model import Stage
+from leadsync.scoring.columns import EventColumns, PeopleColumns, microseconds, to_datetime
+from leadsync.scoring.engagement_kernel import NEVER, Engagement
+from leadsync.scoring.engine import assemble, engagement_part
+from leadsync.scoring.explain import CRM_TEXT_LIMIT, top_reasons
+from leadsync.scoring.model import Contribution, Score
+
+if TYPE_CHECKING:
+    from leadsync.scoring.kernel import Kernel
+
+STAGES: tuple[Stage, ...] = tuple(Stage)  # `ScoreColumns.stage` holds indexes into this
+_GRADES = np.array([f + e for f in "ABCD" for e in "1234"])
+
+
+@dataclass(frozen=True, slots=True)
+class Fit:
+    """A chunk's fit: which rules each person matched, their sum, and any disqualifier."""
+
+    hits: np.ndarray  # people × fit rules, rules in the order of `Kernel.fit_fields`
+    tenths: np.ndarray  # int64
+    disqualified: np.ndarray  # bool
+
+
+@dataclass(frozen=True, eq=False)
+class ScoreColumns:
+    """Scores of a chunk of people at `now`; person `i` is row `i` of the people columns.
+
+    `fit`, `engagement`, `total` and `grade` equal the engine's; `stage` holds, as indexes
+    into `STAGES`, the stage of `gates.verdict` (for a person with no ledger entry and no
+    CRM evidence, `decide_stage`'s decision too). `engaged` holds what `decide_stage` reads
+    of an engagement contribution for everyone: `last_engaged_at`, and per (person, rule)
+    the rule, count, points and `last_at`.
+    """
+
+    kernel: Kernel
+    people: PeopleColumns
+    events: EventColumns
+    now: datetime
+    fit_part: Fit
+    engaged: Engagement
+    stage: np.ndarray  # int8
+
+    @cached_property
+    def fit(self) -> np.ndarray:
+        return self.fit_part.tenths / 10
+
+    @cached_property
+    def engagement(self) -> np.ndarray:
+        return self.engaged.tenths / 10
+
+    @cached_property
+    def total(self) -> np.ndarray:
+        return (self.fit_part.tenths + self.engaged.tenths) / 10
+
+    @cached_property
+    def grade(self) -> np.ndarray:
+        """'A1'..'D4', as `engine` grades: the first band (best first) whose floor is reached."""
+        rules = self.kernel.rules
+        return _GRADES[_band(self.fit, rules.fit_bands) * 4 + _band(self.engagement,
+                                                                    rules.engagement_bands)]  # fmt: skip
+
+    def stage_of(self, i: int) -> Stage:
+        return STAGES[self.stage[i]]
+
+    def score(self, i: int) -> Score:
+        """Person `i`'s `Score`, equal to what `engine.score` gives for the same person."""
+        rules, people = self.kernel.rules, self.people
+        parts: list[Contribution] = []
+        for name, match in rules.fit:
+            parts += match(people.fields[name][i]).parts
+        parts += self._engagement_parts(i)
+        return assemble(
+            parts, int(self.fit_part.tenths[i]), int(self.engaged.tenths[i]),
+            self._last_engaged_at(i), bool(self.engaged.no_intent[i]), rules,
+        )  # fmt: skip
+
+    def top_reasons(self, i: int, limit: int = 3, max_chars: int = CRM_TEXT_LIMIT) -> str:
+        return top_reasons(self.score(i), limit, max_chars)
+
+    def _engagement_parts(self, i: int) -> list[Contribution]:
+        found, events, checks = self.engaged, self.events, self.kernel.rules.checks
+        lo, hi = np.searchsorted(found.person, [i, i + 1])
+        parts = []
+        for row in range(lo, hi):
+            newest = found.newest[row]
+            kind, attributes = events.shapes[events.shape[newest]]
+            parts.append(
+                engagement_part(
+                    checks[found.check[row]], int(found.points[row]), kind, attributes,
+                    to_datetime(events.at[newest]), int(found.count[row]), self.now,
+                )
+            )  # fmt: skip
+        return parts
+
+    def _last_engaged_at(self, i: int) -> datetime | None:
+        at = int(self.engaged.last_engaged_at[i])
+        if at == NEVER:
+            return None
+        return self.now if at == self._now_us else to_datetime(at)
+
+    @cached_property
+    def _now_us(self) -> int:
+        return int(microseconds([self.now])[0])
+
+
+def _band(values: np.ndarray, bands: tuple[float, float, float]) -> np.ndarray:
+    """0 where `values` reach the first floor, 1 the second, 2 the third, else 3."""
+    a, b, c = bands
+    return (values < a).astype(np.int64) + (values < b) + (values < c)
