@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any
 
@@ -45,8 +46,7 @@ class Values:
     def of(cls, values: Sequence[Any]) -> Values:
         if set(map(type, values)) <= _PLAIN:
             table: dict[Any, int] = {}
-            codes = [table.setdefault(v, len(table)) for v in values]
-            return cls(np.array(codes, np.int32), tuple(table))
+            return cls(_codes(table, values), tuple(table))
         return cls._apart(values)
 
     @classmethod
@@ -109,6 +109,12 @@ class PeopleColumns:
         return cls.from_rows(((p.email, p.fields) for p in persons), fields)
 
 
+def _codes(table: dict[Any, int], values: Iterable[Any]) -> np.ndarray:
+    """Each value's index in `table`, adding the values it lacks in order of first sight."""
+    add, size = table.setdefault, table.__len__  # bound once: this runs for every value
+    return np.array([add(v, size()) for v in values], np.int32)
+
+
 def _with_fallback(name: str, column: Sequence[Any], emails: Sequence[str | None]) -> list[Any]:
     # Only a field with a fallback (email_domain) pays for a call per person.
     if field_value(None, "someone@example.com", name) is None:
@@ -140,19 +146,20 @@ class EventColumns:
     ) -> EventColumns:
         """From SQL result columns: person index, kind, occurred_at (see `microseconds`) and
         attributes as mappings or as JSON text (text is parsed once per distinct value)."""
-        codes, shapes = _shapes(kind, attributes)
-        return cls(
-            np.asarray(person, np.int64), microseconds(occurred_at), codes,
-            shapes,
-        )  # fmt: skip
+        shape, shapes = _shapes(kind, attributes)
+        return cls(np.asarray(person, np.int64), microseconds(occurred_at), shape, shapes)
 
     @classmethod
     def from_rows(
         cls, rows: Iterable[tuple[int, str, Any, Mapping[str, Any] | str | None]]
     ) -> EventColumns:
         """From (person index, kind, occurred_at, attributes) rows, e.g. `EventRow` values."""
-        rows = list(rows)
-        return cls.from_columns(*([row[i] for row in rows] for i in range(4)))
+        rows = rows if isinstance(rows, list) else list(rows)
+        shape, shapes = _shapes(map(itemgetter(1), rows), map(itemgetter(3), rows))
+        return cls(
+            np.fromiter(map(itemgetter(0), rows), np.int64, len(rows)),
+            microseconds(list(map(itemgetter(2), rows))), shape, shapes,
+        )  # fmt: skip
 
     @classmethod
     def from_events(cls, events: Iterable[Iterable[EngagementEvent]]) -> EventColumns:
@@ -163,15 +170,17 @@ class EventColumns:
 
 
 def _shapes(
-    kinds: Sequence[str], attributes: Sequence[Mapping[str, Any] | str | None]
+    kinds: Iterable[str], attributes: Iterable[Mapping[str, Any] | str | None]
 ) -> tuple[np.ndarray, tuple[Shape, ...]]:
     """A code per event and the distinct (kind, attributes) they index."""
     table: dict[tuple[str, Any], int] = {}
-    texts = set(map(type, attributes)) <= {str, type(None)}  # JSON from the store: as it is
-    keys = zip(kinds, attributes if texts else map(_hashable, attributes), strict=True)
-    codes = [table.setdefault(key, len(table)) for key in keys]
-    shapes = tuple((EventKind(k), _attributes(a)) for k, a in table)
-    return np.array(codes, np.int32), shapes
+    kinds, attributes = list(kinds), list(attributes)
+    try:  # JSON text, as the store holds it, is a key as it is
+        codes = _codes(table, zip(kinds, attributes, strict=True))
+    except TypeError:  # mappings are not
+        table.clear()
+        codes = _codes(table, zip(kinds, map(_hashable, attributes), strict=True))
+    return codes, tuple((EventKind(k), _attributes(a)) for k, a in table)
 
 
 def _hashable(attributes: Mapping[str, Any] | str | None) -> Any:

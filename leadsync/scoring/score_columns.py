@@ -19,7 +19,7 @@ from leadsync.mapping.model import Stage
 from leadsync.scoring.columns import EventColumns, PeopleColumns, microseconds, to_datetime
 from leadsync.scoring.engagement_kernel import NEVER, Engagement
 from leadsync.scoring.engine import assemble, engagement_part
-from leadsync.scoring.explain import CRM_TEXT_LIMIT, top_reasons
+from leadsync.scoring.explain import CRM_TEXT_LIMIT, reasons_text, top_reasons
 from leadsync.scoring.model import Contribution, Score
 
 if TYPE_CHECKING:
@@ -94,6 +94,37 @@ class ScoreColumns:
     def top_reasons(self, i: int, limit: int = 3, max_chars: int = CRM_TEXT_LIMIT) -> str:
         return top_reasons(self.score(i), limit, max_chars)
 
+    def reasons(self, limit: int = 3, max_chars: int = CRM_TEXT_LIMIT) -> list[str]:
+        """Everyone's "top reasons" text, as `top_reasons(self.score(i))` gives it.
+
+        Contributions rank as in a `Score`: largest |points| first, ties in rule order
+        (fit rules field by field, then engagement rules).
+        """
+        tenths = self._tenths_by_rule()
+        order = np.argsort(-np.abs(tenths), axis=1, kind="stable")[:, :limit]
+        top = np.take_along_axis(tenths, order, axis=1).tolist()
+        labels = self._labels
+        totals = (self.fit_part.tenths + self.engaged.tenths).tolist()
+        rows = zip(totals, self.grade.tolist(), order.tolist(), top, strict=True)
+        return [
+            reasons_text(total / 10, grade, _reasons(labels, rules, ts), max_chars)
+            for total, grade, rules, ts in rows
+        ]
+
+    def _tenths_by_rule(self) -> np.ndarray:
+        """people × rules: each contribution in tenths, fit rules first; 0 where none."""
+        fit = self.fit_part.hits * np.concatenate(
+            [f.tenths for f in self.kernel.fit_fields] or [np.zeros(0, np.int64)]
+        )
+        engaged = np.zeros((fit.shape[0], len(self.kernel.rules.checks)), np.int64)
+        engaged[self.engaged.person, self.engaged.check] = self.engaged.points
+        return np.hstack([fit, engaged])
+
+    @cached_property
+    def _labels(self) -> list[str]:
+        fit = [r.label for f in self.kernel.fit_fields for r in f.rules]
+        return fit + [c.label for c in self.kernel.rules.checks]
+
     def _engagement_parts(self, i: int) -> list[Contribution]:
         found, events, checks = self.engaged, self.events, self.kernel.rules.checks
         lo, hi = np.searchsorted(found.person, [i, i + 1])
@@ -118,6 +149,10 @@ class ScoreColumns:
     @cached_property
     def _now_us(self) -> int:
         return int(microseconds([self.now])[0])
+
+
+def _reasons(labels: list[str], rules: list[int], tenths: list[int]) -> list[tuple[float, str]]:
+    return [(t / 10, labels[r]) for r, t in zip(rules, tenths, strict=True)]
 
 
 def _band(values: np.ndarray, bands: tuple[float, float, float]) -> np.ndarray:

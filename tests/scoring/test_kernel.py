@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from leadsync.mapping.model import EventKind, Stage
 from leadsync.scoring import decide_stage, load_scoring, score, top_reasons, verdict
 from leadsync.scoring.columns import EventColumns, PeopleColumns
+from leadsync.scoring.explain import CRM_TEXT_LIMIT
 from leadsync.scoring.kernel import Unsupported, compile_kernel
 from tests.scoring import strategies
 from tests.scoring.factories import (
@@ -42,6 +43,10 @@ def assert_same(kernel, result, who, did, now=NOW) -> None:
         assert result.stage_of(i) is verdict(expected, kernel.rules, now)[0]
         assert result.score(i) == expected
         assert result.top_reasons(i) == top_reasons(expected)
+    for limit, chars in ((3, CRM_TEXT_LIMIT), (2, 16)):
+        texts = [top_reasons(score(p, e, kernel.rules, now), limit, chars)
+                 for p, e in zip(who, did, strict=True)]  # fmt: skip
+        assert result.reasons(limit, chars) == texts
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
