@@ -235,10 +235,9 @@ def main(argv: list[str] | None = None) -> None:
     report(clock, args.leads, checked)
     if differ:
         raise SystemExit(f"the kernel differs from the engine on {differ:,} of {checked:,} leads")
-    print(
-        f"kernel = engine on all {checked:,} leads compared: fit, engagement, total, grade, "
-        "stage and top reasons"
-    )
+    if checked:
+        print(f"kernel = engine on all {checked:,} leads compared: fit, engagement, total, "
+              "grade, stage and top reasons")  # fmt: skip
 
 
 def report(clock: Clock, leads: int, checked: int) -> None:

@@ -33,6 +33,7 @@ _MICROSECOND = timedelta(microseconds=1)
 _PLAIN = frozenset({str, int, float, type(None)})
 
 Shape = tuple[EventKind, Mapping[str, Any]]
+_NONE: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +102,7 @@ class PeopleColumns:
         """From (email, canonical fields) pairs: what `PersonRow` holds in `email`, `fields`."""
         rows = list(rows)
         emails = [email for email, _ in rows]
-        values = {name: [f.get(name) for _, f in rows] for name in fields}
+        values = {name: [(f or _NONE).get(name) for _, f in rows] for name in fields}
         return cls.from_columns(values, emails)
 
     @classmethod

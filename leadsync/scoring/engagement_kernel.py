@@ -12,7 +12,7 @@ matcher; every event then becomes one row per rule it matched, and the rows are 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -158,10 +158,24 @@ def _points(
         raise Unsupported("engagement points too large to count exactly in tenths")
     rounded = np.rint(tenths).astype(np.int64)
     half = np.abs(tenths - np.floor(tenths) - 0.5) <= _NOISE * np.maximum(1.0, np.abs(tenths))
-    for g in np.flatnonzero(half & (rate[group_check] > 0)):
-        ages = (age[group == g] / 1e6).tolist()
+    edges = np.flatnonzero(half & (rate[group_check] > 0))
+    for g, ages in _ages_of(edges, group, seconds):
         rounded[g] = round(decayed(checks[group_check[g]], ages) * 10)
     return rounded
+
+
+def _ages_of(
+    groups: np.ndarray, group: np.ndarray, seconds: np.ndarray
+) -> Iterator[tuple[int, list[float]]]:
+    """Each of `groups` with the ages (seconds) of its pairs, in one pass over the pairs."""
+    if not groups.size:
+        return
+    mine = np.flatnonzero(np.isin(group, groups))
+    mine = mine[np.argsort(group[mine], kind="stable")]
+    bounds = np.searchsorted(group[mine], groups, side="right")
+    for g, start, end in zip(groups.tolist(), [0, *bounds[:-1].tolist()], bounds.tolist(),
+                             strict=True):  # fmt: skip
+        yield g, seconds[mine[start:end]].tolist()
 
 
 def _most_recent(

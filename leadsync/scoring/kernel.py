@@ -47,28 +47,28 @@ _CODE = {stage: np.int8(code) for code, stage in enumerate(STAGES)}
 
 @dataclass(frozen=True, slots=True)
 class FitField:
-    """The fit rules on one field: their tests, points in tenths, and which disqualify."""
+    """The fit rules on one field, and their tests."""
 
     name: str
     rules: tuple[FitRule, ...]
     tests: tuple[Test, ...]
-    tenths: np.ndarray  # int64, per rule
-    disqualifying: np.ndarray  # bool, per rule
 
     def hits(self, values: Values) -> np.ndarray:
         """people × rules: which rules each person's value matches."""
-        table = np.array([[test(v) for test in self.tests] for v in values.distinct], bool).reshape(
-            len(values.distinct), len(self.tests)
-        )
+        rows = [[test(v) for test in self.tests] for v in values.distinct]
+        table = np.array(rows, bool).reshape(len(rows), len(self.tests))
         return table[values.codes]
 
 
 @dataclass(frozen=True, slots=True)
 class Kernel:
-    """Compiled rules: `rules` is the engine's `Ruleset` for the same config."""
+    """Compiled rules: `rules` is the engine's `Ruleset` for the same config; fit rules are
+    numbered field by field (`fit_fields`), as explanations list them."""
 
     rules: Ruleset
     fit_fields: tuple[FitField, ...]
+    fit_tenths: np.ndarray  # int64 per fit rule: what a match adds
+    disqualifying: np.ndarray  # bool per fit rule
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -78,8 +78,8 @@ class Kernel:
     def score(self, people: PeopleColumns, events: EventColumns, now: datetime) -> ScoreColumns:
         """Score everyone in the chunk at `now`, with each one's verdict (`gates.verdict`).
 
-        Memory grows with the chunk (a few hundred bytes per person and per event): feed
-        chunks of up to about 100,000 people.
+        While it runs it holds about 100 bytes per event and 10 per person and rule: chunks
+        of 10,000 to 50,000 people keep that small.
         """
         now_us = int(microseconds([now])[0])
         fit = self._fit(people)
@@ -95,14 +95,10 @@ class Kernel:
             raise KeyError(f"the people columns lack fields the fit rules read: {missing}")
         hits = [f.hits(people.fields[f.name]) for f in self.fit_fields]
         matrix = np.hstack(hits) if hits else np.zeros((people.size, 0), bool)
-        tenths = np.concatenate([f.tenths for f in self.fit_fields] or [np.zeros(0, np.int64)])
-        disqualifying = np.concatenate(
-            [f.disqualifying for f in self.fit_fields] or [np.zeros(0, bool)]
-        )
         return Fit(
             hits=matrix,
-            tenths=matrix @ tenths if tenths.size else np.zeros(people.size, np.int64),
-            disqualified=matrix[:, disqualifying].any(axis=1),
+            tenths=matrix.astype(np.int64) @ self.fit_tenths,
+            disqualified=matrix[:, self.disqualifying].any(axis=1),
         )
 
     def _verdicts(self, fit: Fit, found: Engagement, now_us: int) -> np.ndarray:
@@ -115,7 +111,7 @@ class Kernel:
         if rules.fit_below is not None:
             suspect |= fit_points < rules.fit_below
         stage = np.full(fit.tenths.shape, _CODE[Stage.LEAD])
-        for name, gate in ((Stage.MQL, rules.mql), (Stage.SQL, rules.sql)):
+        for target, gate in ((Stage.MQL, rules.mql), (Stage.SQL, rules.sql)):
             passed = self._intent(gate, found, now_us)
             for have, need in (
                 (fit_points, gate.fit_at_least),
@@ -124,7 +120,7 @@ class Kernel:
             ):
                 if need is not None:
                     passed &= have >= need
-            stage[passed] = _CODE[name]  # sql after mql: it wins where both pass
+            stage[passed] = _CODE[target]  # sql after mql: it wins where both pass
         stage[suspect] = _CODE[Stage.SUSPECT]
         return stage
 
@@ -145,16 +141,14 @@ def compile_kernel(config: ScoringConfig) -> Kernel:
     if not all(map(math.isfinite, points)):
         raise Unsupported("points must be finite numbers")
     rules = compile_rules(config)
+    fields = tuple(
+        FitField(name, group, tuple(predicate(r, config.domain_lists) for r in group))
+        for name, group in fit_fields(config)
+    )
+    ordered = [r for field in fields for r in field.rules]
     return Kernel(
         rules=rules,
-        fit_fields=tuple(
-            FitField(
-                name=name,
-                rules=group,
-                tests=tuple(predicate(r, config.domain_lists) for r in group),
-                tenths=np.array([fit_tenths(r) for r in group], np.int64),
-                disqualifying=np.array([r.id in rules.disqualifying for r in group], bool),
-            )
-            for name, group in fit_fields(config)
-        ),
+        fit_fields=fields,
+        fit_tenths=np.array([fit_tenths(r) for r in ordered], np.int64),
+        disqualifying=np.array([r.id in rules.disqualifying for r in ordered], bool),
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -81,15 +81,26 @@ class ScoreColumns:
 
     def score(self, i: int) -> Score:
         """Person `i`'s `Score`, equal to what `engine.score` gives for the same person."""
-        rules, people = self.kernel.rules, self.people
+        rules, at, now = self.kernel.rules, self._at, self.now
         parts: list[Contribution] = []
-        for name, match in rules.fit:
-            parts += match(people.fields[name][i]).parts
-        parts += self._engagement_parts(i)
+        for (_, match), (distinct, codes) in zip(rules.fit, at.values, strict=True):
+            parts += match(distinct[codes[i]]).parts
+        for row in range(at.start[i], at.start[i + 1]):
+            kind, attributes = self.events.shapes[at.shape[row]]
+            newest = to_datetime(at.newest[row])
+            check = rules.checks[at.check[row]]
+            parts.append(engagement_part(check, at.points[row], kind, attributes, newest,
+                                         at.count[row], now))  # fmt: skip
+        engaged = at.last_engaged_at[i]
         return assemble(
-            parts, int(self.fit_part.tenths[i]), int(self.engaged.tenths[i]),
-            self._last_engaged_at(i), bool(self.engaged.no_intent[i]), rules,
+            parts, at.fit[i], at.engagement[i],
+            None if engaged == NEVER else now if engaged == at.now else to_datetime(engaged),
+            at.no_intent[i], rules,
         )  # fmt: skip
+
+    @cached_property
+    def _at(self) -> _Lists:
+        return _Lists.of(self)
 
     def top_reasons(self, i: int, limit: int = 3, max_chars: int = CRM_TEXT_LIMIT) -> str:
         return top_reasons(self.score(i), limit, max_chars)
@@ -113,9 +124,7 @@ class ScoreColumns:
 
     def _tenths_by_rule(self) -> np.ndarray:
         """people × rules: each contribution in tenths, fit rules first; 0 where none."""
-        fit = self.fit_part.hits * np.concatenate(
-            [f.tenths for f in self.kernel.fit_fields] or [np.zeros(0, np.int64)]
-        )
+        fit = self.fit_part.hits * self.kernel.fit_tenths
         engaged = np.zeros((fit.shape[0], len(self.kernel.rules.checks)), np.int64)
         engaged[self.engaged.person, self.engaged.check] = self.engaged.points
         return np.hstack([fit, engaged])
@@ -125,30 +134,38 @@ class ScoreColumns:
         fit = [r.label for f in self.kernel.fit_fields for r in f.rules]
         return fit + [c.label for c in self.kernel.rules.checks]
 
-    def _engagement_parts(self, i: int) -> list[Contribution]:
-        found, events, checks = self.engaged, self.events, self.kernel.rules.checks
-        lo, hi = np.searchsorted(found.person, [i, i + 1])
-        parts = []
-        for row in range(lo, hi):
-            newest = found.newest[row]
-            kind, attributes = events.shapes[events.shape[newest]]
-            parts.append(
-                engagement_part(
-                    checks[found.check[row]], int(found.points[row]), kind, attributes,
-                    to_datetime(events.at[newest]), int(found.count[row]), self.now,
-                )
-            )  # fmt: skip
-        return parts
 
-    def _last_engaged_at(self, i: int) -> datetime | None:
-        at = int(self.engaged.last_engaged_at[i])
-        if at == NEVER:
-            return None
-        return self.now if at == self._now_us else to_datetime(at)
+@dataclass(frozen=True, slots=True)
+class _Lists:
+    """A chunk's results as Python lists, made once: explanations read them one by one."""
 
-    @cached_property
-    def _now_us(self) -> int:
-        return int(microseconds([self.now])[0])
+    values: list[tuple[tuple[Any, ...], list[int]]]  # per fit field: distinct values, codes
+    fit: list[int]
+    engagement: list[int]
+    last_engaged_at: list[int]
+    no_intent: list[bool]
+    now: int
+    start: list[int]  # person i's engagement rows are start[i]:start[i + 1]
+    check: list[int]
+    points: list[int]
+    count: list[int]
+    shape: list[int]  # of the newest matching event
+    newest: list[int]  # its time
+
+    @classmethod
+    def of(cls, scored: ScoreColumns) -> _Lists:
+        found, events = scored.engaged, scored.events
+        columns = [scored.people.fields[name] for name, _ in scored.kernel.rules.fit]
+        people = np.arange(scored.people.size + 1)
+        return cls(
+            [(c.distinct, c.codes.tolist()) for c in columns],
+            scored.fit_part.tenths.tolist(), found.tenths.tolist(),
+            found.last_engaged_at.tolist(), found.no_intent.tolist(),
+            int(microseconds([scored.now])[0]),
+            np.searchsorted(found.person, people).tolist(), found.check.tolist(),
+            found.points.tolist(), found.count.tolist(), events.shape[found.newest].tolist(),
+            events.at[found.newest].tolist(),
+        )  # fmt: skip
 
 
 def _reasons(labels: list[str], rules: list[int], tenths: list[int]) -> list[tuple[float, str]]:
