@@ -144,22 +144,34 @@ class EventColumns:
         kind: Sequence[str],
         occurred_at: Sequence[Any] | np.ndarray,
         attributes: Sequence[Mapping[str, Any] | str | None],
+        *,
+        ids: Sequence[int] | np.ndarray | None = None,
     ) -> EventColumns:
-        """From SQL result columns: person index, kind, occurred_at (see `microseconds`) and
-        attributes as mappings or as JSON text (text is parsed once per distinct value)."""
+        """From SQL result columns: person, kind, occurred_at (see `microseconds`) and
+        attributes as mappings or as JSON text (text is parsed once per distinct value).
+
+        `person` is an index into the people columns or, given `ids` (the people's ids in
+        the order of the people columns), a person id.
+        """
         shape, shapes = _shapes(kind, attributes)
-        return cls(np.asarray(person, np.int64), microseconds(occurred_at), shape, shapes)
+        whose = np.asarray(person, np.int64)
+        whose = whose if ids is None else _positions(np.asarray(ids, np.int64), whose)
+        return cls(whose, microseconds(occurred_at), shape, shapes)
 
     @classmethod
     def from_rows(
-        cls, rows: Iterable[tuple[int, str, Any, Mapping[str, Any] | str | None]]
+        cls,
+        rows: Iterable[tuple[int, str, Any, Mapping[str, Any] | str | None]],
+        *,
+        ids: Sequence[int] | np.ndarray | None = None,
     ) -> EventColumns:
-        """From (person index, kind, occurred_at, attributes) rows, e.g. `EventRow` values."""
+        """From (person, kind, occurred_at, attributes) rows, e.g. `EventRow` values; see
+        `from_columns`."""
         rows = rows if isinstance(rows, list) else list(rows)
-        shape, shapes = _shapes(map(itemgetter(1), rows), map(itemgetter(3), rows))
-        return cls(
+        return cls.from_columns(
             np.fromiter(map(itemgetter(0), rows), np.int64, len(rows)),
-            microseconds(list(map(itemgetter(2), rows))), shape, shapes,
+            list(map(itemgetter(1), rows)), list(map(itemgetter(2), rows)),
+            list(map(itemgetter(3), rows)), ids=ids,
         )  # fmt: skip
 
     @classmethod
@@ -170,12 +182,23 @@ class EventColumns:
         )
 
 
+def _positions(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Where each of `wanted` is in `ids`; raises `ValueError` for one that is not there."""
+    found = wanted
+    if ids.size:
+        order = np.argsort(ids, kind="stable")
+        found = order[np.searchsorted(ids, wanted, sorter=order).clip(max=ids.size - 1)]
+    missing = wanted[ids[found] != wanted] if ids.size else wanted
+    if missing.size:
+        raise ValueError(f"events of people outside the chunk, e.g. id {missing[0]}")
+    return found
+
+
 def _shapes(
-    kinds: Iterable[str], attributes: Iterable[Mapping[str, Any] | str | None]
+    kinds: Sequence[str], attributes: Sequence[Mapping[str, Any] | str | None]
 ) -> tuple[np.ndarray, tuple[Shape, ...]]:
     """A code per event and the distinct (kind, attributes) they index."""
     table: dict[tuple[str, Any], int] = {}
-    kinds, attributes = list(kinds), list(attributes)
     try:  # JSON text, as the store holds it, is a key as it is
         codes = _codes(table, zip(kinds, attributes, strict=True))
     except TypeError:  # mappings are not

@@ -85,3 +85,16 @@ def test_events_must_belong_to_the_chunk() -> None:
     people = PeopleColumns.from_rows([(None, {})], kernel.fields)
     with pytest.raises(ValueError, match="outside"):
         kernel.score(people, EventColumns.from_rows([(1, "webinar", AT, None)]), NOW)
+
+
+def test_events_may_name_people_by_id() -> None:
+    kernel = compile_kernel(example_config())
+    ids = [205, 101]
+    people = PeopleColumns.from_rows([("jo@shop.com", {}), ("al@gmail.com", {})], kernel.fields)
+    did = [page("/pricing", 2), page("/careers", 1)]
+    rows = [(101, e.kind.value, e.occurred_at, json.dumps(dict(e.attributes))) for e in did]
+    result = kernel.score(people, EventColumns.from_rows(rows, ids=ids), NOW)
+    assert result.score(0) == score(Person("a", "jo@shop.com"), [], kernel.rules, NOW)
+    assert result.score(1) == score(Person("b", "al@gmail.com"), did, kernel.rules, NOW)
+    with pytest.raises(ValueError, match="id 7"):
+        EventColumns.from_rows([(7, "webinar", AT, None)], ids=ids)
