@@ -73,8 +73,9 @@ class ScoreColumns:
     def grade(self) -> np.ndarray:
         """'A1'..'D4', as `engine` grades: the first band (best first) whose floor is reached."""
         rules = self.kernel.rules
-        return _GRADES[_band(self.fit, rules.fit_bands) * 4 + _band(self.engagement,
-                                                                    rules.engagement_bands)]  # fmt: skip
+        fit = _band(self.fit, rules.fit_bands)
+        engagement = _band(self.engagement, rules.engagement_bands)
+        return _GRADES[fit * 4 + engagement]
 
     def stage_of(self, i: int) -> Stage:
         return STAGES[self.stage[i]]
