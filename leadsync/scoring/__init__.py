@@ -6,6 +6,11 @@ result = score(person, events, rules, now)         # fit, engagement, grade, rea
 decision = decide_stage(last_entry, result, evidence, rules, now)
 entry = decision.entry(person.id)                  # ledger row, or None
 text = top_reasons(result)                         # <= 255 chars for both CRMs
+
+The same rules on columns, for a chunk of people at once (`scoring.kernel`, numpy):
+kernel = compile_kernel(config)                    # raises Unsupported: use the engine
+scored = kernel.score(PeopleColumns..., EventColumns..., now)  # fit, ..., grade, stage arrays
+scored.score(i), scored.reasons()                  # equal to score(...) and top_reasons(...)
 """
 
 from leadsync.scoring.compile import Ruleset, compile_rules

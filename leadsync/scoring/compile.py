@@ -102,6 +102,7 @@ class Ruleset:
     fit_below: float | None
     recycle: tuple[RecycleRule, ...]
     trust_hubspot_manual_changes: bool
+    checks: tuple[EngagementCheck, ...] = ()  # every engagement rule, by `order`
 
 
 def compile_rules(config: ScoringConfig) -> Ruleset:
@@ -109,7 +110,6 @@ def compile_rules(config: ScoringConfig) -> Ruleset:
     lists = config.domain_lists
     no_intent = frozenset(config.stages.suspect.only_engagement)
     checks = tuple(_engagement(i, r, config, no_intent) for i, r in enumerate(config.engagement))
-    fields = dict.fromkeys(rule.field for rule in config.fit)
     events = {
         kind: _event_matcher(
             tuple(c for c, r in zip(checks, config.engagement, strict=True) if kind in r.kind)
@@ -117,9 +117,7 @@ def compile_rules(config: ScoringConfig) -> Ruleset:
         for kind in EventKind
     }
     return Ruleset(
-        fit=tuple(
-            (f, _fit_matcher([r for r in config.fit if r.field == f], lists)) for f in fields
-        ),
+        fit=tuple((f, _fit_matcher(list(rules), lists)) for f, rules in fit_fields(config)),
         events=MappingProxyType({kind: match for kind, match in events.items() if match}),
         fit_bands=_three(config.grades.fit),
         engagement_bands=_three(config.grades.engagement),
@@ -130,7 +128,14 @@ def compile_rules(config: ScoringConfig) -> Ruleset:
         fit_below=config.stages.suspect.fit_below,
         recycle=tuple(config.recycle),
         trust_hubspot_manual_changes=config.trust_hubspot_manual_changes,
+        checks=checks,
     )
+
+
+def fit_fields(config: ScoringConfig) -> tuple[tuple[str, tuple[FitRule, ...]], ...]:
+    """Fit rules grouped by field, fields in order of first use: the order of explanations."""
+    fields = dict.fromkeys(rule.field for rule in config.fit)
+    return tuple((f, tuple(r for r in config.fit if r.field == f)) for f in fields)
 
 
 def _three(bands: list[float]) -> tuple[float, float, float]:
@@ -156,7 +161,7 @@ def _fit_matcher(rules: list[FitRule], lists: Mapping[str, list[str]]) -> Callab
             Contribution(r.id, r.label, FIT, round(r.points, 1), f"{r.field}: {shown}")
             for r in hits
         )
-        return FitMatch(parts, sum(round(p.points * 10) for p in parts))
+        return FitMatch(parts, sum(fit_tenths(r) for r in hits))
 
     memo = lru_cache(maxsize=_MEMO)(evaluate)
     none = evaluate(None)
@@ -168,6 +173,11 @@ def _fit_matcher(rules: list[FitRule], lists: Mapping[str, list[str]]) -> Callab
         return memo(value) if value.__class__ in remembered else evaluate(value)
 
     return match
+
+
+def fit_tenths(rule: FitRule) -> int:
+    """What a matching fit rule adds, in tenths: its points kept to one decimal."""
+    return round(round(rule.points, 1) * 10)
 
 
 def _shown(value: Any) -> str:

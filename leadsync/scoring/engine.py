@@ -9,9 +9,10 @@ Decay only shrinks points towards zero, so a contribution never grows as `now` m
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from leadsync.mapping.model import EngagementEvent, EventKind, Person
 from leadsync.scoring.compile import EngagementCheck, Ruleset
@@ -44,6 +45,22 @@ def score(
     """
     parts, fit_tenths = _fit(person, rules)
     eng_tenths, last_engaged_at, no_intent = _engagement(events, rules, now, parts)
+    return assemble(parts, fit_tenths, eng_tenths, last_engaged_at, no_intent, rules)
+
+
+def assemble(
+    parts: list[Contribution],
+    fit_tenths: int,
+    eng_tenths: int,
+    last_engaged_at: datetime | None,
+    no_intent: bool,
+    rules: Ruleset,
+) -> Score:
+    """The `Score` of contributions listed in rule order (fit rules field by field, then
+    engagement rules) and their sums in tenths; sorts `parts` in place, largest first.
+
+    Shared with `scoring.kernel`, whose explanations must read exactly like these.
+    """
     parts.sort(key=_weight)
     fit, engagement = fit_tenths / 10, eng_tenths / 10
     return Score(
@@ -65,15 +82,21 @@ def _fit(person: Person, rules: Ruleset) -> tuple[list[Contribution], int]:
     fields = person.fields
     parts: list[Contribution] = []
     tenths = 0
+    email = person.email
     for field, match in rules.fit:
-        value = fields.get(field)
-        if value is None and field == "email_domain" and person.email:
-            value = person.email.rpartition("@")[2]
-        found = match(value)
+        found = match(field_value(fields.get(field), email, field))
         if found.parts:
             parts += found.parts
             tenths += found.tenths
     return parts, tenths
+
+
+def field_value(value: Any, email: str | None, field: str) -> Any:
+    """What fit rules test for `field` given its stored value: without an `email_domain`,
+    the email's domain."""
+    if value is None and field == "email_domain" and email:
+        value = email.rpartition("@")[2]
+    return value
 
 
 def _engagement(
@@ -125,30 +148,50 @@ def _engagement_part(
     check: EngagementCheck, state: list, now: datetime, parts: list[Contribution]
 ) -> int:
     """Append one rule's contribution from its matches; returns its points in tenths."""
-    newest, count, cap = state[0], len(state) - 2, check.max_times
+    newest = state[0]
+    tenths = round(decayed(check, state[2:]) * 10)  # round(x, 1) is several times slower
+    parts.append(
+        engagement_part(
+            check, tenths, newest.kind, newest.attributes, newest.occurred_at, len(state) - 2, now
+        )
+    )
+    return tenths
+
+
+def decayed(check: EngagementCheck, ages: list[float]) -> float:
+    """`check.points` decayed over the ages (seconds, any order) of the events it matched:
+    only the `max_times` most recent count, and none older than the rule's window."""
     rate, window = check.rate, check.window
-    if count == 1:
-        age = state[1]
-        points = check.points * math.exp(-age * rate) if age <= window else 0.0
-    else:
-        ages = sorted(state[2:])[:cap]  # only the most recent `max_times` count
-        points = check.points * sum([math.exp(-age * rate) for age in ages if age <= window])
-    tenths = round(points * 10)  # round(x, 1) is several times slower
-    attributes = newest.attributes
-    verb, key = _PHRASES[newest.kind]
+    if len(ages) == 1:
+        age = ages[0]
+        return check.points * math.exp(-age * rate) if age <= window else 0.0
+    ages = sorted(ages)[: check.max_times]
+    return check.points * sum([math.exp(-age * rate) for age in ages if age <= window])
+
+
+def engagement_part(
+    check: EngagementCheck,
+    tenths: int,
+    kind: EventKind,
+    attributes: Mapping[str, str],
+    occurred_at: datetime,
+    count: int,
+    now: datetime,
+) -> Contribution:
+    """One engagement rule's contribution, its evidence naming the newest matching event
+    (`kind`, `attributes`, `occurred_at`) among `count`."""
+    cap = check.max_times
+    verb, key = _PHRASES[kind]
     what = _what(verb, key, attributes.get(key) or attributes.get("form_id"))
-    when = newest.occurred_at.date().isoformat()
+    when = occurred_at.date().isoformat()
     if count == 1:
         evidence = f"{what} ({when})"
     elif count > cap:
         evidence = f"{what} {count}×, {cap} counted (last {when})"
     else:
         evidence = f"{what} {count}× (last {when})"
-    last_at = min(newest.occurred_at, now)
-    parts.append(
-        Contribution(check.id, check.label, ENGAGEMENT, tenths / 10, evidence, last_at, count)
-    )
-    return tenths
+    last_at = min(occurred_at, now)
+    return Contribution(check.id, check.label, ENGAGEMENT, tenths / 10, evidence, last_at, count)
 
 
 @lru_cache(maxsize=1 << 14)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from leadsync.scoring.decide import Decision
@@ -55,12 +56,21 @@ def top_reasons(score: Score, limit: int = 3, max_chars: int = CRM_TEXT_LIMIT) -
     `max_chars`: reasons that do not fit are left out, a first reason that does not fit is
     shortened with '…'.
     """
-    text = f"{score.total:g} ({score.grade})"
+    reasons = ((c.points, c.label) for c in score.contributions[:limit])
+    return reasons_text(score.total, score.grade, reasons, max_chars)
+
+
+def reasons_text(
+    total: float, grade: str, reasons: Iterable[tuple[float, str]], max_chars: int = CRM_TEXT_LIMIT
+) -> str:
+    """`top_reasons` from the total, the grade and the (points, label) of the reasons to
+    show, largest first (shared with `ScoreColumns.reasons`)."""
+    text = f"{total:g} ({grade})"
     separator = ": "
-    for c in score.contributions[:limit]:
-        if not c.points:
+    for points, label in reasons:
+        if not points:
             break  # sorted by weight: the rest are zero too
-        joined = f"{text}{separator}{c.points:+g} {c.label}"
+        joined = f"{text}{separator}{points:+g} {label}"
         if len(joined) > max_chars:
             if separator == ": ":
                 text = joined[: max_chars - len(_ELLIPSIS)] + _ELLIPSIS
