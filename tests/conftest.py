@@ -8,7 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings
 from sqlalchemy.engine import make_url
+
+# Examples are judged by what they find, not by how fast a shared 2-core host runs them.
+settings.register_profile("leadsync", deadline=None)
+settings.load_profile("leadsync")
 
 POSTGRES_ENV = "LEADSYNC_TEST_POSTGRES_URL"
 

@@ -60,6 +60,8 @@ def test_random_rules_people_and_events_score_as_the_engine_scores_them(config, 
     assert_same(kernel, result, who, did)
 
 
+# No deadline: on a loaded 2-core CI host one example can take longer than hypothesis' 200 ms.
+@settings(deadline=None)
 @given(st.lists(st.tuples(strategies.people, strategies.events), min_size=1, max_size=6))
 def test_the_shipped_rules_score_as_the_engine_with_fresh_leads_decided(chunk) -> None:
     who, did = [p for p, _ in chunk], [e for _, e in chunk]
