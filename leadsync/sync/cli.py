@@ -94,6 +94,7 @@ def _register() -> None:
     from leadsync.sync import (
         cli_demo,
         cli_mapping,
+        cli_moves,
         cli_preview,
         cli_report,
         cli_run,
@@ -103,7 +104,7 @@ def _register() -> None:
 
     cli.add_command(cli_mapping.mapping)
     cli.add_command(sandbox_cli.sandbox)
-    for module in (cli_sync, cli_status, cli_preview, cli_report, cli_run, cli_demo):
+    for module in (cli_sync, cli_status, cli_preview, cli_moves, cli_report, cli_run, cli_demo):
         for command in module.COMMANDS:
             cli.add_command(command)
 

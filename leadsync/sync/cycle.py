@@ -214,12 +214,12 @@ def run_cycle(
 
 def drain_all(
     rt: Runtime, connectors: Mapping[str, Connector], *, run_id: int | None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, person_ids: list[int] | None = None,
 ) -> ApplyCounts:  # fmt: skip
-    """Send everything due in the outbox, CRM by CRM."""
+    """Send everything due in the outbox (only `person_ids`' writes when given), CRM by CRM."""
     ensure_provisioned(rt, connectors)
     applier = Applier(rt.sessions, max_attempts=rt.settings.sync.max_attempts, run_id=run_id,
                       clock=rt.clock)  # fmt: skip
     for name, connector in connectors.items():
-        applier.drain(name, connector, progress=progress, stop=STOP)
+        applier.drain(name, connector, progress=progress, stop=STOP, person_ids=person_ids)
     return applier.counts

@@ -55,11 +55,15 @@ class ApplyCounts:
     by_system: dict[str, int] = field(default_factory=dict)
 
 
-def pending_rows(session: Session, system: str | None = None) -> list[OutboxRow]:
+def pending_rows(
+    session: Session, system: str | None = None, person_ids: list[int] | None = None
+) -> list[OutboxRow]:
     """Rows still to send (planned, or sent without a recorded answer), oldest first."""
     query = select(OutboxRow).where(OutboxRow.state.in_(DUE)).order_by(OutboxRow.id)
     if system is not None:
         query = query.where(OutboxRow.system == system)
+    if person_ids is not None:
+        query = query.where(OutboxRow.person_id.in_(person_ids))
     return list(session.scalars(query))
 
 
@@ -180,9 +184,11 @@ class Applier:
         connector: Connector,
         progress: Callable[[int], None] | None = None,
         stop: threading.Event | None = None,
+        person_ids: list[int] | None = None,
     ) -> None:
-        """Send every due row; `QuotaExhausted`/`AuthError` stop it with rows still due."""
-        for chunk in self._batches(system, connector.batch_limit):
+        """Send every due row (of `person_ids`, when given); `QuotaExhausted`/`AuthError` stop
+        it with rows still due."""
+        for chunk in self._batches(system, connector.batch_limit, person_ids):
             changes = self._claim(chunk)
             results = connector.write(changes)
             self._settle(system, chunk, results)
@@ -192,9 +198,9 @@ class Applier:
             if stop is not None and stop.is_set():
                 return
 
-    def _batches(self, system: str, size: int) -> list[list[int]]:
+    def _batches(self, system: str, size: int, person_ids: list[int] | None) -> list[list[int]]:
         with self.sessions.begin() as session:
-            rows = pending_rows(session, system)
+            rows = pending_rows(session, system, person_ids)
             for row in rows:
                 _recheck_create(session, row)
             _fold_unanswered(session, rows)
