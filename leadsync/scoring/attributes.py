@@ -44,7 +44,11 @@ REPEATS = {
 }
 MISSING = "(missing)"
 OTHER = "(other)"
-PROBE_POINTS = 100.0  # contributions are kept to 0.1 points: this keeps decay to 0.001
+# The probe counts matching events without letting them fade: people reach their outcome
+# right after a burst of activity, while those without one are cut at a fixed horizon, so
+# faded amounts would credit recency itself. Fading stays the admin's policy in the rules.
+_TIMING = {"disqualifying", "decay", "half_life_days", "window_days"}
+PROBE_POINTS = 1.0
 _SITE = r"^(?:[a-z][a-z0-9+.\-]*:)?(?://[^/?#]*)?"  # scheme and host, when the URL has them
 
 
@@ -53,8 +57,9 @@ class Attribute:
     """One group of people: `field` and `value` say which, `rule` is its rule table.
 
     `field` is a person field, or `event` (a kind of event), `page` (a URL path prefix),
-    `form` (a form name) or `rule` (a current rule, `value` its id). `rule` holds everything
-    of a `[[scoring.fit]]` or `[[scoring.engagement]]` table but `id`, `label` and `points`.
+    `form` (a form name) or `rule` (a current rule, `value` its id, `was` its points). `rule`
+    holds everything of a `[[scoring.fit]]` or `[[scoring.engagement]]` table but `id`,
+    `label` and `points`.
     """
 
     field: str
@@ -63,15 +68,19 @@ class Attribute:
     id: str
     label: str
     rule: Mapping[str, Any]
-    current: bool = False
+    was: float | None = None
+
+    @property
+    def current(self) -> bool:
+        return self.was is not None
 
 
 @dataclass(frozen=True, slots=True)
 class Features:
     """People × attributes as of each cutoff: who is in each group, and the rule's amount.
 
-    `amount` is what the attribute's rule multiplies its points by: 1 for a fit match, the
-    decayed and capped count of matching events for an engagement rule.
+    `amount` is what the attribute's rule multiplies its points by, before any fading: 1 for
+    a fit match, the count of matching events (up to the rule's `max_times`) for engagement.
     """
 
     present: sparse.csr_matrix
@@ -95,7 +104,9 @@ def discover(
     """
     least = max(10, math.ceil(rare * len(cases)))
     wanted = list(dict.fromkeys([*(fields or FIT_FIELDS), *(r.field for r in config.fit)]))
-    found = [a for f in wanted for a in _field_groups(f, _values(cases, f), buckets, max_values, least)]  # fmt: skip
+    found = [
+        a for f in wanted for a in _field_groups(f, _values(cases, f), buckets, max_values, least)
+    ]
     found += list(_event_groups(cases, max_values, least))
     found += [_current_fit(rule) for rule in config.fit]
     found += [_current_engagement(rule) for rule in config.engagement]
@@ -176,8 +187,10 @@ def _text_groups(field: str, texts: list[str], max_values: int, rare: int) -> li
     counts = Counter(t.casefold() for t in texts)
     spelled = Counter(texts)
     kept = [key for key, n in counts.most_common(max_values) if n >= rare]
-    shown = {key: max((t for t in spelled if t.casefold() == key), key=spelled.__getitem__)
-             for key in kept}  # fmt: skip
+    shown = {
+        key: max((t for t in spelled if t.casefold() == key), key=spelled.__getitem__)
+        for key in kept
+    }
     groups = [_fit(field, shown[key], {"op": "equals", "value": shown[key]}) for key in kept]
     if kept and len(kept) < len(counts):
         groups.append(_fit(field, OTHER, {"op": "not_in", "value": [shown[k] for k in kept]}))
@@ -185,8 +198,8 @@ def _text_groups(field: str, texts: list[str], max_values: int, rare: int) -> li
 
 
 def _fit(field: str, value: str, condition: dict[str, Any]) -> Attribute:
-    return Attribute(field, value, FIT, _slug(field, value), f"{field}: {value}",
-                     {"field": field, **condition})  # fmt: skip
+    label = f"{field.replace('_', ' ').capitalize()}: {value}"
+    return Attribute(field, value, FIT, _slug(field, value), label, {"field": field, **condition})
 
 
 def _event_groups(cases: Sequence[Case], max_values: int, rare: int) -> Iterator[Attribute]:
@@ -194,10 +207,16 @@ def _event_groups(cases: Sequence[Case], max_values: int, rare: int) -> Iterator
     kinds, pages, forms = Counter[EventKind](), Counter[str](), Counter[tuple[str, str]]()
     for case in cases:
         kinds.update({e.kind for e in case.events})
-        pages.update({page_prefix(e.attributes.get("url") or "") for e in case.events
-                      if e.kind is EventKind.PAGE_VIEW})  # fmt: skip
-        forms.update({_form(e.attributes) for e in case.events
-                      if e.kind is EventKind.FORM_SUBMISSION})  # fmt: skip
+        pages.update(
+            {
+                page_prefix(e.attributes.get("url") or "")
+                for e in case.events
+                if e.kind is EventKind.PAGE_VIEW
+            }
+        )
+        forms.update(
+            {_form(e.attributes) for e in case.events if e.kind is EventKind.FORM_SUBMISSION}
+        )
     for kind in EventKind:
         if kinds[kind]:
             yield _engagement("event", kind.value, kind, [])
@@ -230,35 +249,45 @@ def _form(attributes: Mapping[str, str]) -> tuple[str, str]:
     return "form_id", attributes.get("form_id") or ""
 
 
+_LABELS = {"event": "Any {0}", "page": "Viewed {1}", "form": "Submitted {1}"}
+
+
 def _engagement(field: str, value: str, kind: EventKind, when: list) -> Attribute:
     rule = {
         "kind": kind.value,
         **({"when": when} if when else {}),
         "max_times": REPEATS.get(kind, 1),
     }
-    label = f"{kind.value.replace('_', ' ')}" if field == "event" else f"{field} {value}"
+    label = _LABELS[field].format(kind.value.replace("_", " "), value)
     return Attribute(field, value, ENGAGEMENT, _slug(field, value), label, rule)
 
 
 def _current_fit(rule: FitRule) -> Attribute:
-    return Attribute("rule", rule.id, FIT, rule.id, rule.label, _as_written(rule), True)
+    return Attribute("rule", rule.id, FIT, rule.id, rule.label, _as_written(rule), rule.points)
 
 
 def _current_engagement(rule: EngagementRule) -> Attribute:
-    return Attribute("rule", rule.id, ENGAGEMENT, rule.id, rule.label, _as_written(rule), True)
+    written = _as_written(rule)
+    return Attribute("rule", rule.id, ENGAGEMENT, rule.id, rule.label, written, rule.points)
 
 
 def _as_written(rule: FitRule | EngagementRule) -> dict[str, Any]:
     """A rule's table as an admin writes it, without id, label, points or default flags."""
-    table = rule.model_dump(mode="json", by_alias=True, exclude_none=True,
-                            exclude={"id", "label", "points"})  # fmt: skip
-    if table.get("decay") is True:
-        del table["decay"]
-    if table.get("disqualifying") is False:
-        del table["disqualifying"]
-    if "when" in table:
-        table["when"] = [{k: v for k, v in c.items() if v is not None} for c in table["when"]]
-    return table
+    table = rule.model_dump(
+        mode="json", by_alias=True, exclude_none=True, exclude={"id", "label", "points"}
+    )
+    if len(table.get("kind", ())) == 1:
+        table["kind"] = table["kind"][0]
+    table["when"] = [{k: v for k, v in c.items() if v is not None} for c in table.get("when", [])]
+    dropped = {"decay": True, "disqualifying": False, "when": []}
+    ordered = {key: table[key] for key in _KEY_ORDER if key in table}
+    return {k: v for k, v in ordered.items() if not (k in dropped and v == dropped[k])}
+
+
+_KEY_ORDER = (
+    "field", "kind", "when", "op", "value", "at_least", "below", "list", "max_times",
+    "half_life_days", "window_days", "decay", "disqualifying",
+)  # fmt: skip
 
 
 def _slug(field: str, value: str) -> str:
@@ -298,7 +327,9 @@ def probe(attributes: Sequence[Attribute], config: ScoringConfig) -> ScoringConf
     }
     for i, a in enumerate(attributes):
         section = "fit" if a.axis == FIT else "engagement"
-        rule = {k: v for k, v in a.rule.items() if k != "disqualifying"}
+        rule = {k: v for k, v in a.rule.items() if k not in _TIMING}
+        if section == "engagement":
+            rule["decay"] = False
         table[section].append({"id": f"a{i}", "label": a.label, "points": PROBE_POINTS, **rule})
     return ScoringConfig.model_validate(table)
 

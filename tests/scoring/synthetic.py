@@ -111,17 +111,24 @@ def _engagement(
     webinar = rng.random() < 0.12
     careers = rng.random() < 0.08
     did = [(EventKind.PAGE_VIEW, {"url": f"{SITE}/pricing"})] * pricing
-    did += [(EventKind.PAGE_VIEW, {"url": f"{SITE}/blog/post-{rng.integers(200)}"})
-            for _ in range(rng.poisson(3.0))]  # fmt: skip
+    did += [
+        (EventKind.PAGE_VIEW, {"url": f"{SITE}/blog/post-{rng.integers(200)}"})
+        for _ in range(rng.poisson(3.0))
+    ]
     did += [(EventKind.PAGE_VIEW, {"url": f"{SITE}/kb/setup"})] * int(rng.poisson(0.6))
     did += [(EventKind.PAGE_VIEW, {"url": f"{SITE}/careers"})] * careers
     did += [(EventKind.FORM_SUBMISSION, _form("Demo request"))] * demo
     did += [(EventKind.FORM_SUBMISSION, _form("Newsletter"))] * (rng.random() < 0.3)
     did += [(EventKind.WEBINAR, {"campaign": "spring-webinar"})] * webinar
-    did += [(EventKind.EMAIL_OPEN, {"campaign": f"c{rng.integers(20)}"})
-            for _ in range(rng.poisson(4.0))]  # fmt: skip
+    did += [
+        (EventKind.EMAIL_OPEN, {"campaign": f"c{rng.integers(20)}"})
+        for _ in range(rng.poisson(4.0))
+    ]
     times = sorted(created + timedelta(days=float(d)) for d in rng.uniform(0, 150, len(did)))
-    events = [_event(i, n, kind, at, attrs) for n, ((kind, attrs), at) in enumerate(zip(did, times, strict=True))]  # fmt: skip
+    events = [
+        _event(i, n, kind, at, attrs)
+        for n, ((kind, attrs), at) in enumerate(zip(did, times, strict=True))
+    ]
     effect = PRICING * min(pricing, 3) + DEMO * demo + WEBINAR * webinar + CAREERS * careers
     return events, effect
 

@@ -1,0 +1,171 @@
+"""Derive the lead definition from won and lost history, with the evidence (issue 12).
+
+    result = calibrate(cases, current_config, Target(mql_rate=0.15))
+    result.to_json()        # base_rate, attributes, suggested_rules, thresholds, backtest
+    result.rules_toml()     # the suggestion as a [scoring] section, each rule with its lift
+
+Steps: measure every attribute on all people (`attributes`, `lift`); split them by creation
+time; learn points on the earlier people (`suggest`) and thresholds that reach the target
+(`thresholds`); then replay the current and the suggested rules over the later people
+(`backtest`). Pure: the caller builds the cases (see `cases.case_at`) and writes the files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from leadsync.scoring.attributes import discover, features
+from leadsync.scoring.backtest import Backtest, backtest
+from leadsync.scoring.cases import Case, split_by_time
+from leadsync.scoring.lift import Lift, lift_table
+from leadsync.scoring.rules import ScoringConfig, load_scoring
+from leadsync.scoring.suggest import learn_points, render, rule_table
+from leadsync.scoring.thresholds import Gates, Target, choose, provisional, resolve
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """Everything `calibrate` found; `to_json` is the `--json` output."""
+
+    base_rate: float
+    people: int
+    outcomes: int
+    train: int
+    test: int
+    split_at: datetime | None
+    lifts: tuple[Lift, ...]
+    points: tuple[float, ...]  # suggested points per lift row, 0 when none
+    suggested_rules: dict[str, Any]
+    gates: Gates
+    current: Backtest
+    suggested: Backtest
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "base_rate": self.base_rate,
+            "people": self.people,
+            "outcomes": self.outcomes,
+            "split": {
+                "train": self.train,
+                "test": self.test,
+                "test_from": self.split_at.isoformat() if self.split_at else None,
+            },
+            "attributes": [_row(lift, p) for lift, p in zip(self.lifts, self.points, strict=True)],
+            "suggested_rules": self.suggested_rules,
+            "thresholds": {
+                "mql_rate_target": self.gates.mql_rate,
+                "mql_rate_train": self.gates.mql_rate_reached,
+                "sql_precision_target": self.gates.sql_precision,
+                "sql_precision_train": self.gates.sql_precision_reached,
+            },
+            "backtest": {"current": self.current.as_dict(), "suggested": self.suggested.as_dict()},
+        }
+
+    def rules_toml(self) -> str:
+        """The suggested `[scoring]` section, each learned rule under a comment of its lift."""
+        notes = {
+            lift.attribute.id: _note(lift)
+            for lift in self.lifts
+            if lift.lift is not None and lift.attribute.id
+        }
+        return render(self.suggested_rules, notes)
+
+
+def calibrate(
+    cases: Sequence[Case],
+    current: ScoringConfig,
+    target: Target | None = None,
+    *,
+    fields: Sequence[str] | None = None,
+    test_share: float = 0.3,
+    min_people: int = 30,
+    points_per_doubling: float = 10.0,
+    step: float = 5.0,
+) -> Calibration:
+    """Measure, suggest and backtest; see the module docstring. Raises ValueError on no cases.
+
+    Attributes seen on fewer than `min_people` people are flagged and learn no points.
+    """
+    if not cases:
+        raise ValueError("no people to calibrate on")
+    outcome = np.array([c.outcome for c in cases], dtype=bool)
+    attributes = discover(cases, current, fields)
+    found = features(cases, attributes, current)
+    lifts = lift_table(found.present, outcome, attributes, min_people=min_people)
+    train, test = split_by_time(cases, test_share)
+    train_cases = [cases[i] for i in train]
+    created = np.array([c.created_at.timestamp() for c in train_cases])
+    usable = np.asarray(found.present[train].sum(axis=0)).ravel() >= min_people
+    points, learned = learn_points(
+        found.amount[train],
+        outcome[train],
+        created,
+        attributes,
+        usable,
+        points_per_doubling=points_per_doubling,
+        step=step,
+    )
+    draft = _config(rule_table(current, attributes, points, provisional(current), learned))
+    rate, precision = resolve(target or Target(), train_cases, current)
+    gates = choose(draft, train_cases, rate, precision, step)
+    table = rule_table(current, attributes, points, gates.as_dict(), learned)
+    suggested = _config(table)
+    held_out = [cases[i] for i in test]
+    return Calibration(
+        base_rate=float(outcome.mean()),
+        people=len(cases),
+        outcomes=int(outcome.sum()),
+        train=len(train),
+        test=len(test),
+        split_at=held_out[0].created_at if held_out else None,
+        lifts=tuple(lifts),
+        points=tuple(float(p) for p in points),
+        suggested_rules=table,
+        gates=gates,
+        current=backtest(held_out, current),
+        suggested=backtest(held_out, suggested),
+    )
+
+
+def _config(table: dict[str, Any]) -> ScoringConfig:
+    """Validated like an admin's file: a suggestion the loader refuses is a bug here."""
+    return load_scoring(table, source="suggested rules")
+
+
+def _row(lift: Lift, points: float) -> dict[str, Any]:
+    a = lift.attribute
+    return {
+        "field": a.field,
+        "value": a.value,
+        "axis": a.axis,
+        "rule_id": a.id,
+        "label": a.label,
+        "people": lift.people,
+        "outcomes": lift.outcomes,
+        "rate": lift.rate,
+        "lift": lift.lift,
+        "low": lift.low,
+        "high": lift.high,
+        "few": lift.few,
+        "points": points,
+        "current_points": a.was,
+    }
+
+
+def _note(lift: Lift) -> str:
+    was = lift.attribute.was
+    return "; ".join(
+        part
+        for part in (
+            f"lift {lift.lift:.2f}x (95% {lift.low:.2f}-{lift.high:.2f})",
+            f"{lift.people:,} people, {lift.rate:.1%} reached the outcome",
+            "few people: a guess" if lift.few else "",
+            f"was {was:g} points" if was is not None else "",
+        )
+        if part
+    )
