@@ -93,11 +93,11 @@ def calibrate(
     """
     if not cases:
         raise ValueError("no people to calibrate on")
+    train, test = split_by_time(cases, test_share)
     outcome = np.array([c.outcome for c in cases], dtype=bool)
     attributes = discover(cases, current, fields)
     found = features(cases, attributes, current)
     lifts = lift_table(found.present, outcome, attributes, min_people=min_people)
-    train, test = split_by_time(cases, test_share)
     train_cases = [cases[i] for i in train]
     created = np.array([c.created_at.timestamp() for c in train_cases])
     usable = np.asarray(found.present[train].sum(axis=0)).ravel() >= min_people

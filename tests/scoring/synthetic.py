@@ -28,7 +28,7 @@ NOISE = 0.5  # standard deviation of the log-odds noise
 # value -> (relative frequency, effect on the log-odds of a win)
 INDUSTRY = {
     "retail": (3, 1.2), "apparel": (2, 0.8), "software": (4, 0.0), "media": (2, 0.0),
-    "healthcare": (2, 0.0), "education": (2, -1.2), "staffing": (1, -1.0),
+    "healthcare": (2, 1.0), "education": (2, -1.2), "staffing": (1, -1.0),
 }  # fmt: skip
 PLATFORM = {"shopify": (3, 0.9), "woocommerce": (2, 0.0), "custom": (3, 0.0)}
 TITLE = {
@@ -47,9 +47,9 @@ CAREERS = -1.0
 
 # What calibration should find: (field, value) pairs with an effect, and decoys without one.
 DRIVERS = frozenset(
-    {("industry", "retail"), ("industry", "education"), ("platform", "shopify"),
-     ("title", "student"), ("page", "/pricing"), ("form", "demo request"),
-     ("event", "webinar"), ("page", "/careers")}
+    {("industry", "retail"), ("industry", "healthcare"), ("industry", "education"),
+     ("platform", "shopify"), ("title", "student"), ("page", "/pricing"),
+     ("form", "demo request"), ("event", "webinar"), ("page", "/careers")}
 )  # fmt: skip
 DECOY_FIELDS = frozenset({"country", "lead_source"})
 DECOYS = frozenset({("page", "/blog"), ("page", "/kb"), ("form", "newsletter")})
@@ -70,7 +70,8 @@ def _case(rng: np.random.Generator, i: int, after_outcome: bool) -> Case:
     if won:
         last = events[-1].occurred_at if events else created
         outcome_at = last + timedelta(days=float(rng.uniform(1, 20)))
-        events += _after(rng, i, outcome_at) if after_outcome else []
+        later = _after(rng, i, outcome_at)  # drawn either way: the same world, with or without
+        events += later if after_outcome else []
     return case_at(person, events, created, outcome_at, now=NOW, horizon=HORIZON)
 
 
