@@ -2,9 +2,8 @@
 
 Every group (an industry, an employee range, a page, a form, one of the current rules) is
 described by the rule that would select it, so the people counted in the lift table, the
-features the model learns from and the rules it suggests are the same people by construction:
-membership is decided by the scoring engine running a probe ruleset of all the groups, as of
-each person's cutoff.
+features the model learns from and the rules it suggests are the same people by construction
+(`probe` runs all of them through the scoring engine).
 """
 
 from __future__ import annotations
@@ -18,12 +17,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
-from scipy import sparse
 
 from leadsync.mapping.model import EventKind, Person
 from leadsync.scoring.cases import Case
-from leadsync.scoring.compile import compile_rules
-from leadsync.scoring.engine import score
 from leadsync.scoring.model import ENGAGEMENT, FIT
 from leadsync.scoring.rules import EngagementRule, FitRule, ScoringConfig
 
@@ -44,11 +40,6 @@ REPEATS = {
 }
 MISSING = "(missing)"
 OTHER = "(other)"
-# The probe counts matching events without letting them fade: people reach their outcome
-# right after a burst of activity, while those without one are cut at a fixed horizon, so
-# faded amounts would credit recency itself. Fading stays the admin's policy in the rules.
-_TIMING = {"disqualifying", "decay", "half_life_days", "window_days"}
-PROBE_POINTS = 1.0
 _SITE = r"^(?:[a-z][a-z0-9+.\-]*:)?(?://[^/?#]*)?"  # scheme and host, when the URL has them
 
 
@@ -73,18 +64,6 @@ class Attribute:
     @property
     def current(self) -> bool:
         return self.was is not None
-
-
-@dataclass(frozen=True, slots=True)
-class Features:
-    """People × attributes as of each cutoff: who is in each group, and the rule's amount.
-
-    `amount` is what the attribute's rule multiplies its points by, before any fading: 1 for
-    a fit match, the count of matching events (up to the rule's `max_times`) for engagement.
-    """
-
-    present: sparse.csr_matrix
-    amount: sparse.csr_matrix
 
 
 def discover(
@@ -145,6 +124,8 @@ def _is_number(value: Any) -> bool:
 def _number_groups(field: str, values: np.ndarray, buckets: int) -> list[Attribute]:
     cuts = np.quantile(values, np.linspace(0, 1, buckets + 1)[1:-1])
     edges = sorted({nice(c) for c in cuts if values.min() < nice(c) <= values.max()})
+    if not edges:  # one value for everyone: only having it says anything
+        return [_fit(field, "(any)", {"op": "present"})]
     bounds = list(zip([None, *edges], [*edges, None], strict=True))
     return [_fit(field, _range_label(low, high), _range(low, high)) for low, high in bounds]
 
@@ -314,39 +295,3 @@ def _unique_ids(attributes: list[Attribute], taken: set[str]) -> list[Attribute]
         used.add(name)
         unique.append(Attribute(a.field, a.value, a.axis, name, a.label, a.rule))
     return unique
-
-
-def probe(attributes: Sequence[Attribute], config: ScoringConfig) -> ScoringConfig:
-    """A ruleset with one rule per attribute (id `a<index>`), worth `PROBE_POINTS` each."""
-    table: dict[str, Any] = {
-        "decay": config.decay.model_dump(exclude_none=True),
-        "domain_lists": dict(config.domain_lists),
-        "stages": {"mql": {"total_at_least": math.inf}, "sql": {"total_at_least": math.inf}},
-        "fit": [],
-        "engagement": [],
-    }
-    for i, a in enumerate(attributes):
-        section = "fit" if a.axis == FIT else "engagement"
-        rule = {k: v for k, v in a.rule.items() if k not in _TIMING}
-        if section == "engagement":
-            rule["decay"] = False
-        table[section].append({"id": f"a{i}", "label": a.label, "points": PROBE_POINTS, **rule})
-    return ScoringConfig.model_validate(table)
-
-
-def features(
-    cases: Sequence[Case], attributes: Sequence[Attribute], config: ScoringConfig
-) -> Features:
-    """Score every case at its cutoff with the probe ruleset and read the groups it matched."""
-    rules = compile_rules(probe(attributes, config))
-    rows, cols, amounts = [], [], []
-    for row, case in enumerate(cases):
-        for part in score(case.person, case.events, rules, case.cutoff).contributions:
-            rows.append(row)
-            cols.append(int(part.rule_id[1:]))
-            amounts.append(part.points / PROBE_POINTS)
-    shape = (len(cases), len(attributes))
-    ones = np.ones(len(rows))
-    present = sparse.csr_matrix((ones, (rows, cols)), shape=shape)
-    amount = sparse.csr_matrix((np.asarray(amounts), (rows, cols)), shape=shape)
-    return Features(present, amount)

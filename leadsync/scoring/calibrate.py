@@ -12,17 +12,18 @@ time; learn points on the earlier people (`suggest`) and thresholds that reach t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 
-from leadsync.scoring.attributes import discover, features
+from leadsync.scoring.attributes import discover
 from leadsync.scoring.backtest import Backtest, backtest
 from leadsync.scoring.cases import Case, split_by_time
 from leadsync.scoring.lift import Lift, lift_table
+from leadsync.scoring.probe import features
 from leadsync.scoring.rules import ScoringConfig, load_scoring
 from leadsync.scoring.suggest import learn_points, render, rule_table
 from leadsync.scoring.thresholds import Gates, Target, choose, provisional, resolve
@@ -86,49 +87,47 @@ def calibrate(
     min_people: int = 30,
     points_per_doubling: float = 10.0,
     step: float = 5.0,
+    progress: Callable[[str], None] | None = None,
 ) -> Calibration:
     """Measure, suggest and backtest; see the module docstring. Raises ValueError on no cases.
 
     Attributes seen on fewer than `min_people` people are flagged and learn no points.
+    `progress`, when given, hears the name of each step as it starts (for a CLI or a bench).
     """
     if not cases:
         raise ValueError("no people to calibrate on")
+    say = progress or (lambda step: None)
     train, test = split_by_time(cases, test_share)
     outcome = np.array([c.outcome for c in cases], dtype=bool)
+    say("measuring attributes")
     attributes = discover(cases, current, fields)
     found = features(cases, attributes, current)
     lifts = lift_table(found.present, outcome, attributes, min_people=min_people)
-    train_cases = [cases[i] for i in train]
-    created = np.array([c.created_at.timestamp() for c in train_cases])
+    say("learning points")
+    earlier = [cases[i] for i in train]
+    created = np.array([c.created_at.timestamp() for c in earlier])
     usable = np.asarray(found.present[train].sum(axis=0)).ravel() >= min_people
-    points, learned = learn_points(
-        found.amount[train],
-        outcome[train],
-        created,
-        attributes,
-        usable,
-        points_per_doubling=points_per_doubling,
-        step=step,
-    )
+    points, learned = learn_points(found.amount[train], outcome[train], created, attributes,
+                                   usable, points_per_doubling=points_per_doubling, step=step)  # fmt: skip
+    say("choosing thresholds")
     draft = _config(rule_table(current, attributes, points, provisional(current), learned))
-    rate, precision = resolve(target or Target(), train_cases, current)
-    gates = choose(draft, train_cases, rate, precision, step)
+    gates = choose(draft, earlier, *resolve(target or Target(), earlier, current), step)
     table = rule_table(current, attributes, points, gates.as_dict(), learned)
-    suggested = _config(table)
-    held_out = [cases[i] for i in test]
+    say("backtesting")
+    later = [cases[i] for i in test]
     return Calibration(
         base_rate=float(outcome.mean()),
         people=len(cases),
         outcomes=int(outcome.sum()),
         train=len(train),
         test=len(test),
-        split_at=held_out[0].created_at if held_out else None,
+        split_at=later[0].created_at if later else None,
         lifts=tuple(lifts),
         points=tuple(float(p) for p in points),
         suggested_rules=table,
         gates=gates,
-        current=backtest(held_out, current),
-        suggested=backtest(held_out, suggested),
+        current=backtest(later, current),
+        suggested=backtest(later, _config(table)),
     )
 
 

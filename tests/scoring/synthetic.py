@@ -55,16 +55,22 @@ DECOY_FIELDS = frozenset({"country", "lead_source"})
 DECOYS = frozenset({("page", "/blog"), ("page", "/kb"), ("form", "newsletter")})
 
 
-def world(people: int, seed: int = 1, *, after_outcome: bool = True) -> list[Case]:
-    """`people` cases created over two years; `after_outcome` adds winners' later activity."""
+def world(
+    people: int, seed: int = 1, *, after_outcome: bool = True, busy: float = 1.0
+) -> list[Case]:
+    """`people` cases created over two years; `after_outcome` adds winners' later activity.
+
+    `busy` multiplies the decoy activity (blog views, email opens): about 9 events a person
+    at 1, 18 at 2.5, with the same model of who wins.
+    """
     rng = np.random.default_rng(seed)
-    return [_case(rng, i, after_outcome) for i in range(people)]
+    return [_case(rng, i, after_outcome, busy) for i in range(people)]
 
 
-def _case(rng: np.random.Generator, i: int, after_outcome: bool) -> Case:
+def _case(rng: np.random.Generator, i: int, after_outcome: bool, busy: float) -> Case:
     person, logit = _person(rng, i)
     created = NOW - timedelta(days=float(rng.uniform(200, 900)))
-    events, effect = _engagement(rng, i, created)
+    events, effect = _engagement(rng, i, created, busy)
     won = rng.random() < _sigmoid(INTERCEPT + logit + effect + rng.normal(0, NOISE))
     outcome_at = None
     if won:
@@ -103,7 +109,7 @@ def _pick(rng: np.random.Generator, table: dict[str, tuple[int, float]]) -> tupl
 
 
 def _engagement(
-    rng: np.random.Generator, i: int, created: datetime
+    rng: np.random.Generator, i: int, created: datetime, busy: float
 ) -> tuple[list[EngagementEvent], float]:
     """Events in the 150 days after creation, and their effect on the log-odds."""
     interest = rng.exponential(1.0)
@@ -114,7 +120,7 @@ def _engagement(
     did = [(EventKind.PAGE_VIEW, {"url": f"{SITE}/pricing"})] * pricing
     did += [
         (EventKind.PAGE_VIEW, {"url": f"{SITE}/blog/post-{rng.integers(200)}"})
-        for _ in range(rng.poisson(3.0))
+        for _ in range(rng.poisson(3.0 * busy))
     ]
     did += [(EventKind.PAGE_VIEW, {"url": f"{SITE}/kb/setup"})] * int(rng.poisson(0.6))
     did += [(EventKind.PAGE_VIEW, {"url": f"{SITE}/careers"})] * careers
@@ -123,7 +129,7 @@ def _engagement(
     did += [(EventKind.WEBINAR, {"campaign": "spring-webinar"})] * webinar
     did += [
         (EventKind.EMAIL_OPEN, {"campaign": f"c{rng.integers(20)}"})
-        for _ in range(rng.poisson(4.0))
+        for _ in range(rng.poisson(4.0 * busy))
     ]
     times = sorted(created + timedelta(days=float(d)) for d in rng.uniform(0, 150, len(did)))
     events = [

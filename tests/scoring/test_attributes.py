@@ -6,15 +6,9 @@ import pytest
 
 from leadsync.mapping.model import EventKind
 from leadsync.scoring import compile_rules, load_scoring, score
-from leadsync.scoring.attributes import (
-    MISSING,
-    OTHER,
-    discover,
-    features,
-    nice,
-    page_prefix,
-)
+from leadsync.scoring.attributes import MISSING, OTHER, discover, nice, page_prefix
 from leadsync.scoring.cases import Case
+from leadsync.scoring.probe import features
 from tests.scoring.factories import NOW, ago, event, example_config, form, page, person
 
 
