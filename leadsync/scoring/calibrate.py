@@ -69,11 +69,7 @@ class Calibration:
 
     def rules_toml(self) -> str:
         """The suggested `[scoring]` section, each learned rule under a comment of its lift."""
-        notes = {
-            lift.attribute.id: _note(lift)
-            for lift in self.lifts
-            if lift.lift is not None and lift.attribute.id
-        }
+        notes = {lift.attribute.id: _note(lift) for lift in self.lifts if lift.lift is not None}
         return render(self.suggested_rules, notes)
 
 
@@ -89,16 +85,24 @@ def calibrate(
     step: float = 5.0,
     progress: Callable[[str], None] | None = None,
 ) -> Calibration:
-    """Measure, suggest and backtest; see the module docstring. Raises ValueError on no cases.
+    """Measure, suggest and backtest; see the module docstring.
+
+    Raises ValueError, saying why, when the history cannot teach anything: nobody (or
+    everybody) reached the outcome, or too few people to split by time.
 
     Attributes seen on fewer than `min_people` people are flagged and learn no points.
     `progress`, when given, hears the name of each step as it starts (for a CLI or a bench).
     """
-    if not cases:
-        raise ValueError("no people to calibrate on")
-    say = progress or (lambda step: None)
-    train, test = split_by_time(cases, test_share)
     outcome = np.array([c.outcome for c in cases], dtype=bool)
+    if outcome.all() or not outcome.any():
+        raise ValueError(
+            f"{outcome.sum():,} of {len(cases):,} people reached the outcome: calibration "
+            "needs some who did and some who did not"
+        )
+    train, test = split_by_time(cases, test_share)
+    if not train or not test:
+        raise ValueError(f"{len(cases):,} people are too few to split into earlier and later")
+    say = progress or (lambda step: None)
     say("measuring attributes")
     attributes = discover(cases, current, fields)
     found = features(cases, attributes, current)

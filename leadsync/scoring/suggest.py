@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import tomlkit
 from scipy import sparse
-from sklearn.linear_model import LogisticRegressionCV
+from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
 
 from leadsync.scoring.attributes import Attribute
 from leadsync.scoring.model import FIT
@@ -79,17 +79,18 @@ def _weights(features: sparse.csr_matrix, outcome: np.ndarray, created: np.ndarr
     order = np.argsort(created, kind="stable")
     cut = int(len(order) * 0.75)
     fit_rows, check_rows = order[:cut], order[cut:]
-    one_class = outcome[check_rows].all() or not outcome[check_rows].any()
+    if outcome[check_rows].all() or not outcome[check_rows].any():
+        # Too little history to choose the strength on later people: scikit-learn's default.
+        return LogisticRegression(max_iter=2000).fit(features, outcome).coef_.ravel()
     model = LogisticRegressionCV(
-        Cs=STRENGTHS if not one_class else [1.0],
+        Cs=STRENGTHS,
         l1_ratios=(0.0,),
-        cv=[(fit_rows, check_rows)] if not one_class else 2,
+        cv=[(fit_rows, check_rows)],
         scoring="neg_log_loss",
         max_iter=2000,
         use_legacy_attributes=False,
     )
-    model.fit(features, outcome)
-    return model.coef_.ravel()
+    return model.fit(features, outcome).coef_.ravel()
 
 
 def rule_table(
@@ -101,16 +102,15 @@ def rule_table(
 ) -> dict[str, Any]:
     """The `[scoring]` table of the suggestion: the current settings, these rules and gates.
 
-    Current rules that gates, suspect or recycle rules name, or that disqualify, stay in
+    Current rules that gates, suspect or recycle rules name, or that disqualify, stay,
     whatever their points; one that could not be learned (`learned` false) keeps its points.
     """
     pinned = _pinned(config)
-    current = {r.id: r.points for r in (*config.fit, *config.engagement)}
     rules: dict[str, list[dict[str, Any]]] = {"fit": [], "engagement": []}
     for a, p, known in zip(attributes, points, learned, strict=True):
-        if a.current and a.id in pinned and not known:
-            p = current[a.id]
-        if p or (a.current and a.id in pinned):
+        kept = a.was is not None and a.id in pinned
+        p = a.was if kept and not known else p
+        if p or kept:
             section = "fit" if a.axis == FIT else "engagement"
             rules[section].append({"id": a.id, "label": a.label, **a.rule, "points": _plain(p)})
     table: dict[str, Any] = {

@@ -170,3 +170,9 @@ def test_json_has_what_the_cli_promises() -> None:
 def test_a_test_share_outside_zero_and_one_is_refused(bad: float) -> None:
     with pytest.raises(ValueError, match="test_share"):
         calibrate(history()[:100], example_config(), test_share=bad)
+
+
+def test_a_history_without_a_single_win_is_refused_with_the_reason() -> None:
+    losers = [c for c in history()[:300] if not c.outcome]
+    with pytest.raises(ValueError, match=f"0 of {len(losers)} people reached the outcome"):
+        calibrate(losers, example_config())

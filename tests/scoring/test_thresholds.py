@@ -81,3 +81,14 @@ def test_unset_targets_follow_what_the_current_rules_did() -> None:
 def test_contradictory_or_impossible_targets_are_refused(target: dict) -> None:
     with pytest.raises(ValueError):
         Target(**target)
+
+
+def test_without_hand_raiser_rules_the_sql_gate_becomes_a_precise_enough_total() -> None:
+    table = result().suggested_rules
+    stages = {**table["stages"], "sql": {"total_at_least": 0}}
+    draft = load_scoring({**table, "stages": stages})
+    gates = choose(draft, training(), 0.2, 0.5, 5)
+    assert set(gates.sql) == {"total_at_least"}
+    chosen = load_scoring({**table, "stages": {**stages, **gates.as_dict()}})
+    replayed = backtest(training(), chosen)
+    assert replayed.sql.precision == gates.sql_precision_reached >= 0.5
