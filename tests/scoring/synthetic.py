@@ -61,7 +61,7 @@ def world(
     """`people` cases created over two years; `after_outcome` adds winners' later activity.
 
     `busy` multiplies the decoy activity (blog views, email opens): about 9 events a person
-    at 1, 18 at 2.5, with the same model of who wins.
+    at 1, 19 at 2.5, with the same model of who wins.
     """
     rng = np.random.default_rng(seed)
     return [_case(rng, i, after_outcome, busy) for i in range(people)]
@@ -78,7 +78,23 @@ def _case(rng: np.random.Generator, i: int, after_outcome: bool, busy: float) ->
         outcome_at = last + timedelta(days=float(rng.uniform(1, 20)))
         later = _after(rng, i, outcome_at)  # drawn either way: the same world, with or without
         events += later if after_outcome else []
-    return case_at(person, events, created, outcome_at, now=NOW, horizon=HORIZON)
+    sql_at, opportunity_at = _funnel(rng, created, outcome_at)
+    return case_at(person, events, created, outcome_at, now=NOW, horizon=HORIZON,
+                   sql_at=sql_at, opportunity_at=opportunity_at)  # fmt: skip
+
+
+def _funnel(
+    rng: np.random.Generator, created: datetime, won_at: datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    """(sql_at, opportunity_at) in the history: sales accepted every winner weeks before the
+    win, the opportunity opening in between, and accepted one in twenty of the others."""
+    gap, share, chance = rng.random(3)  # drawn either way, so the stream stays the same
+    if won_at is not None:
+        sql_at = max(created, won_at - timedelta(days=10 + 30 * gap))
+        return sql_at, sql_at + (won_at - sql_at) * share
+    if chance < 0.05:
+        return created + timedelta(days=10 + 140 * gap), None
+    return None, None
 
 
 def _person(rng: np.random.Generator, i: int) -> tuple[Person, float]:

@@ -166,6 +166,15 @@ def test_json_has_what_the_cli_promises() -> None:
     assert out["suggested_rules"]["stages"]["mql"]["total_at_least"] % 5 == 0
 
 
+def test_the_funnel_history_gives_conversion_by_month_and_time_to_opportunity() -> None:
+    later = result().suggested.as_dict()
+    months = [c["month"] for c in later["cohorts"]]
+    assert len(months) >= 6 and months == sorted(months)
+    assert 0 < later["mql_to_sql"] < 1
+    assert sum(c["mqls"] for c in later["cohorts"]) == later["mql"]["people"]
+    assert later["median_days_mql_to_opportunity"] > 0
+
+
 @pytest.mark.parametrize("bad", [0.0, 1.0])
 def test_a_test_share_outside_zero_and_one_is_refused(bad: float) -> None:
     with pytest.raises(ValueError, match="test_share"):
