@@ -259,15 +259,19 @@ def _as_written(rule: FitRule | EngagementRule) -> dict[str, Any]:
     )
     if len(table.get("kind", ())) == 1:
         table["kind"] = table["kind"][0]
-    table["when"] = [{k: v for k, v in c.items() if v is not None} for c in table.get("when", [])]
+    table["when"] = [_ordered(c) for c in table.get("when", [])]
     dropped = {"decay": True, "disqualifying": False, "when": []}
-    ordered = {key: table[key] for key in _KEY_ORDER if key in table}
-    return {k: v for k, v in ordered.items() if not (k in dropped and v == dropped[k])}
+    return {k: v for k, v in _ordered(table).items() if not (k in dropped and v == dropped[k])}
+
+
+def _ordered(table: Mapping[str, Any]) -> dict[str, Any]:
+    """Keys in the order the shipped config writes them, empty ones left out."""
+    return {key: table[key] for key in _KEY_ORDER if table.get(key) is not None}
 
 
 _KEY_ORDER = (
-    "field", "kind", "when", "op", "value", "at_least", "below", "list", "max_times",
-    "half_life_days", "window_days", "decay", "disqualifying",
+    "field", "attribute", "kind", "when", "op", "value", "at_least", "below", "list",
+    "max_times", "half_life_days", "window_days", "decay", "disqualifying",
 )  # fmt: skip
 
 

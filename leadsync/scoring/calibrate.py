@@ -69,7 +69,7 @@ class Calibration:
 
     def rules_toml(self) -> str:
         """The suggested `[scoring]` section, each learned rule under a comment of its lift."""
-        notes = {lift.attribute.id: _note(lift) for lift in self.lifts if lift.lift is not None}
+        notes = {lift.attribute.id: _note(lift) for lift in self.lifts}
         return render(self.suggested_rules, notes)
 
 
@@ -162,6 +162,8 @@ def _row(lift: Lift, points: float) -> dict[str, Any]:
 
 def _note(lift: Lift) -> str:
     was = lift.attribute.was
+    if lift.lift is None or lift.low is None or lift.high is None or lift.rate is None:
+        return f"nobody in this history matched it; kept at {was or 0:g} points"
     return "; ".join(
         part
         for part in (
