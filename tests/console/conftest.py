@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -150,7 +149,7 @@ def csrf_of(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
-def signed_in(client: httpx.Client, email: str, password: str = PASSWORD) -> httpx.Response:
+def signed_in(client, email: str, password: str = PASSWORD):
     """Sign `client` in through the login form, as a browser would."""
     token = csrf_of(client.get("/login").text)
     return client.post("/login", data={"email": email, "password": password,
