@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from leadsync.console import errors
+from leadsync.console import errors, reports
 from leadsync.console.middleware import SecurityHeaders, Sessions
 from leadsync.console.routes import admin, auth, config, funnel, health, people
 from leadsync.console.security import GUARDS, LoginThrottle
@@ -35,6 +35,7 @@ def create_app(state: ConsoleState, options: ConsoleOptions) -> FastAPI:
         dependencies=GUARDS,
     )
     app.state.console, app.state.options, app.state.throttle = state, options, LoginThrottle()
+    app.state.funnel = reports.funnel()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth, health, config, people, funnel):
         app.include_router(module.router)

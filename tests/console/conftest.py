@@ -46,6 +46,22 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 
 
+# For commands that only touch the store: the CRMs behind these addresses are never called.
+TOKENS = {"LEADSYNC_HUBSPOT__ACCESS_TOKEN": "hs-token-never-shown",
+          "LEADSYNC_SALESFORCE__ACCESS_TOKEN": "sf-token-never-shown"}  # fmt: skip
+
+
+def offline_config(directory: Path) -> Path:
+    """A config over a SQLite store in `directory`, with CRMs that are never reached."""
+    path = directory / "config.toml"
+    path.write_text(
+        f'database_url = "sqlite:///{directory / "leadsync.db"}"\n'
+        '[hubspot]\nbase_url = "http://127.0.0.1:9"\n'
+        '[salesforce]\ninstance_url = "https://127.0.0.1:9"\nauth = "session"\n'
+    )
+    return path
+
+
 @dataclass
 class Store:
     config: Path

@@ -21,11 +21,10 @@ from leadsync.sync import audit
 from leadsync.sync.cli import _register, cli
 from leadsync.sync.schema import ConsoleUserRow
 from leadsync.sync.store import open_store
+from tests.console.conftest import TOKENS, offline_config
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 PASSWORD = "a long enough passphrase"
-TOKENS = {"LEADSYNC_HUBSPOT__ACCESS_TOKEN": "hs-token-never-shown",
-          "LEADSYNC_SALESFORCE__ACCESS_TOKEN": "sf-token-never-shown"}  # fmt: skip
 
 
 @pytest.fixture
@@ -107,13 +106,7 @@ def test_bad_account_requests_say_what_to_fix(sessions, email, password, problem
 
 @pytest.fixture
 def config(tmp_path) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(
-        f'database_url = "sqlite:///{tmp_path / "leadsync.db"}"\n'
-        '[hubspot]\nbase_url = "http://127.0.0.1:9"\n'
-        '[salesforce]\ninstance_url = "https://127.0.0.1:9"\nauth = "session"\n'
-    )
-    return path
+    return offline_config(tmp_path)
 
 
 def run(config: Path, *args: str, password: str = "") -> object:

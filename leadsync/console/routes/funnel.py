@@ -9,18 +9,19 @@ from leadsync.console import charts
 from leadsync.console.render import render
 from leadsync.console.routes import runtime
 from leadsync.console.security import current_account
-from leadsync.sync.cli_report import funnel_data
 
 router = APIRouter(dependencies=[Depends(current_account)])
 
 
 @router.get("/funnel")
 def funnel_page(request: Request) -> Response:
-    data = funnel_data(runtime(request))
+    report = request.app.state.funnel.get(runtime(request))
+    data = report.data
     return render(
         request,
         "funnel.html",
         data=data,
+        report=report,
         funnel_chart=charts.funnel(data["stages"]),
         cohort_chart=charts.cohorts(data["cohorts"]),
     )
