@@ -1,7 +1,7 @@
 """Benchmark: how fast the console's pages answer on a store of 100,000 people.
 
     .venv/bin/python -m bench.console                      # 100,000 people on SQLite
-    .venv/bin/python -m bench.console --people 20000 --database-url postgresql+psycopg://...
+    .venv/bin/python -m bench.console --database-url postgresql+psycopg://USER@HOST/EMPTY_DB
 
 The store is seeded directly (persons with fields and links, scores with explanations, a stage
 ledger over 18 months, open errors, runs, cursors, a pending plan, audit entries); seeding is

@@ -2,7 +2,8 @@
 
 Paging fetches one row more than a page to know whether another follows, so a search never
 counts every match; only the unfiltered list shows a total. A query with an "@" looks at emails
-only; any other also matches first and last names.
+only; any other also matches "first last". On PostgreSQL both patterns are answered from the
+trigram indexes of migration 0003, whose name expression `NAME_SQL` must match to the letter.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, String, func, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import FunctionElement
 
 from leadsync.mapping.model import Stage
 from leadsync.sync.schema import PersonRow, ScoreRow
@@ -27,18 +30,39 @@ class PeoplePage:
     total: int | None  # only without a search or stage filter
 
 
-def _name() -> ColumnElement[str]:
-    first = func.coalesce(PersonRow.fields["first_name"].as_string(), "")
-    last = func.coalesce(PersonRow.fields["last_name"].as_string(), "")
-    return func.lower(first + " " + last)
+NAME_SQL = {
+    "postgresql": "lower(coalesce(persons.fields ->> 'first_name', '') || ' ' || "
+    "coalesce(persons.fields ->> 'last_name', ''))",
+    "sqlite": "lower(coalesce(json_extract(persons.fields, '$.first_name'), '') || ' ' || "
+    "coalesce(json_extract(persons.fields, '$.last_name'), ''))",
+}
+
+
+class FullName(FunctionElement):
+    """A person's "first last", lower case, as SQL (written out, so an index can match it)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(FullName)
+def _full_name(element: FullName, compiler, **kw) -> str:
+    return NAME_SQL.get(compiler.dialect.name, NAME_SQL["postgresql"])
+
+
+def _contains(needle: str) -> str:
+    """A LIKE pattern for `needle` anywhere, its own % and _ taken literally (escape '/')."""
+    escaped = needle.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
 
 
 def _matching(q: str) -> ColumnElement[bool]:
     needle = q.strip().lower()
-    by_email = PersonRow.email.contains(needle, autoescape=True)
+    pattern = _contains(needle)
+    by_email = PersonRow.email.like(pattern, escape="/")
     if "@" in needle:
         return by_email
-    return or_(by_email, _name().contains(needle, autoescape=True))
+    return or_(by_email, FullName().like(pattern, escape="/"))
 
 
 def search(

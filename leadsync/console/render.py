@@ -84,12 +84,13 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     """A page (or an HTMX fragment) with the signed-in account, CSRF token and flash messages."""
     state = request.app.state
     user = context.setdefault("user", getattr(request.state, "account", None))
+    fragment = request.headers.get("HX-Request") == "true"
     context.update(
         can_change=user is not None and user.role.may(Role.EDITOR),
         csrf=csrf_token(request),
-        flashes=request.session.pop("flash", []),
+        # A fragment has no place for them: they wait for the next whole page.
+        flashes=[] if fragment else request.session.pop("flash", []),
         problems=state.console.problems,
-        htmx=request.headers.get("HX-Request") == "true",
     )
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 

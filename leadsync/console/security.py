@@ -94,7 +94,8 @@ def _session_account(request: Request) -> Account | None:
 
 def _here(request: Request) -> str:
     query = f"?{request.url.query}" if request.url.query else ""
-    return quote(request.url.path + query, safe="/?=&")
+    # Encoded whole, so the page's own query stays inside `next` and is not read by /login.
+    return quote(request.url.path + query, safe="/")
 
 
 def check_change_rights(request: Request) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,7 +43,7 @@ def key_file(database_url: str, config_path: Path) -> Path:
     return config_path.with_name(config_path.stem + KEY_SUFFIX)
 
 
-def secret_key(path: Path, environ: os._Environ[str] | dict[str, str] = os.environ) -> str:
+def secret_key(path: Path, environ: Mapping[str, str] = os.environ) -> str:
     """The session signing key: the environment's, else the file's, else a new one in the file."""
     given = environ.get(SECRET_ENV, "")
     if given:

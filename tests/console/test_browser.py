@@ -56,12 +56,13 @@ def token(page) -> str:
     return page.locator("input[name=csrf_token]").first.get_attribute("value")
 
 
-def test_unauthenticated_pages_redirect_to_login(contexts):
+def test_unauthenticated_pages_redirect_to_login(contexts, screenshots):
     page = contexts().new_page()
     for path in [*PAGES.values(), "/people/1", "/"]:
         page.goto(path)
         assert re.search(r"/login(\?next=.*)?$", page.url), path
         assert page.get_by_role("button", name="Sign in").is_visible()
+    page.screenshot(path=screenshots / "login.png")
 
 
 def test_login_with_the_keyboard_lands_on_the_page_asked_for(contexts):

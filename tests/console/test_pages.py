@@ -7,16 +7,20 @@ import html
 import os
 import re
 import shutil
+import time
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from leadsync.console import people
 from leadsync.console.app import create_app
+from leadsync.console.reports import KeptReport
 from leadsync.console.settings import ConsoleOptions
 from leadsync.console.state import ConsoleState
 from leadsync.sync.cli_report import explanation, funnel_data
-from leadsync.sync.schema import ErrorRow, OutboxRow, PersonRow
+from leadsync.sync.schema import ErrorRow, OutboxRow, PersonRow, RunRow
 from tests.console.conftest import PASSWORD, SECRET_KEY, signed_in
 
 
@@ -177,3 +181,41 @@ def test_a_config_edit_shows_on_the_next_page_and_a_broken_one_is_reported(any_s
     shown = text(page.get("/rules"))
     assert "does not load" in shown and "interval_minutes" in shown
     assert "Neighbouring industry" in shown
+
+
+def test_the_funnel_is_counted_once_per_store_version_and_refreshed_behind_the_page(state):
+    counted = []
+
+    def count(rt):
+        counted.append(1)
+        return {"runs": len(counted)}
+
+    kept = KeptReport(count)
+    rt = state.runtime()
+    first = kept.get(rt)
+    assert (first.data, first.refreshing, len(counted)) == ({"runs": 1}, False, 1)
+    assert kept.get(rt) == first and len(counted) == 1
+    with rt.sessions.begin() as session:
+        session.add(RunRow(kind="sync", started_at=rt.clock(), status="ok", counts={}))
+    stale = kept.get(rt)
+    assert stale.refreshing and stale.data == {"runs": 1}  # answered at once, not waited for
+    for _ in range(200):
+        fresh = kept.get(rt)
+        if not fresh.refreshing:
+            break
+        time.sleep(0.05)
+    assert fresh.data == {"runs": 2} and not fresh.refreshing
+
+
+def test_on_postgresql_name_and_email_search_is_answered_from_the_trigram_indexes(state):
+    rt = state.runtime()
+    with rt.sessions() as session:
+        if session.bind.dialect.name != "postgresql":
+            pytest.skip("trigram indexes are PostgreSQL's (SQLite scans, fast enough)")
+        query = select(PersonRow.id).where(people._matching("lovelace"))
+        compiled = query.compile(session.bind, compile_kwargs={"literal_binds": True})
+        session.execute(
+            sa.text("SET LOCAL enable_seqscan = off")
+        )  # a 60-row table is cheaper to scan
+        plan = "\n".join(row[0] for row in session.execute(sa.text(f"EXPLAIN {compiled}")))
+    assert "ix_persons_email_trgm" in plan and "ix_persons_name_trgm" in plan, plan

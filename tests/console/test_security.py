@@ -131,3 +131,15 @@ def test_bad_addresses_get_a_page_saying_what_was_wrong(store, path, message):
     page = browser.get(path)
     assert page.status_code in (400, 404)
     assert message in html.unescape(page.text) and "Traceback" not in page.text
+
+
+def test_signing_in_returns_to_the_page_asked_for_with_its_whole_query(store):
+    browser = client(store)
+    sent = browser.get("/people", params={"q": "smith", "stage": "mql"})
+    assert sent.headers["location"] == "/login?next=/people%3Fq%3Dsmith%26stage%3Dmql"
+    form = browser.get(sent.headers["location"]).text
+    arrived = browser.post("/login", data={"email": "viewer@example.com", "password": PASSWORD,
+                                           "csrf_token": csrf_of(form),
+                                           "next": "/people?q=smith&stage=mql"})  # fmt: skip
+    assert arrived.headers["location"] == "/people?q=smith&stage=mql"
+    assert 'name="next" value="/people?q=smith&amp;stage=mql"' in form
