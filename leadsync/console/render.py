@@ -45,13 +45,15 @@ def percent(rate: float | None) -> str:
 
 
 def duration(seconds: float | None) -> str:
-    """'3 min', '5 h 2 min', '2 d 4 h': how far a cursor trails."""
+    """How far a cursor trails, in its two largest units: '12 s', '5 h 2 min', '2 d 4 h'."""
     if seconds is None:
         return "–"
-    minutes = int(seconds // 60)
-    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
-    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{mins} min"]
-    return " ".join(p for p in parts if p)[:12].strip() if minutes else f"{int(seconds)} s"
+    if seconds < 60:
+        return f"{max(int(seconds), 0)} s"
+    days, rest = divmod(int(seconds // 60), 1440)
+    hours, minutes = divmod(rest, 60)
+    units = [f"{n} {unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "min")) if n]
+    return " ".join(units[:2])
 
 
 def compact(value: Any) -> str:
