@@ -5,7 +5,8 @@ far more than a page may take. Its result only changes when a run or a stage cha
 as time passes, for open stays and cohorts), so it is kept under a version of the store: the
 newest run and ledger ids and the current hour. A page asking after the store moved on gets
 the kept result at once, marked with when it was computed, while a fresh one is computed in
-the background; only the very first view waits.
+the background. `leadsync console` starts the first count as it starts, so only a view in
+its first seconds waits for it.
 """
 
 from __future__ import annotations
@@ -46,37 +47,48 @@ class KeptReport:
 
     def __init__(self, compute: Callable[[Runtime], dict[str, Any]]) -> None:
         self._compute = compute
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
         self._kept: tuple[tuple[Any, ...], Report] | None = None
         self._refreshing = False
 
+    def warm(self, rt: Runtime) -> None:
+        """Start the first count in the background (at console start, before anyone asks)."""
+        with self._changed:
+            if self._kept is None and not self._refreshing:
+                self._start(rt, store_version(rt))
+
     def get(self, rt: Runtime) -> Report:
         version = store_version(rt)
-        with self._lock:
+        with self._changed:
+            while self._kept is None and self._refreshing:
+                self._changed.wait()  # the first count is on its way: better than a second
             kept = self._kept
             if kept is not None and kept[0] != version and not self._refreshing:
-                self._refreshing = True
-                threading.Thread(target=self._refresh, args=(rt, version), daemon=True).start()
+                self._start(rt, version)
         if kept is None:
-            return self._store(version, rt)
+            return self._store(version, Report(self._compute(rt), rt.clock()))
         if kept[0] == version:
             return kept[1]
         return Report(kept[1].data, kept[1].computed_at, refreshing=True)
 
-    def _store(self, version: tuple[Any, ...], rt: Runtime) -> Report:
-        report = Report(self._compute(rt), rt.clock())
-        with self._lock:
+    def _start(self, rt: Runtime, version: tuple[Any, ...]) -> None:
+        self._refreshing = True
+        threading.Thread(target=self._refresh, args=(rt, version), daemon=True).start()
+
+    def _store(self, version: tuple[Any, ...], report: Report) -> Report:
+        with self._changed:
             self._kept = (version, report)
         return report
 
     def _refresh(self, rt: Runtime, version: tuple[Any, ...]) -> None:
         try:
-            self._store(version, rt)
-        except Exception:  # the kept report stays; the next view tries again
-            log.exception("console: refreshing a report failed")
+            self._store(version, Report(self._compute(rt), rt.clock()))
+        except Exception:  # what is kept stays; the next view tries again
+            log.exception("console: counting a report failed")
         finally:
-            with self._lock:
+            with self._changed:
                 self._refreshing = False
+                self._changed.notify_all()
 
 
 def funnel() -> KeptReport:

@@ -50,8 +50,10 @@ def console_group(
     state = ConsoleState(path)
     key = secret_key(key_file(state.runtime().settings.database_url, path))
     options = ConsoleOptions(host=host, port=port, trusted_proxies=trusted, secret_key=key)
+    app = create_app(state, options)
+    app.state.funnel.warm(state.runtime())
     console.print(f"leadsync console on http://{host}:{port} (Ctrl-C stops it)")
-    server(create_app(state, options), options).run()
+    server(app, options).run()
 
 
 @console_group.group()

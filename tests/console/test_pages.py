@@ -7,6 +7,7 @@ import html
 import os
 import re
 import shutil
+import threading
 import time
 
 import pytest
@@ -219,3 +220,25 @@ def test_on_postgresql_name_and_email_search_is_answered_from_the_trigram_indexe
         )  # a 60-row table is cheaper to scan
         plan = "\n".join(row[0] for row in session.execute(sa.text(f"EXPLAIN {compiled}")))
     assert "ix_persons_email_trgm" in plan and "ix_persons_name_trgm" in plan, plan
+
+
+def test_a_view_during_the_first_count_waits_for_it_instead_of_counting_again(state):
+    started, release, counted = threading.Event(), threading.Event(), []
+
+    def slow(rt):
+        counted.append(1)
+        started.set()
+        release.wait(timeout=30)
+        return {"count": len(counted)}
+
+    kept = KeptReport(slow)
+    rt = state.runtime()
+    kept.warm(rt)
+    assert started.wait(timeout=30)
+    answers = []
+    viewer = threading.Thread(target=lambda: answers.append(kept.get(rt)))
+    viewer.start()
+    viewer.join(timeout=0.3)  # let it ask while the first count is still running
+    release.set()
+    viewer.join(timeout=30)
+    assert answers[0].data == {"count": 1} and len(counted) == 1
