@@ -3,7 +3,7 @@
 Paging fetches one row more than a page to know whether another follows, so a search never
 counts every match; only the unfiltered list shows a total. A query with an "@" looks at emails
 only; any other also matches "first last". On PostgreSQL both patterns are answered from the
-trigram indexes of migration 0003, whose name expression `NAME_SQL` must match to the letter.
+trigram indexes of migration 0004, whose name expression `NAME_SQL` must match to the letter.
 """
 
 from __future__ import annotations

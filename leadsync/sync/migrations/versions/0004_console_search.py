@@ -1,7 +1,7 @@
 """console people search: trigram indexes on PostgreSQL
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0002 (on the console branch; merged after main's 0003, it revises 0003)
 Create Date: 2026-11-27
 
 The console finds people by any part of their email or name (`LIKE '%smith%'`). SQLite scans
@@ -20,7 +20,9 @@ import logging
 from alembic import op
 from sqlalchemy.exc import DBAPIError
 
-revision = "0003"
+revision = "0004"
+# Written beside main's 0003 (crash safety) without it: when both are merged, set this to "0003"
+# so the migrations form one line again.
 down_revision = "0002"
 branch_labels = None
 depends_on = None
