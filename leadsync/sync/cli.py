@@ -92,6 +92,7 @@ def cli() -> None:
 def _register() -> None:
     from leadsync.sandbox import cli as sandbox_cli
     from leadsync.sync import (
+        cli_console,
         cli_demo,
         cli_mapping,
         cli_moves,
@@ -104,7 +105,9 @@ def _register() -> None:
 
     cli.add_command(cli_mapping.mapping)
     cli.add_command(sandbox_cli.sandbox)
-    for module in (cli_sync, cli_status, cli_preview, cli_moves, cli_report, cli_run, cli_demo):
+    commands = (cli_sync, cli_status, cli_preview, cli_moves, cli_report, cli_run, cli_demo,
+                cli_console)  # fmt: skip
+    for module in commands:
         for command in module.COMMANDS:
             cli.add_command(command)
 
