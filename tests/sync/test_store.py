@@ -95,4 +95,6 @@ def test_the_migrations_build_exactly_the_tables_the_code_uses(database_url):
     engine = open_store(database_url).kw["bind"]
     with engine.connect() as conn:
         drift = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-    assert drift == []
+    # PostgreSQL's optional trigram search indexes (migration 0004) have no model of their own.
+    optional = [d for d in drift if d[0] == "remove_index" and d[1].name.endswith("_trgm")]
+    assert [d for d in drift if d not in optional] == []
