@@ -34,7 +34,10 @@ from leadsync.sandbox.hubspot.responses import ApiError, iso_ms, json_response
 from leadsync.sandbox.hubspot.state import HubSpotState
 
 SYSTEMS = ("hubspot", "salesforce", "*")
-SALESFORCE_KNOBS = ("daily_allowance", "query_batch_size", "restricted_picklists", "reject_emails")
+SALESFORCE_KNOBS = ("daily_allowance", "query_batch_size", "reject_emails")
+# The org's shape (hidden fields, picklists, recorded describes): see `salesforce.org`.
+ORG_KNOBS = ("hidden_fields", "restricted_picklists", "picklist_values", "describes",
+             "customize_application")  # fmt: skip
 
 
 class AdminError(Exception):
@@ -198,8 +201,10 @@ def _apply_settings(body: dict[str, Any], hubspot: HubSpotState, salesforce: Any
         if "salesforce" in body:
             if salesforce is None:
                 raise AdminError("the Salesforce emulator is not running")
+            knobs = dict(body["salesforce"])
             with salesforce.locked():
-                salesforce.settings.update(dict(body["salesforce"]))
+                salesforce.org.apply({k: v for k, v in knobs.items() if k in ORG_KNOBS})
+                salesforce.settings.update({k: v for k, v in knobs.items() if k not in ORG_KNOBS})
     except (TypeError, ValueError) as error:
         raise AdminError(str(error)) from None
 
@@ -209,7 +214,7 @@ def _settings(hubspot: HubSpotState, salesforce: Any | None) -> dict[str, Any]:
     if salesforce is not None:
         answer["salesforce"] = {
             k: _plain(getattr(salesforce.settings, k, None)) for k in SALESFORCE_KNOBS
-        }
+        } | salesforce.org.as_dict()
     return answer
 
 

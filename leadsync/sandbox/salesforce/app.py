@@ -3,7 +3,8 @@
 Every call under `/services/data/vXX.X/` needs a valid bearer token (401 INVALID_SESSION_ID
 otherwise), spends one request of the daily allowance (403 REQUEST_LIMIT_EXCEEDED once it is
 gone) and answers with `Sforce-Limit-Info: api-usage=used/max`. Route handlers live in
-`rest.py` (REST resources) and `bulk2.py` (Bulk API 2.0 query jobs).
+`rest.py` (REST resources), `bulk2.py` (Bulk API 2.0 query jobs) and `tooling.py` (custom
+fields).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from leadsync.sandbox.control import Control, instrument, mark_throttled
-from leadsync.sandbox.salesforce import auth, bulk2, rest
+from leadsync.sandbox.salesforce import auth, bulk2, rest, tooling
 from leadsync.sandbox.salesforce.errors import (
     ApiError,
     error_body,
@@ -41,6 +42,7 @@ def create_app(state: SalesforceState, control: Control | None = None) -> Flask:
     auth.register(app, state)
     rest.register(app, state)
     bulk2.register(app, state)
+    tooling.register(app, state)
     return app
 
 

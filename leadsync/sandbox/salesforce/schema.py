@@ -40,10 +40,19 @@ class Field:
     # Set by the platform when a create leaves it out (defaultedOnCreate in describe).
     defaulted: bool = False
     label: str = ""
+    # A restricted picklist refuses values it does not list; standard ones are not restricted.
+    restricted: bool = False
+    external_id: bool = False
+    unique: bool = False
 
     @property
     def default(self) -> Any:
         return pl.default_of(self.picklist) if self.picklist else None
+
+    @property
+    def id_lookup(self) -> bool:
+        """Whether records can be found (and upserted) by this field's value."""
+        return self.name in ("Id", "Email") or self.external_id
 
     @property
     def writable(self) -> bool:

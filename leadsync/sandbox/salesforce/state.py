@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from leadsync.sandbox.salesforce import ids, records
+from leadsync.sandbox.salesforce.org import Org
 from leadsync.sandbox.salesforce.query import Cursors
-from leadsync.sandbox.salesforce.schema import SCHEMA, SObject, sobject, sobject_of_id
+from leadsync.sandbox.salesforce.schema import SCHEMA, SObject, sobject_of_id
 from leadsync.sandbox.salesforce.settings import SalesforceSettings, new_session_id
 from leadsync.sandbox.salesforce.values import ValueTypeError, coerce, format_datetime
 
@@ -28,6 +29,7 @@ class SalesforceState:
 
     def __init__(self, settings: SalesforceSettings | None = None) -> None:
         self.settings = settings or SalesforceSettings()
+        self.org = Org()
         self._lock = threading.RLock()
         self._baseline: dict[str, dict[str, Record]] = {name: {} for name in SCHEMA}
         self._serial = 0
@@ -35,6 +37,7 @@ class SalesforceState:
 
     # -- lifecycle -------------------------------------------------------------------------
     def _restart(self) -> None:
+        self.org.reset()
         self.records: dict[str, dict[str, Record]] = {
             name: dict(rows) for name, rows in self._baseline.items()
         }
@@ -45,7 +48,9 @@ class SalesforceState:
         self.earliest_deleted = format_datetime(self.now() - DELETED_RETENTION)
 
     def reset(self) -> None:
-        """Back to what was loaded; also sessions (the fixed one valid), usage, cursors, jobs."""
+        """Back to what was loaded, in a new org's shape (custom fields made through the
+        Tooling API and org knobs undone); also sessions (the fixed one valid), usage, cursors,
+        jobs."""
         with self._lock:
             self._restart()
 
@@ -66,7 +71,7 @@ class SalesforceState:
         """
         with self._lock:
             for name, rows in records_by_sobject.items():
-                so = sobject(name)
+                so = self.org.full(name)
                 if so is None:
                     raise ValueError(f"unknown sObject {name!r}; known: {sorted(SCHEMA)}")
                 now = self.now()

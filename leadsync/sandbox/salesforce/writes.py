@@ -33,7 +33,9 @@ def build_create(state: SalesforceState, so: SObject, payload: Mapping[str, Any]
         )
     values = _typed_values(so, body, creating=True)
     now = state.now()
-    record = records.with_defaults(so, values, state.settings.user_id)
+    # Fields hidden from the user still get the platform's defaults.
+    full = state.org.full(so.name) or so
+    record = records.with_defaults(full, values, state.settings.user_id)
     record.update(Id=state.new_id(so), CreatedById=state.settings.user_id)
     record["LastModifiedById"] = state.settings.user_id
     _check(state, so, record, values, creating=True)
@@ -99,11 +101,25 @@ def _check(
         )
     for name, value in written.items():
         _check_field(state, so.fields[name], value)
+        if so.fields[name].unique and value not in (None, ""):
+            _check_unique(state, so, record, name)
     _check_rules(state, so, record)
 
 
+def _check_unique(state: SalesforceState, so: SObject, record: Record, name: str) -> None:
+    """A unique field (an External ID, say) refuses a value another record holds."""
+    value = str(record[name]).lower()
+    for other in state.rows(so.name, include_deleted=False):
+        if other["Id"] != record["Id"] and str(other.get(name) or "").lower() == value:
+            raise SaveError(
+                "DUPLICATE_VALUE",
+                f"duplicate value found: {name} duplicates value on record with id: {other['Id']}",
+                [],
+            )
+
+
 def _check_field(state: SalesforceState, f: Field, value: Any) -> None:
-    if f.picklist and state.settings.restricted_picklists:
+    if f.picklist and f.restricted:
         allowed = {v.value for v in f.picklist}
         if value not in allowed and not (value is None and f.nillable):
             raise SaveError(
