@@ -99,7 +99,8 @@ def test_a_handoff_creates_a_lead_and_finds_it_by_an_email_with_an_apostrophe(sa
     assert [r.id for r in salesforce.find("Lead", "Email", [email])] == [created.record_id]
 
 
-def test_a_refused_record_fails_alone(salesforce):
+def test_a_refused_record_fails_alone(salesforce, admin):
+    admin.settings(salesforce={"restricted_picklists": ["Lead.Status"]})
     first, second = open_leads(leads(salesforce))[:2]
     changes = [
         Change("ok", "Lead", first.id, {"Leadsync_Stage__c": "mql"}),
