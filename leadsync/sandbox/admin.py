@@ -5,7 +5,10 @@
     GET    /_sandbox/info                  urls and tokens of the running sandbox
     GET    /_sandbox/faults                active faults
     POST   /_sandbox/faults                {"system","status","rate"?,"route"?,"count"?,
-                                            "delay"?}; status 0 + delay = latency only
+                                            "delay"?,"body"?,"after"?}; status 0 + delay =
+                                           latency only; body "html" | "invalid_json" |
+                                           "empty" | "cut"; after: once the request was
+                                           served (see `control`)
     DELETE /_sandbox/faults                clear them
     POST   /_sandbox/reset                 stats, faults, limits and HubSpot tokens;
                                            {"data": true} also
@@ -34,6 +37,7 @@ from leadsync.sandbox.hubspot.responses import ApiError, iso_ms, json_response
 from leadsync.sandbox.hubspot.state import HubSpotState
 
 SYSTEMS = ("hubspot", "salesforce", "*")
+FAULT_BODIES = ("", "html", "invalid_json", "empty", "cut")
 SALESFORCE_KNOBS = ("daily_allowance", "query_batch_size", "reject_emails")
 # The org's shape (hidden fields, picklists, recorded describes): see `salesforce.org`.
 ORG_KNOBS = ("hidden_fields", "restricted_picklists", "picklist_values", "describes",
@@ -187,7 +191,11 @@ def _fault(body: dict[str, Any]) -> Fault:
         ) from None
     if not (100 <= status <= 599 or (status == 0 and delay > 0)) or not 0.0 <= rate <= 1.0:
         raise AdminError("status must be 100-599 (or 0 with a delay: latency only) and rate 0-1")
-    return Fault(system, status, rate, str(body.get("route") or "*"), remaining, delay)
+    kind = str(body.get("body") or "")
+    if kind not in FAULT_BODIES:
+        raise AdminError(f"body must be one of {FAULT_BODIES}")
+    route = str(body.get("route") or "*")
+    return Fault(system, status, rate, route, remaining, delay, kind, bool(body.get("after")))
 
 
 def _apply_settings(body: dict[str, Any], hubspot: HubSpotState, salesforce: Any | None) -> None:

@@ -24,7 +24,7 @@ from urllib3.util.retry import Retry
 
 from leadsync.connectors.hubspot.settings import HubSpotSettings
 from leadsync.connectors.retry import ERRORS, Budget, Failure, Pacer, Policy, classify
-from leadsync.errors import ConnectorError, Rejected
+from leadsync.errors import ConnectorError, Rejected, Transient
 
 # Each client sub-package has its own exception tree; these are the ones leadsync calls into.
 API_ERRORS = (ObjectsError, AssociationsError, EventsError, PropertiesError, FormsError)
@@ -85,12 +85,13 @@ class HubSpotClient:
             self._before(search)
             try:
                 response = method(*args, **kw)
+                data = response.data  # read here: a connection cut mid-body raises now
             except API_ERRORS as exc:
                 raise self._error(what, exc.status or None, exc.body, exc.headers) from None
             except urllib3.exceptions.HTTPError as exc:
-                raise self._error(what, None, str(exc), None) from None
+                raise self._error(what, None, type(exc).__name__, None) from None
             self._observe(response.headers)
-            return json.loads(response.data) if response.data else None
+            return self._decode(what, response.status, data)
 
         return self.policy.call(attempt)
 
@@ -103,13 +104,28 @@ class HubSpotClient:
             try:
                 response = self.http.get(url, params=params, timeout=self.settings.retry.timeout)
             except requests.RequestException as exc:
-                raise self._error(what, None, str(exc), None) from None
+                raise self._error(what, None, type(exc).__name__, None) from None
             if response.status_code >= 300:
                 raise self._error(what, response.status_code, response.text, response.headers)
             self._observe(response.headers)
-            return response.json()
+            return self._decode(what, response.status_code, response.content)
 
         return self.policy.call(attempt)
+
+    def _decode(self, what: str, status: int, data: bytes) -> Any:
+        """The JSON body; an empty or unreadable one (a proxy's, a cut) is worth a retry."""
+        if status == 204:
+            return None
+        try:
+            return json.loads(data)
+        except ValueError:
+            said = "an empty answer" if not data else "an answer that is not JSON"
+            raise Transient(
+                f"HubSpot sent {said} ({status}) to the call to {what}; retrying may help, "
+                "and nothing was lost if it does not: run again later.",
+                system=SYSTEM,
+                status=status,
+            ) from None
 
     def _before(self, search: bool) -> None:
         self.budget.spend()

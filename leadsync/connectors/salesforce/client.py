@@ -2,11 +2,14 @@
 
 Every call goes: budget → the `Salesforce` method → `Sforce-Limit-Info` observed. A failure is
 classified by `retry.CLASSIFICATION`; a 401 `INVALID_SESSION_ID` logs in again once (not in
-`session` mode, whose token cannot be renewed) and repeats the call.
+`session` mode, whose token cannot be renewed) and repeats the call. An answer that is empty,
+not JSON or cut off mid-body is transient, like a 5xx; a 429 waits as its `Retry-After` says
+(simple-salesforce drops the response, so the session's hook keeps that header).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -46,6 +49,11 @@ class SalesforceClient:
         )
         self._sf: Salesforce | None = None
         self._describes: dict[str, dict[str, Any]] = {}
+        self._last = threading.local()
+        self.session.hooks["response"].append(self._remember)
+
+    def _remember(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self._last.retry_after = response.headers.get("Retry-After")
 
     @property
     def sf(self) -> Salesforce:
@@ -76,6 +84,8 @@ class SalesforceClient:
                 raise self._error(what, exc.status, exc.content) from None
             except requests.exceptions.SSLError:
                 raise untrusted(self.settings) from None
+            except requests.exceptions.JSONDecodeError:
+                raise self._error(what, None, "the answer was empty or not JSON") from None
             except requests.RequestException as exc:
                 raise self._error(what, None, type(exc).__name__) from None
             self.observe(sf)
@@ -102,6 +112,10 @@ class SalesforceClient:
             )
         return self._describes[obj]
 
+    def forget_describe(self, obj: str) -> None:
+        """Describe `obj` afresh on next use (after its fields changed)."""
+        self._describes.pop(obj, None)
+
     @property
     def timeout(self) -> float:
         return self.settings.retry.timeout
@@ -112,10 +126,19 @@ class SalesforceClient:
         text = explain(failure, what, status, code, message, self.settings.auth)
         if failure is Failure.RATE_LIMITED:
             # The concurrent long-request limit frees up as running requests finish.
-            return ERRORS[failure](text, retry_after=20.0, system=SYSTEM, status=status)
+            wait = _seconds(getattr(self._last, "retry_after", None)) if status == 429 else 20.0
+            return ERRORS[failure](text, retry_after=wait, system=SYSTEM, status=status)
         if failure is Failure.REJECTED:
             return RejectedCall(text, code=code, system=SYSTEM, status=status)
         return ERRORS[failure](text, system=SYSTEM, status=status)
+
+
+def _seconds(value: str | None) -> float:
+    """`Retry-After` in seconds; 0 (the policy's own default) when absent or a date."""
+    try:
+        return max(float(value or 0), 0.0)
+    except ValueError:
+        return 0.0
 
 
 def _first_error(content: Any) -> tuple[str, str]:
@@ -148,7 +171,11 @@ def explain(
             "Information shows it), or lower `salesforce.daily_budget_share` so leadsync stops "
             "earlier and leaves room for other integrations."
         ),
-        Failure.RATE_LIMITED: f"Salesforce is busy with long-running requests ({answer}{said}).",
+        Failure.RATE_LIMITED: (
+            f"Salesforce is busy with long-running requests ({answer}{said})."
+            if status == 403
+            else f"Salesforce rate-limited the call to {what} ({answer}{said})."
+        ),
         Failure.TRANSIENT: (
             f"Salesforce did not complete the call to {what} ({answer}{said}) after retrying; "
             "run again later (nothing was lost)."

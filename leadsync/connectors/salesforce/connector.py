@@ -16,6 +16,7 @@ from leadsync.connectors.base import Change, RawRecord, Window, WriteResult
 from leadsync.connectors.retry import Policy
 from leadsync.connectors.salesforce import query
 from leadsync.connectors.salesforce.client import SalesforceClient
+from leadsync.connectors.salesforce.external_ids import FieldReport
 from leadsync.connectors.salesforce.settings import LEADSYNC_FIELDS, SalesforceSettings
 from leadsync.connectors.salesforce.writes import RecordWriter
 from leadsync.errors import Rejected
@@ -75,6 +76,15 @@ class SalesforceConnector:
                 values = field.get("picklistValues") or []
                 return [v["value"] for v in values if v.get("active", True)] or None
         return None
+
+    def provision(self, objects: Sequence[str] = ("Lead",)) -> FieldReport:
+        """Make sure each object has the External ID field creates upsert on; safe to repeat.
+
+        Creates it through the Tooling API when missing (one call); a problem that needs an
+        admin (no Customize Application permission, no field-level security) is reported,
+        not raised. Writes do the same on their first create, so calling this is optional.
+        """
+        return self._writer.external_ids.ensure(tuple(objects))
 
     def missing_fields(
         self, wanted: Mapping[str, Sequence[str]] | None = None

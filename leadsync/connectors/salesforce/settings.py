@@ -142,6 +142,11 @@ class SalesforceSettings(BaseModel):
     bulk_timeout_seconds: float = Field(3600.0, gt=0)
     query_batch_size: int | None = Field(None, ge=200, le=2000, description="default: 2000")
     batch_size: int = Field(200, gt=0, le=200)
+    external_id_field: str = Field(
+        "LeadSync_Id__c",
+        pattern=r"^[A-Za-z][A-Za-z0-9_]*__c$",
+        description="External ID field creates are upserted on (created when missing)",
+    )
     daily_budget_share: float = Field(0.8, gt=0, le=1)
     lookback_seconds: float = Field(60.0, ge=0)
     fields: dict[str, list[str]] = Field(
