@@ -23,8 +23,9 @@ from hubspot.marketing.forms import ApiException as FormsError
 from urllib3.util.retry import Retry
 
 from leadsync.connectors.hubspot.settings import HubSpotSettings
+from leadsync.connectors.redact import header_refusal, scrub
 from leadsync.connectors.retry import ERRORS, Budget, Failure, Pacer, Policy, classify
-from leadsync.errors import ConnectorError, Rejected, Transient
+from leadsync.errors import AuthError, ConnectorError, Rejected, Transient
 
 # Each client sub-package has its own exception tree; these are the ones leadsync calls into.
 API_ERRORS = (ObjectsError, AssociationsError, EventsError, PropertiesError, FormsError)
@@ -86,6 +87,8 @@ class HubSpotClient:
             try:
                 response = method(*args, **kw)
                 data = response.data  # read here: a connection cut mid-body raises now
+            except ValueError as exc:  # http.client refusing a header value quotes it
+                raise self._refused(exc) from None
             except API_ERRORS as exc:
                 raise self._error(what, exc.status or None, exc.body, exc.headers) from None
             except urllib3.exceptions.HTTPError as exc:
@@ -103,6 +106,8 @@ class HubSpotClient:
             url = self.settings.base_url.rstrip("/") + path
             try:
                 response = self.http.get(url, params=params, timeout=self.settings.retry.timeout)
+            except (requests.exceptions.InvalidHeader, ValueError) as exc:
+                raise self._refused(exc) from None
             except requests.RequestException as exc:
                 raise self._error(what, None, type(exc).__name__, None) from None
             if response.status_code >= 300:
@@ -111,6 +116,16 @@ class HubSpotClient:
             return self._decode(what, response.status_code, response.content)
 
         return self.policy.call(attempt)
+
+    def _refused(self, exc: ValueError) -> ConnectorError:
+        if "header" in str(exc).lower():
+            variable = "LEADSYNC_HUBSPOT__ACCESS_TOKEN"
+            return AuthError(header_refusal("HubSpot", variable, exc), system=SYSTEM)
+        return Rejected(f"HubSpot: the request could not be sent: {self._scrub(str(exc))}",
+                        system=SYSTEM)  # fmt: skip
+
+    def _scrub(self, text: str) -> str:
+        return scrub(text, [self.settings.access_token.get_secret_value()])
 
     def _decode(self, what: str, status: int, data: bytes) -> Any:
         """The JSON body; an empty or unreadable one (a proxy's, a cut) is worth a retry."""
@@ -148,7 +163,8 @@ class HubSpotClient:
         policy = str(detail.get("policyName") or "")
         category = str(detail.get("category") or detail.get("errorType") or "")
         code = policy if status == 429 and policy else category
-        message = str(detail.get("message") or (body if isinstance(body, str) else "") or "")[:300]
+        message = str(detail.get("message") or (body if isinstance(body, str) else "") or "")
+        message = self._scrub(message)[:300]
         failure = classify(SYSTEM, status, code, message)
         text = explain(failure, what, status, code, message)
         if failure is Failure.REJECTED:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field
 
+from leadsync.connectors.redact import Credential
 from leadsync.connectors.retry import RetrySettings
 
 Tier = Literal["free", "starter", "professional", "enterprise", "api_add_on"]
@@ -87,7 +88,7 @@ class HubSpotSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     base_url: str = "https://api.hubapi.com"
-    access_token: SecretStr = Field(
+    access_token: Credential = Field(
         description="private-app token (LEADSYNC_HUBSPOT__ACCESS_TOKEN)"
     )
     tier: Tier = "professional"

@@ -17,10 +17,11 @@ import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError
 
+from leadsync.connectors.redact import header_refusal, scrub
 from leadsync.connectors.retry import ERRORS, Budget, Failure, Policy, classify
 from leadsync.connectors.salesforce.auth import http_session, login, untrusted
 from leadsync.connectors.salesforce.settings import SalesforceSettings
-from leadsync.errors import ConnectorError, Rejected
+from leadsync.errors import AuthError, ConnectorError, Rejected
 
 T = TypeVar("T")
 SYSTEM = "salesforce"
@@ -84,6 +85,11 @@ class SalesforceClient:
                 raise self._error(what, exc.status, exc.content) from None
             except requests.exceptions.SSLError:
                 raise untrusted(self.settings) from None
+            except requests.exceptions.InvalidHeader as exc:
+                variable = "LEADSYNC_SALESFORCE__ACCESS_TOKEN"
+                raise AuthError(
+                    header_refusal("Salesforce", variable, exc), system=SYSTEM
+                ) from None
             except requests.exceptions.JSONDecodeError:
                 raise self._error(what, None, "the answer was empty or not JSON") from None
             except requests.RequestException as exc:
@@ -122,6 +128,8 @@ class SalesforceClient:
 
     def _error(self, what: str, status: int | None, content: Any) -> ConnectorError:
         code, message = _first_error(content)
+        secrets = [getattr(self._sf, "session_id", None), _secret(self.settings.access_token)]
+        message = scrub(message, [*secrets, _secret(self.settings.client_secret)])
         failure = classify(SYSTEM, status, code, message)
         text = explain(failure, what, status, code, message, self.settings.auth)
         if failure is Failure.RATE_LIMITED:
@@ -131,6 +139,10 @@ class SalesforceClient:
         if failure is Failure.REJECTED:
             return RejectedCall(text, code=code, system=SYSTEM, status=status)
         return ERRORS[failure](text, system=SYSTEM, status=status)
+
+
+def _secret(value: Any) -> str | None:
+    return value.get_secret_value() if value is not None else None
 
 
 def _seconds(value: str | None) -> float:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from leadsync.connectors.redact import Credential, Trimmed
 from leadsync.connectors.retry import RetrySettings
 
 LEADSYNC_FIELDS: tuple[str, ...] = (
@@ -129,12 +130,12 @@ class SalesforceSettings(BaseModel):
     api_version: str = "59.0"
     auth: Auth = "client_credentials"
     token_url: str | None = Field(None, description="default: <instance_url>/services/oauth2/token")
-    client_id: str | None = None
-    client_secret: SecretStr | None = None
-    username: str | None = None
+    client_id: Trimmed | None = None
+    client_secret: Credential | None = None
+    username: Trimmed | None = None
     private_key_file: Path | None = None
     jwt_audience: str = Field("https://login.salesforce.com", description="test.… for sandboxes")
-    access_token: SecretStr | None = None
+    access_token: Credential | None = None
     ca_bundle: Path | None = Field(None, description="CA certificates the HTTPS session trusts")
     bulk_threshold: int = Field(50_000, ge=0, description="records above which Bulk API 2.0 reads")
     bulk_page_size: int = Field(50_000, gt=0)
