@@ -23,8 +23,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, ClassVar
 
-from leadsync.connectors.base import Change, RawRecord, Window, WriteResult
-from leadsync.connectors.hubspot import engagement
+from leadsync.connectors.base import Change, FieldCheck, RawRecord, Window, WriteResult
+from leadsync.connectors.hubspot import access, engagement
 from leadsync.connectors.hubspot.client import HubSpotClient
 from leadsync.connectors.hubspot.provision import (
     LEADSYNC_PROPERTY_SPECS,
@@ -33,7 +33,7 @@ from leadsync.connectors.hubspot.provision import (
     provision,
 )
 from leadsync.connectors.hubspot.search import ObjectReader
-from leadsync.connectors.hubspot.settings import HubSpotSettings
+from leadsync.connectors.hubspot.settings import LEADSYNC_PROPERTIES, HubSpotSettings
 from leadsync.connectors.hubspot.writes import ContactWriter
 from leadsync.connectors.retry import Policy
 from leadsync.errors import Rejected
@@ -116,6 +116,18 @@ class HubSpotConnector:
     ) -> ProvisionReport:
         """Create leadsync's property group and the missing properties; safe to repeat."""
         return provision(self.client, properties)
+
+    def check_fields(
+        self, writeback: Mapping[str, Sequence[str]], stages: Mapping[str, Sequence[str]]
+    ) -> FieldCheck:
+        """Every property leadsync reads exists; every one it writes exists and takes a value.
+        Write-back properties may be missing: provisioning creates them before the first write.
+        """
+        own = {n for names in writeback.values() for n in names} | set(LEADSYNC_PROPERTIES)
+        provisioned = sorted(own)
+        writes = {obj: [*writeback.get(obj, ()), *stages.get(obj, ())]
+                  for obj in {*writeback, *stages}}  # fmt: skip
+        return access.check(self.client, writes, provisioned=provisioned)
 
     def _reader(self, object_type: str, stream: str, date: str, props: list[str]) -> ObjectReader:
         return ObjectReader(self.client, object_type, stream, date, props)
