@@ -37,6 +37,10 @@ class HubSpotSettings:
     reject_whitespace: bool = True
     max_search_results: int = 10_000
     portal_id: int = 44_623_425
+    # Batch create answers a conflicting email per input (207) when every input carries a
+    # unique objectWriteTraceId; False refuses the whole batch (409) regardless, as HubSpot
+    # does without trace ids ("multi-status" is opt-in and not promised for every endpoint).
+    batch_multi_status: bool = True
 
     @classmethod
     def for_tier(cls, tier: str) -> HubSpotSettings:
@@ -75,7 +79,7 @@ def _checked(name: str, value: Any) -> Any:
         return _positive_int(name, value)
     if name == "search_lag_seconds":
         return float(value)
-    if name == "reject_whitespace":
+    if name in ("reject_whitespace", "batch_multi_status"):
         return bool(value)
     return value
 
