@@ -110,6 +110,37 @@ def _url_attributes(url: str) -> dict[str, str]:
     return attrs
 
 
+def page_view_attributes(props: Mapping[str, Any]) -> dict[str, str]:
+    """Where a page view was, from whichever of its properties HubSpot filled in.
+
+    Real page views can carry an empty `hs_url` (recorded), so the URL comes from the first
+    present of `hs_url`, `hs_base_url` + `hs_url_path`, `hs_url_path`, then the page title;
+    `url_source` says which, so a URL rule's match can be judged. A path alone still starts
+    with "/", so path rules (`/pricing`, `*/kb/*`) match it as they match a full URL.
+    """
+    text = {k: str(props.get(k) or "").strip() for k in _PAGE_FIELDS}
+    base, path, title = text["hs_base_url"], text["hs_url_path"], text["hs_page_title"]
+    if text["hs_url"]:
+        attrs, source = _url_attributes(text["hs_url"]), "hs_url"
+    elif base:
+        joined = base if not path or base.rstrip("/").endswith(path.rstrip("/")) else (
+            base.rstrip("/") + "/" + path.lstrip("/"))  # fmt: skip
+        source = "hs_base_url+hs_url_path" if joined != base else "hs_base_url"
+        attrs = _url_attributes(joined if "//" in joined else f"//{joined}")
+        attrs["url"] = joined
+    elif path:
+        attrs, source = _url_attributes(path), "hs_url_path"
+    else:
+        attrs, source = {"url": title}, "hs_page_title" if title else "none"
+    attrs["url_source"] = source
+    if title:
+        attrs["title"] = title
+    return attrs
+
+
+_PAGE_FIELDS = ("hs_url", "hs_base_url", "hs_url_path", "hs_page_title")
+
+
 def _when(value: Any, record: str) -> datetime:
     try:
         moment = timestamp(value, {})
@@ -153,13 +184,12 @@ def hubspot_engagement(stream: str, record_id: str, data: Mapping[str, Any]) -> 
     """A HubSpot engagement record as an event; None for records that carry no engagement."""
     record = f"hubspot {stream} {record_id}"
     if stream == "page_views":
-        # The events API puts the URL in properties.hs_url and the time in occurredAt.
-        props = data.get("properties") or {}
-        url = props.get("hs_url") or data.get("url") or ""
+        # The events API puts the URL in `properties` and the time in occurredAt.
+        props = data.get("properties") or {"hs_url": data.get("url")}
         when = data.get("occurredAt") or data.get("occurred_at")
         event = EngagementEvent(
             System.HUBSPOT, f"pv:{record_id}", EventKind.PAGE_VIEW,
-            _when(when, record), _url_attributes(str(url)),
+            _when(when, record), page_view_attributes(props),
         )  # fmt: skip
         return Engagement((_hubspot_contact(data.get("contact_id") or data["objectId"]),), event)
     if stream == "form_submissions":

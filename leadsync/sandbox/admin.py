@@ -16,7 +16,8 @@
     GET    /_sandbox/settings              current knobs
     POST   /_sandbox/settings              {"hubspot": {...}, "salesforce": {...}}
     POST   /_sandbox/hubspot/tokens        {"token"?, "expired": true|false}
-    POST   /_sandbox/hubspot/page_views    {"contact_id"|"email", "url", "occurred_at"?}
+    POST   /_sandbox/hubspot/page_views    {"contact_id"|"email", "url", "occurred_at"?,
+                                            "title"?}
     POST   /_sandbox/hubspot/email_events  {"email", "type", "url"?, "created"?}
 
 Answers are JSON; a bad request gets 400 `{"error": "..."}`.
@@ -123,7 +124,11 @@ def create_admin_app(
             if contact is None:
                 raise AdminError("no HubSpot contact with that contact_id/email")
             view = seeding.add_page_view(
-                hubspot, contact=contact, url=url, occurred_at=body.get("occurred_at")
+                hubspot,
+                contact=contact,
+                url=url,
+                occurred_at=body.get("occurred_at"),
+                title=str(body.get("title") or ""),
             )
         return json_response(
             {

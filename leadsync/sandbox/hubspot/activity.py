@@ -22,6 +22,7 @@ class PageView:
     contact_id: int
     occurred_ms: int
     url: str
+    title: str = ""
     key: Key = field(init=False)
 
     def __post_init__(self) -> None:

@@ -23,10 +23,10 @@ EMAIL_TYPES = ("OPEN", "CLICK", "SENT", "DELIVERED")
 
 
 def add_page_view(
-    state: HubSpotState, *, contact: Record, url: str, occurred_at: Any = None
+    state: HubSpotState, *, contact: Record, url: str, occurred_at: Any = None, title: str = ""
 ) -> PageView:
     occurred = _when(state, occurred_at)
-    view = PageView(f"pv-{uuid.uuid4()}", contact.id, occurred, url)
+    view = PageView(f"pv-{uuid.uuid4()}", contact.id, occurred, url, title)
     state.page_views.add(view, contact.id)
     count = int(float(contact.properties.get("hs_analytics_num_page_views", "0"))) + 1
     changes = {"hs_analytics_num_page_views": str(count)}
