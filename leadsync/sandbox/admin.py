@@ -19,6 +19,10 @@
     POST   /_sandbox/hubspot/page_views    {"contact_id"|"email", "url", "occurred_at"?,
                                             "title"?}
     POST   /_sandbox/hubspot/email_events  {"email", "type", "url"?, "created"?}
+    POST   /_sandbox/hubspot/marketing_events
+                                           {"contact_id"|"email", "event", "state"?
+                                            (ATTENDED), "event_type"? (WEBINAR),
+                                            "occurred_at"?}
 
 Answers are JSON; a bad request gets 400 `{"error": "..."}`.
 """
@@ -139,6 +143,23 @@ def create_admin_app(
             },
             201,
         )
+
+    @app.post("/_sandbox/hubspot/marketing_events")
+    def marketing_events() -> Response:
+        body = _body()
+        with hubspot.lock:
+            contact = hubspot.contact_by(contact_id=body.get("contact_id"), email=body.get("email"))
+            if contact is None:
+                raise AdminError("no HubSpot contact with that contact_id/email")
+            try:
+                event = seeding.add_attendance(
+                    hubspot, event=_required(body, "event"), contact=contact,
+                    kind=str(body.get("state") or "ATTENDED"), occurred_at=body.get("occurred_at"),
+                    event_type=body.get("event_type", "WEBINAR"),
+                )  # fmt: skip
+            except ValueError as error:
+                raise AdminError(str(error)) from None
+        return json_response({"event_id": event.object_id, "name": event.name}, 201)
 
     @app.post("/_sandbox/hubspot/email_events")
     def email_events() -> Response:

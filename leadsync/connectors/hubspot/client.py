@@ -19,6 +19,7 @@ from hubspot.crm.associations.v4 import ApiException as AssociationsError
 from hubspot.crm.objects import ApiException as ObjectsError
 from hubspot.crm.properties import ApiException as PropertiesError
 from hubspot.events import ApiException as EventsError
+from hubspot.marketing.events import ApiException as MarketingEventsError
 from hubspot.marketing.forms import ApiException as FormsError
 from urllib3.util.retry import Retry
 
@@ -28,7 +29,14 @@ from leadsync.connectors.retry import ERRORS, Budget, Failure, Pacer, Policy, cl
 from leadsync.errors import AuthError, ConnectorError, Rejected, Transient
 
 # Each client sub-package has its own exception tree; these are the ones leadsync calls into.
-API_ERRORS = (ObjectsError, AssociationsError, EventsError, PropertiesError, FormsError)
+API_ERRORS = (
+    ObjectsError,
+    AssociationsError,
+    EventsError,
+    PropertiesError,
+    FormsError,
+    MarketingEventsError,
+)
 
 SYSTEM = "hubspot"
 
@@ -62,6 +70,8 @@ class HubSpotClient:
         self.property_batch = hs.crm.properties.batch_api
         self.groups = hs.crm.properties.groups_api
         self.forms = hs.marketing.forms.forms_api
+        self.marketing_events = hs.marketing.events.basic_api
+        self.participations = hs.marketing.events.retrieve_participant_state_api
         # Legacy v1 endpoints have no wrapper in the client; its `api_request` sends without a
         # timeout, so they go through one session that carries the same token.
         self.http = requests.Session()

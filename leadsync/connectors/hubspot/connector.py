@@ -7,9 +7,10 @@ Streams and their `data`:
     form_submissions  the submission (`conversionId, submittedAt, values, pageUrl`) + `form_id`,
                       `form_name` (None when `form_ids` are configured), `email`
     email_events      the email event (`id, created, type, recipient, emailCampaignId, …`) + `email`
+    marketing_events  one attendance at a marketing event (see `marketing_events`)
     meetings, calls,  the object's properties + `contact_ids` (all associated contacts) and
-    emails, notes,    `contact_id` (the lowest, or None)
-    tasks
+    emails            `contact_id` (the lowest, or None); notes and tasks carry no signal of
+                      the contact's own and are read only when configured
 
 `contacts` read with `window.start=None` go through the list API (the faster path under the
 10-second limit; see `ObjectReader.list_all`), every other window through windowed search.
@@ -26,6 +27,7 @@ from typing import Any, ClassVar
 from leadsync.connectors.base import Change, FieldCheck, RawRecord, Window, WriteResult
 from leadsync.connectors.hubspot import access, engagement
 from leadsync.connectors.hubspot.client import HubSpotClient
+from leadsync.connectors.hubspot.marketing_events import marketing_events
 from leadsync.connectors.hubspot.provision import (
     LEADSYNC_PROPERTY_SPECS,
     PropertySpec,
@@ -38,7 +40,7 @@ from leadsync.connectors.hubspot.writes import ContactWriter
 from leadsync.connectors.retry import Policy
 from leadsync.errors import Rejected
 
-EVENT_STREAMS = ("page_views", "form_submissions", "email_events")
+EVENT_STREAMS = ("page_views", "form_submissions", "email_events", "marketing_events")
 
 
 class HubSpotConnector:
@@ -87,6 +89,8 @@ class HubSpotConnector:
             return engagement.form_submissions(self.client, window)
         if stream == "email_events":
             return engagement.email_events(self.client, window)
+        if stream == "marketing_events":
+            return marketing_events(self.client, window)
         if stream in self.settings.engagement_properties:
             props = ["hs_lastmodifieddate", *self.settings.engagement_properties[stream]]
             reader = self._reader(stream, stream, "hs_lastmodifieddate", props)

@@ -75,9 +75,9 @@ ENGAGEMENT_PROPERTIES: dict[str, tuple[str, ...]] = {
         "hs_meeting_end_time",
     ),
     "calls": ("hs_timestamp", "hs_call_title", "hs_call_direction", "hs_call_disposition"),
+    # An INCOMING_EMAIL is the contact's reply. Notes and tasks are what sales wrote, not what
+    # the contact did: no rule reads them, so they are not pulled (add them here to keep them).
     "emails": ("hs_timestamp", "hs_email_subject", "hs_email_direction", "hs_email_status"),
-    "notes": ("hs_timestamp",),
-    "tasks": ("hs_timestamp", "hs_task_subject", "hs_task_status", "hs_task_type"),
 }
 
 

@@ -57,6 +57,9 @@ LOSSES: dict[tuple[str, str], str] = {
     ("Contact", "LastModifiedById"): "changes to Contacts are credited to no named person",
     ("CampaignMember", "Status"): "webinar attendance from Salesforce campaigns is not scored",
     ("CampaignMember", "HasResponded"): "campaign responses are not scored",
+    ("CampaignMember", "Campaign.Type"): (
+        "webinar attendance in Salesforce counts only as a campaign response"
+    ),
     ("Opportunity", "Amount"): "deal amounts are not recorded",
 }
 
@@ -104,13 +107,25 @@ class FieldAccess:
         if visible is None:
             return None
         wanted = list(dict.fromkeys(["Id", "SystemModstamp", "IsDeleted", *self._wanted(obj)]))
-        hidden = [f for f in wanted if f not in visible]
+        hidden = [f for f in wanted if not self._sees(obj, f, visible)]
         needed = [f for f in hidden if self.purpose(obj, f)]
         if needed:
             raise HiddenField(self.refusal(obj, needed), system="salesforce")
         for name in hidden:
             self._warn(self.loss(obj, name))
-        return [f for f in wanted if f in visible]
+        return [f for f in wanted if f not in hidden]
+
+    def _sees(self, obj: str, name: str, visible: set[str]) -> bool:
+        """`name` is readable: a field of `obj`, or `Parent.Field` through a lookup."""
+        if "." not in name:
+            return name in visible
+        relationship, _, target_field = name.partition(".")
+        lookups = self.client.describe(obj).get("fields") or []
+        lookup = next((f for f in lookups if f.get("relationshipName") == relationship), None)
+        if lookup is None or lookup["name"] not in visible or not lookup.get("referenceTo"):
+            return False
+        parent = self.readable(lookup["referenceTo"][0])
+        return parent is not None and target_field in parent
 
     def _wanted(self, obj: str) -> Sequence[str]:
         return self.client.settings.fields.get(obj, ())
@@ -154,7 +169,7 @@ class FieldAccess:
             visible = self._readable_or_error(obj, errors)
             if visible is None:
                 continue
-            missing = [f for f in self._wanted(obj) if f not in visible]
+            missing = [f for f in self._wanted(obj) if not self._sees(obj, f, visible)]
             hidden |= {(obj, f) for f in missing}
             needed = [f for f in missing if self.purpose(obj, f)]
             if needed:

@@ -109,6 +109,9 @@ OBJECT_FIELDS: dict[str, tuple[str, ...]] = {
         "Status",
         "HasResponded",
         "FirstRespondedDate",
+        # The campaign's type tells webinar attendance from other responses.
+        "Campaign.Type",
+        "Campaign.Name",
         *_AUDIT,
     ),
 }

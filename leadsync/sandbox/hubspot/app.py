@@ -12,6 +12,7 @@ from leadsync.sandbox.control import Control, instrument, mark_throttled
 from leadsync.sandbox.hubspot import (
     association_routes,
     crm_routes,
+    event_routes,
     marketing_routes,
     property_routes,
 )
@@ -38,7 +39,8 @@ def create_app(state: HubSpotState, control: Control | None = None) -> Flask:
     app.register_error_handler(ApiError, lambda error: error.response())
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _crash)
-    for module in (crm_routes, property_routes, association_routes, marketing_routes):
+    routes = (crm_routes, property_routes, association_routes, marketing_routes, event_routes)
+    for module in routes:
         module.register(app, state)
     return app
 
