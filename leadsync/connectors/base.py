@@ -102,6 +102,24 @@ class WriteResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Actor:
+    """A CRM user who changed a record: whom the ledger names instead of "user".
+
+    Optional connector method: `actor(user_id) -> Actor | None` (None for an id the CRM does
+    not know). `integration` marks the API user leadsync itself writes as.
+    """
+
+    system: str
+    id: str
+    name: str
+    email: str | None = None
+    integration: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.email else self.name
+
+
+@dataclass(frozen=True, slots=True)
 class FieldCheck:
     """What a connector found checking the fields it reads and writes against the CRM.
 

@@ -16,9 +16,13 @@
     GET    /_sandbox/settings              current knobs
     POST   /_sandbox/settings              {"hubspot": {...}, "salesforce": {...}}
     POST   /_sandbox/hubspot/tokens        {"token"?, "expired": true|false}
+    POST   /_sandbox/salesforce/tokens     {"user": Id or Username}: a session acting as
+                                           that user (a sales rep's edits carry their id)
     POST   /_sandbox/hubspot/page_views    {"contact_id"|"email", "url", "occurred_at"?,
                                             "title"?}
     POST   /_sandbox/hubspot/email_events  {"email", "type", "url"?, "created"?}
+    POST   /_sandbox/hubspot/edits         {"contact_id"|"email", "properties", "user_id"?}:
+                                           an edit a user made in HubSpot's UI (see `owners`)
     POST   /_sandbox/hubspot/marketing_events
                                            {"contact_id"|"email", "event", "state"?
                                             (ATTENDED), "event_type"? (WEBINAR),
@@ -37,7 +41,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from leadsync.sandbox.control import Control, Fault
-from leadsync.sandbox.hubspot import seeding
+from leadsync.sandbox.hubspot import owners, seeding
 from leadsync.sandbox.hubspot.responses import ApiError, iso_ms, json_response
 from leadsync.sandbox.hubspot.state import HubSpotState
 
@@ -119,6 +123,19 @@ def create_admin_app(
             hubspot.add_token(token)
         return json_response({"token": token, "expired": hubspot.tokens[token] is not None})
 
+    @app.post("/_sandbox/salesforce/tokens")
+    def salesforce_tokens() -> Response:
+        if salesforce is None:
+            raise AdminError("the Salesforce emulator is not running")
+        wanted = _required(_body(), "user")
+        with salesforce.locked():
+            found = [u for u in salesforce.rows("User", include_deleted=False)
+                     if wanted in (u["Id"], u["Username"])]  # fmt: skip
+            if not found:
+                raise AdminError(f"no Salesforce user {wanted!r} (an Id or a Username)")
+            token = salesforce.issue_token(found[0]["Id"])
+        return json_response({"token": token, "user_id": found[0]["Id"]}, 201)
+
     @app.post("/_sandbox/hubspot/page_views")
     def page_views() -> Response:
         body = _body()
@@ -143,6 +160,25 @@ def create_admin_app(
             },
             201,
         )
+
+    @app.post("/_sandbox/hubspot/edits")
+    def hubspot_edits() -> Response:
+        body = _body()
+        user_id = int(body.get("user_id") or owners.USER_IDS[0])
+        values = body.get("properties")
+        if not isinstance(values, dict) or not values:
+            raise AdminError("properties must be an object of the values to set")
+        with hubspot.lock:
+            contact = hubspot.contact_by(contact_id=body.get("contact_id"), email=body.get("email"))
+            if contact is None:
+                raise AdminError("no HubSpot contact with that contact_id/email")
+            writer = hubspot.writer("contacts")
+            checked, issues = writer.validate({k: str(v) for k, v in values.items()})
+            if issues:
+                raise AdminError(f"HubSpot would refuse these values: {issues}")
+            checked["hs_updated_by_user_id"] = str(user_id)
+            writer.update(contact, checked, hubspot.now_ms(), owners.by_user(user_id))
+        return json_response({"id": str(contact.id), "user_id": user_id}, 200)
 
     @app.post("/_sandbox/hubspot/marketing_events")
     def marketing_events() -> Response:

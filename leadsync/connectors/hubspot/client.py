@@ -17,6 +17,7 @@ import urllib3
 from hubspot import HubSpot
 from hubspot.crm.associations.v4 import ApiException as AssociationsError
 from hubspot.crm.objects import ApiException as ObjectsError
+from hubspot.crm.owners import ApiException as OwnersError
 from hubspot.crm.properties import ApiException as PropertiesError
 from hubspot.events import ApiException as EventsError
 from hubspot.marketing.events import ApiException as MarketingEventsError
@@ -36,6 +37,7 @@ API_ERRORS = (
     PropertiesError,
     FormsError,
     MarketingEventsError,
+    OwnersError,
 )
 
 SYSTEM = "hubspot"
@@ -71,6 +73,7 @@ class HubSpotClient:
         self.groups = hs.crm.properties.groups_api
         self.forms = hs.marketing.forms.forms_api
         self.marketing_events = hs.marketing.events.basic_api
+        self.owners = hs.crm.owners.owners_api
         self.participations = hs.marketing.events.retrieve_participant_state_api
         # Legacy v1 endpoints have no wrapper in the client; its `api_request` sends without a
         # timeout, so they go through one session that carries the same token.

@@ -24,8 +24,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, ClassVar
 
-from leadsync.connectors.base import Change, FieldCheck, RawRecord, Window, WriteResult
-from leadsync.connectors.hubspot import access, engagement
+from leadsync.connectors.base import Actor, Change, FieldCheck, RawRecord, Window, WriteResult
+from leadsync.connectors.hubspot import access, engagement, users
 from leadsync.connectors.hubspot.client import HubSpotClient
 from leadsync.connectors.hubspot.marketing_events import marketing_events
 from leadsync.connectors.hubspot.provision import (
@@ -36,6 +36,7 @@ from leadsync.connectors.hubspot.provision import (
 )
 from leadsync.connectors.hubspot.search import ObjectReader
 from leadsync.connectors.hubspot.settings import LEADSYNC_PROPERTIES, HubSpotSettings
+from leadsync.connectors.hubspot.users import Users
 from leadsync.connectors.hubspot.writes import ContactWriter
 from leadsync.connectors.retry import Policy
 from leadsync.errors import Rejected
@@ -59,6 +60,7 @@ class HubSpotConnector:
             *settings.engagement_properties,
         )
         self._writer = ContactWriter(self.client)
+        self._users = Users(self.client)
 
     @classmethod
     def from_settings(cls, settings: HubSpotSettings | Mapping[str, Any]) -> HubSpotConnector:
@@ -110,6 +112,18 @@ class HubSpotConnector:
         # `client.call` hands back the decoded JSON body.
         options = sorted(found.get("options") or [], key=lambda o: o.get("displayOrder") or 0)
         return [o["value"] for o in options] if found.get("type") == "enumeration" else None
+
+    def actor(self, user_id: str | int | None) -> Actor | None:
+        """The HubSpot user behind `hs_updated_by_user_id` or a history entry's
+        `updatedByUserId`: name and email. The owners list is read once per connector."""
+        return self._users.actor(user_id)
+
+    def history(
+        self, record_ids: Sequence[str], properties: Sequence[str]
+    ) -> dict[str, dict[str, list[dict[str, Any]]]]:
+        """Contact id -> property -> history entries, newest first (`value`, `timestamp`,
+        `sourceType`, `sourceId`, `updatedByUserId`); one call per 50 contacts."""
+        return users.history(self.client, list(record_ids), list(properties))
 
     def write(self, changes: Sequence[Change]) -> list[WriteResult]:
         """Contacts only: updates by id, creates when `record_id` is None (see `writes`)."""

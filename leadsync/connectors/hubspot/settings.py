@@ -36,6 +36,8 @@ CONTACT_PROPERTIES: tuple[str, ...] = (
     "createdate",
     "lastmodifieddate",
     "hs_object_id",
+    # The last person to edit the contact in HubSpot (see `HubSpotConnector.actor`).
+    "hs_updated_by_user_id",
     # web analytics and conversion properties
     "hs_analytics_source",
     "hs_analytics_source_data_1",

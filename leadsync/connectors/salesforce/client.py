@@ -49,6 +49,7 @@ class SalesforceClient:
             resets="it is counted over a rolling 24 hours",
         )
         self._sf: Salesforce | None = None
+        self.user_id: str | None = None  # the integration user, when the login says
         self._describes: dict[str, dict[str, Any]] = {}
         self._last = threading.local()
         self.session.hooks["response"].append(self._remember)
@@ -65,6 +66,7 @@ class SalesforceClient:
 
     def relogin(self) -> None:
         token = login(self.settings, self.session)
+        self.user_id = token.user_id or self.user_id
         self._sf = Salesforce(
             instance_url=token.instance_url,
             session_id=token.access_token,

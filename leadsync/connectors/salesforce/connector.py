@@ -13,13 +13,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, ClassVar
 
-from leadsync.connectors.base import Change, FieldCheck, RawRecord, Window, WriteResult
+from leadsync.connectors.base import Actor, Change, FieldCheck, RawRecord, Window, WriteResult
 from leadsync.connectors.retry import Policy
 from leadsync.connectors.salesforce import query
 from leadsync.connectors.salesforce.access import FieldAccess
 from leadsync.connectors.salesforce.client import SalesforceClient
 from leadsync.connectors.salesforce.external_ids import FieldReport
 from leadsync.connectors.salesforce.settings import SalesforceSettings
+from leadsync.connectors.salesforce.users import Users
 from leadsync.connectors.salesforce.writes import RecordWriter
 from leadsync.errors import Rejected
 
@@ -37,6 +38,7 @@ class SalesforceConnector:
         self.streams: tuple[str, ...] = tuple(settings.fields)
         self._writer = RecordWriter(self.client)
         self.access = FieldAccess(self.client)
+        self._users = Users(self.client)
 
     @classmethod
     def from_settings(cls, settings: SalesforceSettings | Mapping[str, Any]) -> SalesforceConnector:
@@ -73,6 +75,11 @@ class SalesforceConnector:
         if columns is None:
             return []
         return list(query.lookup(self.client, stream, columns, field, values))
+
+    def actor(self, user_id: str | None) -> Actor | None:
+        """The user behind a `LastModifiedById` / `CreatedById`: name, email and whether it
+        is leadsync's own integration user. One User query per connector, on first use."""
+        return self._users.actor(user_id)
 
     def warnings(self) -> list[str]:
         """What this connector could not read, as sentences saying what leadsync loses and

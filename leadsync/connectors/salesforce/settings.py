@@ -19,7 +19,8 @@ LEADSYNC_FIELDS: tuple[str, ...] = (
     "Leadsync_Top_Reasons__c",
 )
 
-_AUDIT = ("CreatedDate", "SystemModstamp", "IsDeleted")
+# LastModifiedById names who changed a record (see `SalesforceConnector.actor`).
+_AUDIT = ("CreatedDate", "SystemModstamp", "IsDeleted", "LastModifiedById")
 
 OBJECT_FIELDS: dict[str, tuple[str, ...]] = {
     "Lead": (

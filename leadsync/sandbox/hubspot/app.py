@@ -14,6 +14,7 @@ from leadsync.sandbox.hubspot import (
     crm_routes,
     event_routes,
     marketing_routes,
+    owners,
     property_routes,
 )
 from leadsync.sandbox.hubspot.limits import rate_limit_body
@@ -39,7 +40,8 @@ def create_app(state: HubSpotState, control: Control | None = None) -> Flask:
     app.register_error_handler(ApiError, lambda error: error.response())
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _crash)
-    routes = (crm_routes, property_routes, association_routes, marketing_routes, event_routes)
+    routes = (crm_routes, property_routes, association_routes, marketing_routes, event_routes,
+              owners)  # fmt: skip
     for module in routes:
         module.register(app, state)
     return app

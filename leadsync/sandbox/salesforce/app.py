@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from leadsync.sandbox.control import Control, instrument, mark_throttled
@@ -69,6 +69,7 @@ def _install_gate(app: Flask, state: SalesforceState) -> None:
             response = invalid_session().response()
             response.headers["WWW-Authenticate"] = 'Token realm="leadsync-sandbox"'
             return response
+        g.salesforce_user = state.user_of(token)
         if not state.charge_request():
             mark_throttled()
             return limit_exceeded().response()

@@ -92,6 +92,7 @@ CAMPAIGN_TYPE = _plain(
     "Advertisement", "Banner Ads", "Direct Mail", "Email", "Telemarketing", "Other",
 )  # fmt: skip
 CAMPAIGN_STATUS = _plain("Planned", "In Progress", "Completed", "Aborted")
+USER_TYPE = _plain("Standard", "AutomatedProcess", default="Standard")
 
 
 def find(values: tuple[Value, ...], chosen: object) -> Value | None:

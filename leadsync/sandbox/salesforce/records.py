@@ -119,6 +119,7 @@ def _event(record: Record, before: Record | None, written: Collection[str], now:
 _DERIVATIONS = {
     "Lead": _person,
     "Contact": _person,
+    "User": _person,
     "Opportunity": _opportunity,
     "Task": _task,
     "CampaignMember": _campaign_member,

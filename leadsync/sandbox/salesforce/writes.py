@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from flask import g, has_request_context
+
 from leadsync.sandbox.salesforce import ids, records
 from leadsync.sandbox.salesforce.errors import ApiError, SaveError
 from leadsync.sandbox.salesforce.schema import SCHEMA, Field, SObject, sobject_of_id
@@ -35,9 +37,9 @@ def build_create(state: SalesforceState, so: SObject, payload: Mapping[str, Any]
     now = state.now()
     # Fields hidden from the user still get the platform's defaults.
     full = state.org.full(so.name) or so
-    record = records.with_defaults(full, values, state.settings.user_id)
-    record.update(Id=state.new_id(so), CreatedById=state.settings.user_id)
-    record["LastModifiedById"] = state.settings.user_id
+    user = acting_user(state)
+    record = records.with_defaults(full, values, user)
+    record.update(Id=state.new_id(so), CreatedById=user, LastModifiedById=user)
     _check(state, so, record, values, creating=True)
     records.derive(so, record, None, values.keys(), now)
     records.stamp(record, now, created=True)
@@ -54,12 +56,19 @@ def build_update(
         raise SaveError("ENTITY_IS_DELETED", "entity is deleted", [])
     if so.name == "Lead" and current.get("IsConverted"):
         raise SaveError("CANNOT_UPDATE_CONVERTED_LEAD", "cannot reference converted lead", [])
-    record = {**current, **values, "LastModifiedById": state.settings.user_id}
+    record = {**current, **values, "LastModifiedById": acting_user(state)}
     _check(state, so, record, values, creating=False)
     now = state.now()
     records.derive(so, record, current, values.keys(), now)
     records.stamp(record, now, created=False)
     return record
+
+
+def acting_user(state: SalesforceState) -> str:
+    """The user whose session made the request (the integration user outside a request)."""
+    if has_request_context():
+        return getattr(g, "salesforce_user", None) or state.settings.user_id
+    return state.settings.user_id
 
 
 def _typed_values(so: SObject, body: Mapping[str, Any], *, creating: bool) -> Record:
