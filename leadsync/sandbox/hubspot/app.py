@@ -13,6 +13,7 @@ from leadsync.sandbox.hubspot import (
     association_routes,
     crm_routes,
     event_routes,
+    extractor_routes,
     marketing_routes,
     owners,
     property_routes,
@@ -27,8 +28,9 @@ from leadsync.sandbox.hubspot.responses import (
 from leadsync.sandbox.hubspot.state import HubSpotState
 
 SYSTEM = "hubspot"
-# The unauthenticated forms endpoint has its own limit in HubSpot (50 / 10 s), not modelled.
-PUBLIC_PREFIX = "/submissions/v3/integration/submit/"
+# Answered without a bearer token: the forms submit endpoint (its own limit in HubSpot,
+# 50 / 10 s, not modelled) and the OAuth token endpoint.
+PUBLIC_PREFIX = ("/submissions/v3/integration/submit/", "/oauth/v1/token")
 
 
 def create_app(state: HubSpotState, control: Control | None = None) -> Flask:
@@ -41,7 +43,7 @@ def create_app(state: HubSpotState, control: Control | None = None) -> Flask:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _crash)
     routes = (crm_routes, property_routes, association_routes, marketing_routes, event_routes,
-              owners)  # fmt: skip
+              owners, extractor_routes)  # fmt: skip
     for module in routes:
         module.register(app, state)
     return app

@@ -48,6 +48,7 @@ class HubSpotState:
         # token -> epoch ms it expired at (None: valid).
         self.tokens: dict[str, int | None] = dict.fromkeys(tokens or [DEFAULT_TOKEN])
         self._initial_tokens = dict(self.tokens)
+        self.refresh_tokens: set[str] = set()  # issued by the OAuth refresh grant
         self._world: Any = None
         self._clear()
 

@@ -41,6 +41,8 @@ class SalesforceSettings:
     client_id: str = "leadsync-sandbox-consumer-key"
     client_secret: str = "leadsync-sandbox-consumer-secret"
     username: str = "integration@leadsync.example"
+    # What a connected app holds after the OAuth web flow (the refresh_token grant).
+    refresh_token: str = "sandbox-refresh-token"
     # PEM public key; when set, JWT bearer assertions must carry a valid RS256 signature.
     jwt_public_key: str | None = None
     # Emails (case-insensitive) that an org validation rule rejects on save.
