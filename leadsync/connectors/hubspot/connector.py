@@ -113,6 +113,12 @@ class HubSpotConnector:
         options = sorted(found.get("options") or [], key=lambda o: o.get("displayOrder") or 0)
         return [o["value"] for o in options] if found.get("type") == "enumeration" else None
 
+    def warnings(self) -> list[str]:
+        """What this connector could not read (nothing so far: a private app's scopes are
+        checked by `check`, and its properties by `check_fields`); here for the same contract
+        as Salesforce's."""
+        return []
+
     def actor(self, user_id: str | int | None) -> Actor | None:
         """The HubSpot user behind `hs_updated_by_user_id` or a history entry's
         `updatedByUserId`: name and email. The owners list is read once per connector."""
