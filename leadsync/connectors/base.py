@@ -107,6 +107,42 @@ class WriteResult:
     written: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A CRM user who changed a record: whom the ledger names instead of "user".
+
+    Optional connector method: `actor(user_id) -> Actor | None` (None for an id the CRM does
+    not know). `integration` marks the API user leadsync itself writes as.
+    """
+
+    system: str
+    id: str
+    name: str
+    email: str | None = None
+    integration: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.email else self.name
+
+
+@dataclass(frozen=True, slots=True)
+class FieldCheck:
+    """What a connector found checking the fields it reads and writes against the CRM.
+
+    `errors` stop a sync (a field leadsync needs is hidden, missing or read-only); `warnings`
+    say what leadsync loses without an optional one. Both are sentences naming the field and
+    what to grant or create. Optional connector method:
+
+        check_fields(writeback, stages) -> FieldCheck
+
+    `writeback` maps each object to the fields leadsync writes its stage and scores to,
+    `stages` to the stage fields it reads and writes (e.g. {"Lead": ["Status"]}).
+    """
+
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
 @runtime_checkable
 class Connector(Protocol):
     """A CRM adapter. Implementations register under the `leadsync.connectors` entry points."""

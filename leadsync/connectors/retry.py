@@ -3,8 +3,11 @@
 Every failed call is classified by one table (`CLASSIFICATION`) into a `Failure`; each failure
 kind raises one error type (`ERRORS`) and gets one treatment from `Policy`:
 
-    rate_limited   wait as long as the API says (or `rate_limit_wait`), then retry
-    transient      5xx, timeout, connection reset: exponential backoff with jitter, bounded
+    rate_limited   wait as long as the API says (or `rate_limit_wait`), then retry; a storm
+                   is waited out for up to `rate_limit_patience` seconds, then a message
+                   says what to do
+    transient      5xx, timeout, connection reset, an answer cut short or not JSON:
+                   exponential backoff with jitter, bounded
     auth_expired   refresh the credentials once, then retry; a second refusal is fatal
     denied         credentials or scopes refused outright: fatal
     quota          the daily allowance is spent: stop the run, never retry in a loop
@@ -22,7 +25,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeVar
 
@@ -105,6 +108,8 @@ CLASSIFICATION: dict[str, tuple[Rule, ...]] = {
         # The concurrent long-request limit shares the daily limit's code; only it is worth a wait.
         Rule(403, Failure.RATE_LIMITED, code="REQUEST_LIMIT_EXCEEDED", message="Concurrent"),
         Rule(403, Failure.QUOTA, code="REQUEST_LIMIT_EXCEEDED"),
+        # Not in Salesforce's documented answers, but proxies and edge limits send it.
+        Rule(429, Failure.RATE_LIMITED),
         Rule(401, Failure.AUTH_EXPIRED),
         Rule(403, Failure.DENIED),
         Rule(408, Failure.TRANSIENT),
@@ -132,7 +137,12 @@ class RetrySettings(BaseModel):
     max_attempts: int = Field(6, ge=1, description="tries per call for transient failures")
     backoff_initial: float = Field(0.5, ge=0, description="first backoff, seconds")
     backoff_max: float = Field(30.0, ge=0, description="longest single backoff, seconds")
-    rate_limited_attempts: int = Field(10, ge=1, description="tries per call while rate-limited")
+    rate_limit_patience: float = Field(
+        900.0, ge=0, description="seconds one call keeps waiting out consecutive 429s"
+    )
+    rate_limited_attempts: int | None = Field(
+        None, ge=1, description="optional cap on tries per call while rate-limited"
+    )
     rate_limit_wait: float = Field(1.0, ge=0, description="wait when a 429 names no duration")
     rate_limit_wait_max: float = Field(60.0, ge=0, description="longest wait for one 429")
     timeout: float = Field(30.0, gt=0, description="timeout of one request, seconds")
@@ -143,7 +153,9 @@ class Policy:
 
     `call(fn, refresh=...)` runs `fn` until it returns, retrying what `ERRORS` marks retryable.
     It raises the classified `ConnectorError` when retries are spent or the failure is fatal;
-    `QuotaExhausted`, `Rejected` and `AuthError` are raised at once.
+    `QuotaExhausted`, `Rejected` and `AuthError` are raised at once. Rate limiting is bounded
+    by time, not tries: one call keeps waiting as the API asks until `rate_limit_patience`
+    seconds have passed since its first 429, then raises `RateLimited` saying what to do.
     """
 
     def __init__(
@@ -152,44 +164,79 @@ class Policy:
         *,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
         self._sleep = sleep
         self._rng = rng or random.Random()
+        self._clock = clock
 
     def call(self, fn: Callable[[], T], *, refresh: Callable[[], None] | None = None) -> T:
-        counts = {Failure.RATE_LIMITED: 0, Failure.TRANSIENT: 0, Failure.AUTH_EXPIRED: 0}
+        tries = _Tries()
         retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception(lambda exc: self._retryable(exc, counts, refresh)),
+            retry=tenacity.retry_if_exception(lambda exc: self._retryable(exc, tries, refresh)),
             wait=self._wait,
             stop=tenacity.stop_never,
             before_sleep=lambda state: self._before_sleep(state, refresh),
             sleep=self._sleep,
             reraise=True,
         )
-        return retrying(fn)
+        try:
+            return retrying(fn)
+        except RateLimited as exc:
+            raise self._gave_up(exc, tries) from None
 
     def _retryable(
-        self, exc: BaseException, counts: dict[Failure, int], refresh: Callable[[], None] | None
+        self, exc: BaseException, tries: _Tries, refresh: Callable[[], None] | None
     ) -> bool:
         if isinstance(exc, ExpiredCredentials):
             kind, bound = Failure.AUTH_EXPIRED, 1 if refresh else 0
         elif isinstance(exc, RateLimited):
-            kind, bound = Failure.RATE_LIMITED, self.settings.rate_limited_attempts - 1
+            return self._patient(exc, tries)
         elif isinstance(exc, Transient):
             kind, bound = Failure.TRANSIENT, self.settings.max_attempts - 1
         else:
             return False
-        counts[kind] += 1
-        return counts[kind] <= bound
+        tries.counts[kind] += 1
+        return tries.counts[kind] <= bound
+
+    def _patient(self, exc: RateLimited, tries: _Tries) -> bool:
+        """Keep waiting while the next wait still ends inside the patience window."""
+        now = self._clock()
+        tries.rate_limited_since = tries.rate_limited_since or now
+        tries.counts[Failure.RATE_LIMITED] += 1
+        cap = self.settings.rate_limited_attempts
+        if cap is not None and tries.counts[Failure.RATE_LIMITED] >= cap:
+            return False
+        waited = now - tries.rate_limited_since
+        return waited + self._rate_limit_wait(exc) <= self.settings.rate_limit_patience
+
+    def _gave_up(self, exc: RateLimited, tries: _Tries) -> RateLimited:
+        count = tries.counts[Failure.RATE_LIMITED]
+        if not count:
+            return exc
+        minutes = (self._clock() - (tries.rate_limited_since or self._clock())) / 60
+        prefix = f"{exc.system}." if exc.system else ""
+        advice = (
+            f" leadsync waited through {count} rate-limit answers in a row for {minutes:.1f} "
+            "minutes, as the API asked, and stopped; nothing was lost. Run again later. If it "
+            "keeps happening, another integration shares this API limit: slow it down, or "
+            f"raise `{prefix}retry.rate_limit_patience` (seconds) to wait longer."
+        )
+        return RateLimited(
+            f"{exc}{advice}", retry_after=exc.retry_after, system=exc.system, status=exc.status
+        )
+
+    def _rate_limit_wait(self, exc: RateLimited) -> float:
+        wait = exc.retry_after if exc.retry_after > 0 else self.settings.rate_limit_wait
+        return min(wait, self.settings.rate_limit_wait_max)
 
     def _wait(self, state: tenacity.RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, ExpiredCredentials):
             return 0.0
         if isinstance(exc, RateLimited):
-            wait = exc.retry_after if exc.retry_after > 0 else self.settings.rate_limit_wait
-            return min(wait, self.settings.rate_limit_wait_max) * (1 + self._rng.random() / 10)
+            return self._rate_limit_wait(exc) * (1 + self._rng.random() / 10)
         exponent = state.attempt_number - 1
         ceiling = min(self.settings.backoff_max, self.settings.backoff_initial * 2**exponent)
         return self._rng.uniform(ceiling / 2, ceiling)
@@ -200,6 +247,14 @@ class Policy:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, ExpiredCredentials) and refresh is not None:
             refresh()
+
+
+@dataclass
+class _Tries:
+    """What one `Policy.call` has been through so far."""
+
+    counts: dict[Failure, int] = field(default_factory=lambda: dict.fromkeys(Failure, 0))
+    rate_limited_since: float | None = None
 
 
 class Pacer:

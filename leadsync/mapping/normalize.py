@@ -24,6 +24,11 @@ _HUBSPOT_EMAIL_EVENTS = {
     "UNSUBSCRIBED": EventKind.UNSUBSCRIBE,
 }
 _HUBSPOT_ENGAGEMENTS = {"meetings": EventKind.MEETING, "calls": EventKind.CALL}
+# An email logged on a contact that the contact sent (a reply); outgoing ones say nothing.
+_HUBSPOT_INCOMING_EMAIL = "INCOMING_EMAIL"
+# A marketing event participation that shows interest (registration is a form fill).
+_HUBSPOT_ATTENDED = frozenset({"ATTENDED"})
+_WEBINAR_CAMPAIGN_TYPES = frozenset({"webinar"})
 _SALESFORCE_TASK_SUBTYPES = {"Call": EventKind.CALL}
 
 
@@ -131,6 +136,37 @@ def _url_attributes(url: str) -> dict[str, str]:
     return attrs
 
 
+def page_view_attributes(props: Mapping[str, Any]) -> dict[str, str]:
+    """Where a page view was, from whichever of its properties HubSpot filled in.
+
+    Real page views can carry an empty `hs_url` (recorded), so the URL comes from the first
+    present of `hs_url`, `hs_base_url` + `hs_url_path`, `hs_url_path`, then the page title;
+    `url_source` says which, so a URL rule's match can be judged. A path alone still starts
+    with "/", so path rules (`/pricing`, `*/kb/*`) match it as they match a full URL.
+    """
+    text = {k: str(props.get(k) or "").strip() for k in _PAGE_FIELDS}
+    base, path, title = text["hs_base_url"], text["hs_url_path"], text["hs_page_title"]
+    if text["hs_url"]:
+        attrs, source = _url_attributes(text["hs_url"]), "hs_url"
+    elif base:
+        joined = base if not path or base.rstrip("/").endswith(path.rstrip("/")) else (
+            base.rstrip("/") + "/" + path.lstrip("/"))  # fmt: skip
+        source = "hs_base_url+hs_url_path" if joined != base else "hs_base_url"
+        attrs = _url_attributes(joined if "//" in joined else f"//{joined}")
+        attrs["url"] = joined
+    elif path:
+        attrs, source = _url_attributes(path), "hs_url_path"
+    else:
+        attrs, source = {"url": title}, "hs_page_title" if title else "none"
+    attrs["url_source"] = source
+    if title:
+        attrs["title"] = title
+    return attrs
+
+
+_PAGE_FIELDS = ("hs_url", "hs_base_url", "hs_url_path", "hs_page_title")
+
+
 def _when(value: Any, record: str) -> datetime:
     try:
         moment = timestamp(value, {})
@@ -174,13 +210,12 @@ def hubspot_engagement(stream: str, record_id: str, data: Mapping[str, Any]) -> 
     """A HubSpot engagement record as an event; None for records that carry no engagement."""
     record = f"hubspot {stream} {record_id}"
     if stream == "page_views":
-        # The events API puts the URL in properties.hs_url and the time in occurredAt.
-        props = data.get("properties") or {}
-        url = props.get("hs_url") or data.get("url") or ""
+        # The events API puts the URL in `properties` and the time in occurredAt.
+        props = data.get("properties") or {"hs_url": data.get("url")}
         when = data.get("occurredAt") or data.get("occurred_at")
         event = EngagementEvent(
             System.HUBSPOT, f"pv:{record_id}", EventKind.PAGE_VIEW,
-            _when(when, record), _url_attributes(str(url)),
+            _when(when, record), page_view_attributes(props),
         )  # fmt: skip
         return Engagement((_hubspot_contact(data.get("contact_id") or data["objectId"]),), event)
     if stream == "form_submissions":
@@ -212,10 +247,14 @@ def hubspot_engagement(stream: str, record_id: str, data: Mapping[str, Any]) -> 
             System.HUBSPOT, f"email:{record_id}", kind, _when(data.get("created"), record), attrs
         )
         return Engagement((PersonRef(None, str(data["recipient"]).strip().lower()),), event)
+    if stream == "marketing_events":
+        return _marketing_event(record_id, data, record)
+    props = data.get("properties", data)
+    if stream == "emails":
+        return _hubspot_reply(record_id, data, props, record)
     kind = _HUBSPOT_ENGAGEMENTS.get(stream)
     if kind is None:
         return None
-    props = data.get("properties", data)
     title = props.get("hs_meeting_title") or props.get("hs_call_title") or ""
     event = EngagementEvent(
         System.HUBSPOT, f"{stream}:{record_id}", kind,
@@ -223,6 +262,45 @@ def hubspot_engagement(stream: str, record_id: str, data: Mapping[str, Any]) -> 
     )  # fmt: skip
     refs = tuple(_hubspot_contact(cid) for cid in data.get("contact_ids", ()))
     return Engagement(refs, event)
+
+
+def _hubspot_reply(
+    record_id: str, data: Mapping[str, Any], props: Mapping[str, Any], record: str
+) -> Engagement | None:
+    """An email the contact sent us (`hs_email_direction` INCOMING_EMAIL) is a reply."""
+    if str(props.get("hs_email_direction") or "") != _HUBSPOT_INCOMING_EMAIL:
+        return None
+    attrs = {"subject": str(props.get("hs_email_subject") or "")}
+    event = EngagementEvent(
+        System.HUBSPOT, f"emails:{record_id}", EventKind.EMAIL_REPLY,
+        _when(props.get("hs_timestamp"), record), attrs,
+    )  # fmt: skip
+    return Engagement(tuple(_hubspot_contact(c) for c in data.get("contact_ids", ())), event)
+
+
+def _marketing_event(record_id: str, data: Mapping[str, Any], record: str) -> Engagement | None:
+    """A contact's attendance at a marketing event (a webinar, as HubSpot's events mostly are)."""
+    if str(data.get("attendanceState") or "").upper() not in _HUBSPOT_ATTENDED:
+        return None
+    attrs = {
+        "event_id": str(data.get("event_id") or ""),
+        "event_name": str(data.get("event_name") or ""),
+        "event_type": str(data.get("event_type") or ""),
+    }
+    event = EngagementEvent(
+        System.HUBSPOT, f"event:{record_id}", EventKind.WEBINAR,
+        _when(data.get("occurredAt"), record), attrs,
+    )  # fmt: skip
+    refs = [_hubspot_contact(data["contact_id"])] if data.get("contact_id") else []
+    if data.get("email"):
+        refs.append(PersonRef(None, str(data["email"]).strip().lower()))
+    return Engagement(tuple(refs), event)
+
+
+def _campaign_kind(data: Mapping[str, Any]) -> EventKind:
+    """A response to a Webinar campaign ("Responded", "Attended") is webinar attendance."""
+    kind = str(data.get("Campaign.Type") or "").strip().lower()
+    return EventKind.WEBINAR if kind in _WEBINAR_CAMPAIGN_TYPES else EventKind.CAMPAIGN_RESPONSE
 
 
 def salesforce_engagement(
@@ -235,8 +313,9 @@ def salesforce_engagement(
             return None
         who = data.get("LeadId") or data.get("ContactId")
         when = data.get("FirstRespondedDate") or data.get("CreatedDate")
-        kind = EventKind.CAMPAIGN_RESPONSE
+        kind = _campaign_kind(data)
         attrs = {"campaign": str(data.get("CampaignId", "")), "status": str(data.get("Status", ""))}
+        attrs["campaign_name"] = str(data.get("Campaign.Name") or "")
     elif stream == "Task":
         kind = _SALESFORCE_TASK_SUBTYPES.get(str(data.get("TaskSubtype", "")))
         if kind is None or data.get("Status") not in (None, "Completed"):

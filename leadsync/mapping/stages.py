@@ -147,18 +147,18 @@ SALESFORCE_LEAD_STATUS = Vocabulary(
     system=System.SALESFORCE,
     obj="Lead",
     prop="Status",
+    # A new org's four values. Every new Lead starts "Open - Not Contacted", so it says
+    # nothing about the stage, and a handed-off MQL waits there for sales.
     inbound={
-        "Open - Not Contacted": Stage.LEAD,
-        "Marketing Qualified": Stage.MQL,
+        "Open - Not Contacted": None,
         "Working - Contacted": Stage.SQL,
-        "Qualified": Stage.PROSPECT,
         # Conversion itself is evidence through the Opportunity it creates.
         "Closed - Converted": None,
         "Closed - Not Converted": Stage.SUSPECT,
     },
     outbound={
         Stage.LEAD: "Open - Not Contacted",
-        Stage.MQL: "Marketing Qualified",
+        Stage.MQL: "Open - Not Contacted",
         Stage.SQL: "Working - Contacted",
         Stage.SUSPECT: "Closed - Not Converted",
     },

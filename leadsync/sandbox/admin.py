@@ -5,7 +5,10 @@
     GET    /_sandbox/info                  urls and tokens of the running sandbox
     GET    /_sandbox/faults                active faults
     POST   /_sandbox/faults                {"system","status","rate"?,"route"?,"count"?,
-                                            "delay"?}; status 0 + delay = latency only
+                                            "delay"?,"body"?,"after"?}; status 0 + delay =
+                                           latency only; body "html" | "invalid_json" |
+                                           "empty" | "cut"; after: once the request was
+                                           served (see `control`)
     DELETE /_sandbox/faults                clear them
     POST   /_sandbox/reset                 stats, faults, limits and HubSpot tokens;
                                            {"data": true} also
@@ -13,8 +16,17 @@
     GET    /_sandbox/settings              current knobs
     POST   /_sandbox/settings              {"hubspot": {...}, "salesforce": {...}}
     POST   /_sandbox/hubspot/tokens        {"token"?, "expired": true|false}
-    POST   /_sandbox/hubspot/page_views    {"contact_id"|"email", "url", "occurred_at"?}
+    POST   /_sandbox/salesforce/tokens     {"user": Id or Username}: a session acting as
+                                           that user (a sales rep's edits carry their id)
+    POST   /_sandbox/hubspot/page_views    {"contact_id"|"email", "url", "occurred_at"?,
+                                            "title"?}
     POST   /_sandbox/hubspot/email_events  {"email", "type", "url"?, "created"?}
+    POST   /_sandbox/hubspot/edits         {"contact_id"|"email", "properties", "user_id"?}:
+                                           an edit a user made in HubSpot's UI (see `owners`)
+    POST   /_sandbox/hubspot/marketing_events
+                                           {"contact_id"|"email", "event", "state"?
+                                            (ATTENDED), "event_type"? (WEBINAR),
+                                            "occurred_at"?}
 
 Answers are JSON; a bad request gets 400 `{"error": "..."}`.
 """
@@ -29,12 +41,16 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from leadsync.sandbox.control import Control, Fault
-from leadsync.sandbox.hubspot import seeding
+from leadsync.sandbox.hubspot import owners, seeding
 from leadsync.sandbox.hubspot.responses import ApiError, iso_ms, json_response
 from leadsync.sandbox.hubspot.state import HubSpotState
 
 SYSTEMS = ("hubspot", "salesforce", "*")
-SALESFORCE_KNOBS = ("daily_allowance", "query_batch_size", "restricted_picklists", "reject_emails")
+FAULT_BODIES = ("", "html", "invalid_json", "empty", "cut")
+SALESFORCE_KNOBS = ("daily_allowance", "query_batch_size", "reject_emails")
+# The org's shape (hidden fields, picklists, recorded describes): see `salesforce.org`.
+ORG_KNOBS = ("hidden_fields", "restricted_picklists", "picklist_values", "describes",
+             "customize_application")  # fmt: skip
 
 
 class AdminError(Exception):
@@ -107,6 +123,19 @@ def create_admin_app(
             hubspot.add_token(token)
         return json_response({"token": token, "expired": hubspot.tokens[token] is not None})
 
+    @app.post("/_sandbox/salesforce/tokens")
+    def salesforce_tokens() -> Response:
+        if salesforce is None:
+            raise AdminError("the Salesforce emulator is not running")
+        wanted = _required(_body(), "user")
+        with salesforce.locked():
+            found = [u for u in salesforce.rows("User", include_deleted=False)
+                     if wanted in (u["Id"], u["Username"])]  # fmt: skip
+            if not found:
+                raise AdminError(f"no Salesforce user {wanted!r} (an Id or a Username)")
+            token = salesforce.issue_token(found[0]["Id"])
+        return json_response({"token": token, "user_id": found[0]["Id"]}, 201)
+
     @app.post("/_sandbox/hubspot/page_views")
     def page_views() -> Response:
         body = _body()
@@ -116,7 +145,11 @@ def create_admin_app(
             if contact is None:
                 raise AdminError("no HubSpot contact with that contact_id/email")
             view = seeding.add_page_view(
-                hubspot, contact=contact, url=url, occurred_at=body.get("occurred_at")
+                hubspot,
+                contact=contact,
+                url=url,
+                occurred_at=body.get("occurred_at"),
+                title=str(body.get("title") or ""),
             )
         return json_response(
             {
@@ -127,6 +160,42 @@ def create_admin_app(
             },
             201,
         )
+
+    @app.post("/_sandbox/hubspot/edits")
+    def hubspot_edits() -> Response:
+        body = _body()
+        user_id = int(body.get("user_id") or owners.USER_IDS[0])
+        values = body.get("properties")
+        if not isinstance(values, dict) or not values:
+            raise AdminError("properties must be an object of the values to set")
+        with hubspot.lock:
+            contact = hubspot.contact_by(contact_id=body.get("contact_id"), email=body.get("email"))
+            if contact is None:
+                raise AdminError("no HubSpot contact with that contact_id/email")
+            writer = hubspot.writer("contacts")
+            checked, issues = writer.validate({k: str(v) for k, v in values.items()})
+            if issues:
+                raise AdminError(f"HubSpot would refuse these values: {issues}")
+            checked["hs_updated_by_user_id"] = str(user_id)
+            writer.update(contact, checked, hubspot.now_ms(), owners.by_user(user_id))
+        return json_response({"id": str(contact.id), "user_id": user_id}, 200)
+
+    @app.post("/_sandbox/hubspot/marketing_events")
+    def marketing_events() -> Response:
+        body = _body()
+        with hubspot.lock:
+            contact = hubspot.contact_by(contact_id=body.get("contact_id"), email=body.get("email"))
+            if contact is None:
+                raise AdminError("no HubSpot contact with that contact_id/email")
+            try:
+                event = seeding.add_attendance(
+                    hubspot, event=_required(body, "event"), contact=contact,
+                    kind=str(body.get("state") or "ATTENDED"), occurred_at=body.get("occurred_at"),
+                    event_type=body.get("event_type", "WEBINAR"),
+                )  # fmt: skip
+            except ValueError as error:
+                raise AdminError(str(error)) from None
+        return json_response({"event_id": event.object_id, "name": event.name}, 201)
 
     @app.post("/_sandbox/hubspot/email_events")
     def email_events() -> Response:
@@ -184,7 +253,11 @@ def _fault(body: dict[str, Any]) -> Fault:
         ) from None
     if not (100 <= status <= 599 or (status == 0 and delay > 0)) or not 0.0 <= rate <= 1.0:
         raise AdminError("status must be 100-599 (or 0 with a delay: latency only) and rate 0-1")
-    return Fault(system, status, rate, str(body.get("route") or "*"), remaining, delay)
+    kind = str(body.get("body") or "")
+    if kind not in FAULT_BODIES:
+        raise AdminError(f"body must be one of {FAULT_BODIES}")
+    route = str(body.get("route") or "*")
+    return Fault(system, status, rate, route, remaining, delay, kind, bool(body.get("after")))
 
 
 def _apply_settings(body: dict[str, Any], hubspot: HubSpotState, salesforce: Any | None) -> None:
@@ -198,8 +271,10 @@ def _apply_settings(body: dict[str, Any], hubspot: HubSpotState, salesforce: Any
         if "salesforce" in body:
             if salesforce is None:
                 raise AdminError("the Salesforce emulator is not running")
+            knobs = dict(body["salesforce"])
             with salesforce.locked():
-                salesforce.settings.update(dict(body["salesforce"]))
+                salesforce.org.apply({k: v for k, v in knobs.items() if k in ORG_KNOBS})
+                salesforce.settings.update({k: v for k, v in knobs.items() if k not in ORG_KNOBS})
     except (TypeError, ValueError) as error:
         raise AdminError(str(error)) from None
 
@@ -209,7 +284,7 @@ def _settings(hubspot: HubSpotState, salesforce: Any | None) -> dict[str, Any]:
     if salesforce is not None:
         answer["salesforce"] = {
             k: _plain(getattr(salesforce.settings, k, None)) for k in SALESFORCE_KNOBS
-        }
+        } | salesforce.org.as_dict()
     return answer
 
 

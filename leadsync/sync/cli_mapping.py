@@ -21,22 +21,30 @@ def mapping() -> None:
 
 @mapping.command()
 @config_option
-@click.option("--live", is_flag=True, help="Also compare vocabularies with the CRMs' picklists.")
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Also compare vocabularies with the CRMs' picklists and check every field read or "
+    "written (readable, writable) on both CRMs.",
+)
 @report_errors
 def validate(config_path: str | None, live: bool) -> None:
     """Check the config offline; exit 0 when valid, 2 with one line per problem."""
     settings = load(config_path, secrets=live)
     vocabularies = build_vocabularies(settings.stages)
+    warnings: list[str] = []
     if live:
         from leadsync.sync.live_check import check_live
 
-        check_live(settings, vocabularies)
+        warnings = check_live(settings, vocabularies)
     maps = build_field_maps(settings.fields)
     console.print(
         f"[green]ok[/green] {len(vocabularies)} stage vocabularies, "
         f"{sum(len(m) for m in maps.values())} field maps, "
         f"{len(settings.rules.fit) + len(settings.rules.engagement)} scoring rules"
     )
+    for line in warnings:
+        console.print(f"[yellow]warning[/yellow] {line}", soft_wrap=True)
 
 
 @mapping.command()

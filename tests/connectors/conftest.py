@@ -57,6 +57,9 @@ class Admin:
     def fault(self, system: str, status: int, **options: Any) -> None:
         self._post("/_sandbox/faults", {"system": system, "status": status, **options})
 
+    def faults(self) -> list[dict[str, Any]]:
+        return requests.get(f"{self.url}/_sandbox/faults", timeout=10).json()["faults"]
+
     def clear_faults(self) -> None:
         requests.delete(f"{self.url}/_sandbox/faults", timeout=10).raise_for_status()
 

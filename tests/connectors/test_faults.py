@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from leadsync.connectors.base import Change, Window
+import pytest
 
-from .conftest import until_now
+from leadsync.connectors.base import Change, Window
+from leadsync.connectors.retry import Policy, RetrySettings
+from leadsync.connectors.salesforce import SalesforceConnector
+
+from .conftest import salesforce_settings, until_now
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -57,3 +61,35 @@ def test_salesforce_survives_20_percent_503s(salesforce, admin):
         for r in salesforce.read("Lead", Window(None, until_now()))
     }
     assert all(grades[r.id] == "A1" for r in open_leads)
+
+
+BODY_FAULTS = [
+    {"status": 200, "body": "invalid_json"},
+    {"status": 200, "body": "empty"},
+    {"status": 200, "body": "cut"},
+    {"status": 502, "body": "html"},
+]
+BODY_IDS = ["invalid-json", "empty", "cut", "html-502"]
+
+
+@pytest.mark.parametrize("fault", BODY_FAULTS, ids=BODY_IDS)
+@pytest.mark.parametrize(
+    ("system", "stream"), [("hubspot", "contacts"), ("hubspot", "email_events"),
+                           ("salesforce", "Lead")]
+)  # fmt: skip
+def test_broken_answers_are_retried_like_5xx(request, admin, system, stream, fault):
+    connector = request.getfixturevalue(system)
+    before = ids(connector.read(stream, Window(None, until_now())))
+    admin.fault(system, count=2, **fault)
+    assert ids(connector.read(stream, Window(EPOCH, until_now()))) == before
+    assert [f["remaining"] for f in admin.faults()] == [0]  # both broken answers were met
+
+
+def test_salesforce_429_waits_as_retry_after_says(sandbox, admin):
+    waits: list[float] = []
+    settings = salesforce_settings(sandbox, retry=RetrySettings(rate_limit_wait=0.01))
+    connector = SalesforceConnector(settings, policy=Policy(settings.retry, sleep=waits.append))
+    admin.fault("salesforce", 429, count=3, route="GET /services/data/{version}/queryAll/")
+    records = list(connector.read("Lead", Window(None, until_now())))
+    assert records and len(waits) == 3
+    assert all(1.0 <= w <= 1.1 for w in waits)  # the sandbox's Retry-After: 1

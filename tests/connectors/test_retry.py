@@ -201,3 +201,30 @@ def test_budget_stops_before_the_configured_share_and_says_what_to_do():
     assert "80 of 100" in message
     assert "hubspot.daily_budget_share" in message
     assert "at midnight" in message
+
+
+def storm_policy(**settings) -> tuple[Policy, Clock]:
+    clock = Clock()
+    return Policy(RetrySettings(**settings), sleep=clock.sleep, clock=clock), clock
+
+
+def test_a_long_429_storm_is_waited_out_as_the_api_asks():
+    retry, clock = storm_policy()
+    call = Calls(*[RateLimited("429", retry_after=10.0, system="hubspot")] * 40)
+    assert retry.call(call) == "done"
+    assert call.count == 41 and 400 <= clock.now <= 440
+
+
+def test_a_429_storm_past_the_patience_stops_with_what_to_do():
+    retry, clock = storm_policy(rate_limit_patience=120.0)
+    call = Calls(*[RateLimited("HubSpot rate-limited", retry_after=30.0, system="hubspot")] * 99)
+    with pytest.raises(RateLimited) as stopped:
+        retry.call(call)
+    assert clock.now <= 120.0 * 1.1 and call.count == 5
+    message = str(stopped.value)
+    assert "HubSpot rate-limited" in message and "nothing was lost" in message
+    assert "hubspot.retry.rate_limit_patience" in message
+
+
+def test_salesforce_429_is_rate_limited_not_fatal():
+    assert classify("salesforce", 429, "REQUEST_LIMIT_EXCEEDED", "Too many") is Failure.RATE_LIMITED

@@ -99,7 +99,8 @@ def test_a_handoff_creates_a_lead_and_finds_it_by_an_email_with_an_apostrophe(sa
     assert [r.id for r in salesforce.find("Lead", "Email", [email])] == [created.record_id]
 
 
-def test_a_refused_record_fails_alone(salesforce):
+def test_a_refused_record_fails_alone(salesforce, admin):
+    admin.settings(salesforce={"restricted_picklists": ["Lead.Status"]})
     first, second = open_leads(leads(salesforce))[:2]
     changes = [
         Change("ok", "Lead", first.id, {"Leadsync_Stage__c": "mql"}),
@@ -109,11 +110,10 @@ def test_a_refused_record_fails_alone(salesforce):
     assert ok.ok and not bad.ok and bad.code and "Status" in bad.reason
 
 
-def test_missing_custom_fields_are_reported_not_created(salesforce):
-    assert salesforce.missing_fields() == {}
-    assert salesforce.missing_fields({"Lead": ["Leadsync_Stage__c", "Nope__c"]}) == {
-        "Lead": ["Nope__c"]
-    }
+def test_fields_leadsync_writes_that_the_org_lacks_are_reported(salesforce):
+    found = salesforce.check_fields({"Lead": ["Leadsync_Stage__c", "Nope__c"]}, {})
+    (error,) = found.errors
+    assert "Lead.Nope__c" in error and "Setup" in error
 
 
 def test_large_windows_are_read_through_bulk_api_2_with_the_same_records(sandbox, admin):

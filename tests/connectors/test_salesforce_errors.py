@@ -63,10 +63,19 @@ def page(records, *, total=None, following=None) -> dict:
     return body
 
 
+TYPES = {"Id": "id", "SystemModstamp": "datetime", "IsDeleted": "boolean", "Email": "email",
+         "Status": "picklist"}  # fmt: skip
+
+
+def describe(*names: str) -> dict:
+    return {"fields": [{"name": n, "type": TYPES[n], "updateable": True} for n in names]}
+
+
 @pytest.fixture
 def api():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.post(TOKEN_URL, json={"access_token": "token-1", "instance_url": HOST})
+        mock.get(f"{DATA}/sobjects/Lead/describe", json=describe(*TYPES))
         yield mock
 
 
@@ -135,7 +144,7 @@ def test_the_budget_stops_before_the_configured_share_of_the_daily_allowance(api
     with pytest.raises(QuotaExhausted) as stopped:
         read_leads(sf)
     assert "80 of 100" in str(stopped.value)
-    assert len(api.calls) == 3  # token, first page, second page; the third is never sent
+    assert len(api.calls) == 4  # token, describe, two pages; the third is never sent
 
 
 def test_a_refused_login_names_what_to_check_and_never_the_secret():
@@ -277,8 +286,6 @@ def test_windows_above_the_bulk_threshold_are_read_through_bulk_api_2(api):
     api.post(f"{DATA}/jobs/query", json={"id": "750J", "state": "UploadComplete"})
     api.get(f"{DATA}/jobs/query/750J", json={"id": "750J", "state": "InProgress"})
     api.get(f"{DATA}/jobs/query/750J", json={"id": "750J", "state": "JobComplete"})
-    describe = {"fields": [{"name": "IsDeleted", "type": "boolean"}, {"name": "Id", "type": "id"}]}
-    api.get(f"{DATA}/sobjects/Lead/describe", json=describe)
     header = "Id,SystemModstamp,IsDeleted,Email,Status\n"
     rows = [f"00Q{i:015d},2025-06-01T10:00:0{i}.000Z,false,l{i}@x.com,Open\n" for i in range(5)]
     api.get(
@@ -294,5 +301,5 @@ def test_windows_above_the_bulk_threshold_are_read_through_bulk_api_2(api):
     records = read_leads(connector(bulk_threshold=4, bulk_poll_seconds=0))
     assert [r.data["Email"] for r in records] == [f"l{i}@x.com" for i in range(5)]
     assert records[0].data["IsDeleted"] is False
-    job = json.loads(api.calls[2].request.body)
+    job = json.loads(api.calls[3].request.body)  # after the token, the describe, the query
     assert job["operation"] == "queryAll" and "ORDER BY SystemModstamp" in job["query"]

@@ -49,9 +49,14 @@ def test_outbound_values_read_back_as_known_values(vocab):
 def test_round_trip_keeps_the_stage_where_the_system_has_a_word_for_it(vocab):
     for stage, value in vocab.outbound.items():
         back = vocab.to_canonical(value)
+        shared = [s for s, v in vocab.outbound.items() if v == value]
         # HubSpot has no "prospect": it is written as sales-qualified and reads back as sql.
         if (vocab.system, stage) == (System.HUBSPOT, Stage.PROSPECT):
             assert back is Stage.SQL
+        elif len(shared) > 1 and back is None:
+            # A new Salesforce org has no word for lead or mql: both wait "Open - Not
+            # Contacted", which therefore reads back as no opinion, never as a move.
+            assert vocab.system is System.SALESFORCE
         else:
             assert back is stage
 

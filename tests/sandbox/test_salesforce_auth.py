@@ -311,3 +311,16 @@ def test_parallel_writers_and_readers(emulator: RunningEmulator) -> None:
         seen = list(pool.map(work, range(8)))
     assert max(seen) == 160
     assert emulator.state.counts()["Lead"] == 190
+
+
+def test_the_refresh_token_grant_gives_a_working_session(emulator: RunningEmulator) -> None:
+    settings = emulator.state.settings
+    form = {"grant_type": "refresh_token", "client_id": settings.client_id,
+            "refresh_token": settings.refresh_token}  # fmt: skip
+    answer = token_request(emulator, data=form)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert {"access_token", "instance_url", "id", "token_type"} <= set(body)
+    assert direct_client(emulator, body["access_token"]).query("SELECT Id FROM Lead")["done"]
+    refused = token_request(emulator, data={**form, "refresh_token": "stale"})
+    assert (refused.status_code, refused.json()["error"]) == (400, "invalid_grant")

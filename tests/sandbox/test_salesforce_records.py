@@ -132,8 +132,13 @@ def test_create_read_update_delete(sf: Salesforce, clock: Clock) -> None:
     ],
 )  # fmt: skip
 def test_single_create_refusals(
-    sf: Salesforce, fields: dict, code: str, error_fields: list[str] | None
+    emulator: RunningEmulator,
+    sf: Salesforce,
+    fields: dict,
+    code: str,
+    error_fields: list[str] | None,
 ) -> None:
+    emulator.state.org.restrict(["Lead.Status"])  # a new org's Lead Status is not restricted
     with pytest.raises(SalesforceMalformedRequest) as refused:
         new_lead(sf, **fields)
     (error,) = refused.value.content
@@ -160,7 +165,13 @@ def test_wrong_json_type_fails_the_request(sf: Salesforce) -> None:
     assert (stored["NumberOfEmployees"], stored["AnnualRevenue"]) == (250, 1_000_000.0)
 
 
-def test_collection_update_reports_each_record_in_request_order(sf: Salesforce) -> None:
+def test_collection_update_reports_each_record_in_request_order(
+    emulator: RunningEmulator, sf: Salesforce
+) -> None:
+    emulator.state.org.apply(
+        {"restricted_picklists": ["Lead.Status"], "picklist_values": {"Lead.Status": [
+            "Marketing Qualified", "Qualified"]}}
+    )  # fmt: skip
     good, bad = new_lead(sf), new_lead(sf, Email="b@example.com")
     results = patch_many(
         sf,
@@ -251,11 +262,9 @@ def test_derived_fields_follow_the_platform(sf: Salesforce) -> None:
 def test_describe_exposes_default_picklists(sf: Salesforce) -> None:
     fields = {f["name"]: f for f in sf.Lead.describe()["fields"]}
     status = fields["Status"]
-    assert [v["value"] for v in status["picklistValues"]] == [
+    assert [v["value"] for v in status["picklistValues"]] == [  # a new org's four
         "Open - Not Contacted",
-        "Marketing Qualified",
         "Working - Contacted",
-        "Qualified",
         "Closed - Converted",
         "Closed - Not Converted",
     ]
@@ -266,7 +275,7 @@ def test_describe_exposes_default_picklists(sf: Salesforce) -> None:
         "validFor": None,
         "value": "Open - Not Contacted",
     }
-    assert status["restrictedPicklist"] is True
+    assert status["restrictedPicklist"] is False  # as in a new org
     assert fields["Leadsync_Top_Reasons__c"]["custom"] is True
     stages = [v["value"] for v in sf.Opportunity.describe()["fields"][4]["picklistValues"]]
     assert stages[0] == "Prospecting" and stages[-2:] == ["Closed Won", "Closed Lost"]

@@ -34,9 +34,7 @@ PREFIXES = {
 DATE_FIELDS = ("ConvertedDate", "CloseDate", "ActivityDate", "FirstRespondedDate")
 LEAD_STATUSES = {
     "Open - Not Contacted",
-    "Marketing Qualified",
     "Working - Contacted",
-    "Qualified",
     "Closed - Converted",
     "Closed - Not Converted",
 }

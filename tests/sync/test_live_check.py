@@ -41,3 +41,29 @@ outbound = { lead = "nurture", mql = "marketingqualifiedlead", sql = "salesquali
         "stages.hubspot.lifecyclestage.outbound.lead: 'nurture' is not a value hubspot accepts"
         in problems
     )
+
+
+def validate_live(world) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "leadsync", "mapping", "validate", "--live",
+         "--config", str(world.config)],
+        env=subprocess_env(world), capture_output=True, text=True,
+    )  # fmt: skip
+
+
+def test_hidden_salesforce_fields_are_reported_optional_as_warnings(sqlite_world):
+    sqlite_world.admin(
+        "POST", "settings", salesforce={"hidden_fields": ["Lead.HasOptedOutOfEmail"]}
+    )
+    done = validate_live(sqlite_world)
+    assert done.returncode == 0, done.stderr
+    assert "ok" in done.stdout and "Lead.HasOptedOutOfEmail" in done.stdout
+    assert "Unsubscribes from Salesforce are not scored" in done.stdout
+
+    hidden = ["Lead.HasOptedOutOfEmail", "Lead.Email"]
+    sqlite_world.admin("POST", "settings", salesforce={"hidden_fields": hidden})
+    done = validate_live(sqlite_world)
+    assert done.returncode == 2
+    assert "Lead.Email" in done.stderr and "Field-Level Security" in done.stderr
+    assert "Lead.HasOptedOutOfEmail" in done.stderr  # the warning is listed too
+    assert "Traceback" not in done.stderr

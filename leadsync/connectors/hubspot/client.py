@@ -17,17 +17,28 @@ import urllib3
 from hubspot import HubSpot
 from hubspot.crm.associations.v4 import ApiException as AssociationsError
 from hubspot.crm.objects import ApiException as ObjectsError
+from hubspot.crm.owners import ApiException as OwnersError
 from hubspot.crm.properties import ApiException as PropertiesError
 from hubspot.events import ApiException as EventsError
+from hubspot.marketing.events import ApiException as MarketingEventsError
 from hubspot.marketing.forms import ApiException as FormsError
 from urllib3.util.retry import Retry
 
 from leadsync.connectors.hubspot.settings import HubSpotSettings
+from leadsync.connectors.redact import header_refusal, scrub
 from leadsync.connectors.retry import ERRORS, Budget, Failure, Pacer, Policy, classify
-from leadsync.errors import ConnectorError, Rejected
+from leadsync.errors import AuthError, ConnectorError, Rejected, Transient
 
 # Each client sub-package has its own exception tree; these are the ones leadsync calls into.
-API_ERRORS = (ObjectsError, AssociationsError, EventsError, PropertiesError, FormsError)
+API_ERRORS = (
+    ObjectsError,
+    AssociationsError,
+    EventsError,
+    PropertiesError,
+    FormsError,
+    MarketingEventsError,
+    OwnersError,
+)
 
 SYSTEM = "hubspot"
 
@@ -61,6 +72,9 @@ class HubSpotClient:
         self.property_batch = hs.crm.properties.batch_api
         self.groups = hs.crm.properties.groups_api
         self.forms = hs.marketing.forms.forms_api
+        self.marketing_events = hs.marketing.events.basic_api
+        self.owners = hs.crm.owners.owners_api
+        self.participations = hs.marketing.events.retrieve_participant_state_api
         # Legacy v1 endpoints have no wrapper in the client; its `api_request` sends without a
         # timeout, so they go through one session that carries the same token.
         self.http = requests.Session()
@@ -85,12 +99,15 @@ class HubSpotClient:
             self._before(search)
             try:
                 response = method(*args, **kw)
+                data = response.data  # read here: a connection cut mid-body raises now
+            except ValueError as exc:  # http.client refusing a header value quotes it
+                raise self._refused(exc) from None
             except API_ERRORS as exc:
                 raise self._error(what, exc.status or None, exc.body, exc.headers) from None
             except urllib3.exceptions.HTTPError as exc:
-                raise self._error(what, None, str(exc), None) from None
+                raise self._error(what, None, type(exc).__name__, None) from None
             self._observe(response.headers)
-            return json.loads(response.data) if response.data else None
+            return self._decode(what, response.status, data)
 
         return self.policy.call(attempt)
 
@@ -102,14 +119,41 @@ class HubSpotClient:
             url = self.settings.base_url.rstrip("/") + path
             try:
                 response = self.http.get(url, params=params, timeout=self.settings.retry.timeout)
+            except (requests.exceptions.InvalidHeader, ValueError) as exc:
+                raise self._refused(exc) from None
             except requests.RequestException as exc:
-                raise self._error(what, None, str(exc), None) from None
+                raise self._error(what, None, type(exc).__name__, None) from None
             if response.status_code >= 300:
                 raise self._error(what, response.status_code, response.text, response.headers)
             self._observe(response.headers)
-            return response.json()
+            return self._decode(what, response.status_code, response.content)
 
         return self.policy.call(attempt)
+
+    def _refused(self, exc: ValueError) -> ConnectorError:
+        if "header" in str(exc).lower():
+            variable = "LEADSYNC_HUBSPOT__ACCESS_TOKEN"
+            return AuthError(header_refusal("HubSpot", variable, exc), system=SYSTEM)
+        return Rejected(f"HubSpot: the request could not be sent: {self._scrub(str(exc))}",
+                        system=SYSTEM)  # fmt: skip
+
+    def _scrub(self, text: str) -> str:
+        return scrub(text, [self.settings.access_token.get_secret_value()])
+
+    def _decode(self, what: str, status: int, data: bytes) -> Any:
+        """The JSON body; an empty or unreadable one (a proxy's, a cut) is worth a retry."""
+        if status == 204:
+            return None
+        try:
+            return json.loads(data)
+        except ValueError:
+            said = "an empty answer" if not data else "an answer that is not JSON"
+            raise Transient(
+                f"HubSpot sent {said} ({status}) to the call to {what}; retrying may help, "
+                "and nothing was lost if it does not: run again later.",
+                system=SYSTEM,
+                status=status,
+            ) from None
 
     def _before(self, search: bool) -> None:
         self.budget.spend()
@@ -132,7 +176,8 @@ class HubSpotClient:
         policy = str(detail.get("policyName") or "")
         category = str(detail.get("category") or detail.get("errorType") or "")
         code = policy if status == 429 and policy else category
-        message = str(detail.get("message") or (body if isinstance(body, str) else "") or "")[:300]
+        message = str(detail.get("message") or (body if isinstance(body, str) else "") or "")
+        message = self._scrub(message)[:300]
         failure = classify(SYSTEM, status, code, message)
         text = explain(failure, what, status, code, message)
         if failure is Failure.REJECTED:

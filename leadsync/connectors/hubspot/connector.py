@@ -7,9 +7,10 @@ Streams and their `data`:
     form_submissions  the submission (`conversionId, submittedAt, values, pageUrl`) + `form_id`,
                       `form_name` (None when `form_ids` are configured), `email`
     email_events      the email event (`id, created, type, recipient, emailCampaignId, …`) + `email`
+    marketing_events  one attendance at a marketing event (see `marketing_events`)
     meetings, calls,  the object's properties + `contact_ids` (all associated contacts) and
-    emails, notes,    `contact_id` (the lowest, or None)
-    tasks
+    emails            `contact_id` (the lowest, or None); notes and tasks carry no signal of
+                      the contact's own and are read only when configured
 
 `contacts` read with `window.start=None` go through the list API (the faster path under the
 10-second limit; see `ObjectReader.list_all`), every other window through windowed search.
@@ -23,9 +24,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, ClassVar
 
-from leadsync.connectors.base import Change, RawRecord, Window, WriteResult
-from leadsync.connectors.hubspot import engagement
+from leadsync.connectors.base import Actor, Change, FieldCheck, RawRecord, Window, WriteResult
+from leadsync.connectors.hubspot import access, engagement, users
 from leadsync.connectors.hubspot.client import HubSpotClient
+from leadsync.connectors.hubspot.marketing_events import marketing_events
 from leadsync.connectors.hubspot.provision import (
     LEADSYNC_PROPERTY_SPECS,
     PropertySpec,
@@ -33,12 +35,13 @@ from leadsync.connectors.hubspot.provision import (
     provision,
 )
 from leadsync.connectors.hubspot.search import ObjectReader
-from leadsync.connectors.hubspot.settings import HubSpotSettings
+from leadsync.connectors.hubspot.settings import LEADSYNC_PROPERTIES, HubSpotSettings
+from leadsync.connectors.hubspot.users import Users
 from leadsync.connectors.hubspot.writes import ContactWriter
 from leadsync.connectors.retry import Policy
 from leadsync.errors import Rejected
 
-EVENT_STREAMS = ("page_views", "form_submissions", "email_events")
+EVENT_STREAMS = ("page_views", "form_submissions", "email_events", "marketing_events")
 
 
 class HubSpotConnector:
@@ -57,6 +60,7 @@ class HubSpotConnector:
             *settings.engagement_properties,
         )
         self._writer = ContactWriter(self.client)
+        self._users = Users(self.client)
 
     @classmethod
     def from_settings(cls, settings: HubSpotSettings | Mapping[str, Any]) -> HubSpotConnector:
@@ -87,6 +91,8 @@ class HubSpotConnector:
             return engagement.form_submissions(self.client, window)
         if stream == "email_events":
             return engagement.email_events(self.client, window)
+        if stream == "marketing_events":
+            return marketing_events(self.client, window)
         if stream in self.settings.engagement_properties:
             props = ["hs_lastmodifieddate", *self.settings.engagement_properties[stream]]
             reader = self._reader(stream, stream, "hs_lastmodifieddate", props)
@@ -107,6 +113,24 @@ class HubSpotConnector:
         options = sorted(found.get("options") or [], key=lambda o: o.get("displayOrder") or 0)
         return [o["value"] for o in options] if found.get("type") == "enumeration" else None
 
+    def warnings(self) -> list[str]:
+        """What this connector could not read (nothing so far: a private app's scopes are
+        checked by `check`, and its properties by `check_fields`); here for the same contract
+        as Salesforce's."""
+        return []
+
+    def actor(self, user_id: str | int | None) -> Actor | None:
+        """The HubSpot user behind `hs_updated_by_user_id` or a history entry's
+        `updatedByUserId`: name and email. The owners list is read once per connector."""
+        return self._users.actor(user_id)
+
+    def history(
+        self, record_ids: Sequence[str], properties: Sequence[str]
+    ) -> dict[str, dict[str, list[dict[str, Any]]]]:
+        """Contact id -> property -> history entries, newest first (`value`, `timestamp`,
+        `sourceType`, `sourceId`, `updatedByUserId`); one call per 50 contacts."""
+        return users.history(self.client, list(record_ids), list(properties))
+
     def write(self, changes: Sequence[Change]) -> list[WriteResult]:
         """Contacts only: updates by id, creates when `record_id` is None (see `writes`)."""
         return self._writer.write(changes)
@@ -116,6 +140,18 @@ class HubSpotConnector:
     ) -> ProvisionReport:
         """Create leadsync's property group and the missing properties; safe to repeat."""
         return provision(self.client, properties)
+
+    def check_fields(
+        self, writeback: Mapping[str, Sequence[str]], stages: Mapping[str, Sequence[str]]
+    ) -> FieldCheck:
+        """Every property leadsync reads exists; every one it writes exists and takes a value.
+        Write-back properties may be missing: provisioning creates them before the first write.
+        """
+        own = {n for names in writeback.values() for n in names} | set(LEADSYNC_PROPERTIES)
+        provisioned = sorted(own)
+        writes = {obj: [*writeback.get(obj, ()), *stages.get(obj, ())]
+                  for obj in {*writeback, *stages}}  # fmt: skip
+        return access.check(self.client, writes, provisioned=provisioned)
 
     def _reader(self, object_type: str, stream: str, date: str, props: list[str]) -> ObjectReader:
         return ObjectReader(self.client, object_type, stream, date, props)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field
 
+from leadsync.connectors.redact import Credential
 from leadsync.connectors.retry import RetrySettings
 
 Tier = Literal["free", "starter", "professional", "enterprise", "api_add_on"]
@@ -35,6 +36,8 @@ CONTACT_PROPERTIES: tuple[str, ...] = (
     "createdate",
     "lastmodifieddate",
     "hs_object_id",
+    # The last person to edit the contact in HubSpot (see `HubSpotConnector.actor`).
+    "hs_updated_by_user_id",
     # web analytics and conversion properties
     "hs_analytics_source",
     "hs_analytics_source_data_1",
@@ -74,9 +77,9 @@ ENGAGEMENT_PROPERTIES: dict[str, tuple[str, ...]] = {
         "hs_meeting_end_time",
     ),
     "calls": ("hs_timestamp", "hs_call_title", "hs_call_direction", "hs_call_disposition"),
+    # An INCOMING_EMAIL is the contact's reply. Notes and tasks are what sales wrote, not what
+    # the contact did: no rule reads them, so they are not pulled (add them here to keep them).
     "emails": ("hs_timestamp", "hs_email_subject", "hs_email_direction", "hs_email_status"),
-    "notes": ("hs_timestamp",),
-    "tasks": ("hs_timestamp", "hs_task_subject", "hs_task_status", "hs_task_type"),
 }
 
 
@@ -87,7 +90,7 @@ class HubSpotSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     base_url: str = "https://api.hubapi.com"
-    access_token: SecretStr = Field(
+    access_token: Credential = Field(
         description="private-app token (LEADSYNC_HUBSPOT__ACCESS_TOKEN)"
     )
     tier: Tier = "professional"

@@ -8,8 +8,14 @@ set to check the value landed; a value that did not land is `ok=False, code="NOT
 A record id appears at most once per batch (HubSpot rejects duplicate ids). When HubSpot
 refuses a whole batch for one record's value, the records its error names are failed and the
 rest resent; if it names none, the batch is halved until the culprit stands alone. A create
-that meets an existing contact (409 CONFLICT) updates that contact instead, so a create
-repeated after a lost answer does not make a second contact.
+that meets an existing contact updates that contact instead, so a create repeated after a
+lost answer does not make a second contact:
+
+- each input carries its own `objectWriteTraceId`, so HubSpot answers 207 with a CONFLICT per
+  existing email naming its id: those are updated (one batch update);
+- when HubSpot refuses the whole batch anyway (409 "Contact already exists", no id), the
+  batch's emails are looked up in one batch read by email, the contacts found are updated and
+  the rest created again: 1 refused create + 1 read + ceil(k/100) updates + 1 create.
 """
 
 from __future__ import annotations
@@ -101,6 +107,33 @@ class ContactWriter:
         return {c.key: _outcome(c, c.record_id, c.record_id in done, errors) for c in chunk}
 
     def _send_create(self, chunk: list[Change]) -> dict[str, WriteResult]:
+        try:
+            return self._create_traced(chunk)
+        except RejectedRequest as exc:
+            if exc.category != "CONFLICT" or exc.status != 409:
+                raise
+            return self._after_conflict(chunk)
+
+    def _after_conflict(self, chunk: list[Change]) -> dict[str, WriteResult]:
+        """The whole batch was refused for an email that exists, naming none: find them."""
+        existing = self._ids_by_email([_email(c) for c in chunk if c.properties.get("email")])
+        found = [replace(c, record_id=existing[_email(c)]) for c in chunk if _email(c) in existing]
+        results = self.update(found)
+        rest = [c for c in chunk if c.key not in results]
+        return results | (_isolating(rest, self._create_traced) if rest else {})
+
+    def _ids_by_email(self, emails: list[str]) -> dict[str, str]:
+        body = {"inputs": [{"id": e} for e in emails], "idProperty": "email",
+                "properties": ["email"]}  # fmt: skip
+        answer = self.client.call(
+            "find existing contacts by email", self.client.batch.read, "contacts", body
+        )
+        return {
+            str((o.get("properties") or {}).get("email") or "").lower(): str(o["id"])
+            for o in (answer or {}).get("results") or []
+        }
+
+    def _create_traced(self, chunk: list[Change]) -> dict[str, WriteResult]:
         inputs = [
             {"properties": _text(c), "associations": [], "objectWriteTraceId": c.key} for c in chunk
         ]

@@ -26,6 +26,8 @@ JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 class Token:
     access_token: str
     instance_url: str
+    # The logged-in user, from the identity URL `…/id/<org id>/<user id>` (None: not said).
+    user_id: str | None = None
 
     def __repr__(self) -> str:
         return f"Token(instance_url={self.instance_url!r})"
@@ -101,7 +103,9 @@ def login(settings: SalesforceSettings, session: requests.Session) -> Token:
     body = _json(response)
     if response.status_code != 200 or "access_token" not in body:
         raise AuthError(_refusal(settings, response.status_code, body), system="salesforce")
-    return Token(body["access_token"], body.get("instance_url") or settings.instance_url)
+    identity = str(body.get("id") or "")
+    user_id = identity.rstrip("/").rsplit("/", 1)[-1] if "/id/" in identity else None
+    return Token(body["access_token"], body.get("instance_url") or settings.instance_url, user_id)
 
 
 def _grant(settings: SalesforceSettings) -> dict[str, str]:

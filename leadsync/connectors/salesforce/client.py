@@ -2,11 +2,14 @@
 
 Every call goes: budget → the `Salesforce` method → `Sforce-Limit-Info` observed. A failure is
 classified by `retry.CLASSIFICATION`; a 401 `INVALID_SESSION_ID` logs in again once (not in
-`session` mode, whose token cannot be renewed) and repeats the call.
+`session` mode, whose token cannot be renewed) and repeats the call. An answer that is empty,
+not JSON or cut off mid-body is transient, like a 5xx; a 429 waits as its `Retry-After` says
+(simple-salesforce drops the response, so the session's hook keeps that header).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -14,10 +17,11 @@ import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError
 
+from leadsync.connectors.redact import header_refusal, scrub
 from leadsync.connectors.retry import ERRORS, Budget, Failure, Policy, classify
 from leadsync.connectors.salesforce.auth import http_session, login, untrusted
 from leadsync.connectors.salesforce.settings import SalesforceSettings
-from leadsync.errors import ConnectorError, Rejected
+from leadsync.errors import AuthError, ConnectorError, Rejected
 
 T = TypeVar("T")
 SYSTEM = "salesforce"
@@ -45,7 +49,13 @@ class SalesforceClient:
             resets="it is counted over a rolling 24 hours",
         )
         self._sf: Salesforce | None = None
+        self.user_id: str | None = None  # the integration user, when the login says
         self._describes: dict[str, dict[str, Any]] = {}
+        self._last = threading.local()
+        self.session.hooks["response"].append(self._remember)
+
+    def _remember(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self._last.retry_after = response.headers.get("Retry-After")
 
     @property
     def sf(self) -> Salesforce:
@@ -56,6 +66,7 @@ class SalesforceClient:
 
     def relogin(self) -> None:
         token = login(self.settings, self.session)
+        self.user_id = token.user_id or self.user_id
         self._sf = Salesforce(
             instance_url=token.instance_url,
             session_id=token.access_token,
@@ -76,6 +87,13 @@ class SalesforceClient:
                 raise self._error(what, exc.status, exc.content) from None
             except requests.exceptions.SSLError:
                 raise untrusted(self.settings) from None
+            except requests.exceptions.InvalidHeader as exc:
+                variable = "LEADSYNC_SALESFORCE__ACCESS_TOKEN"
+                raise AuthError(
+                    header_refusal("Salesforce", variable, exc), system=SYSTEM
+                ) from None
+            except requests.exceptions.JSONDecodeError:
+                raise self._error(what, None, "the answer was empty or not JSON") from None
             except requests.RequestException as exc:
                 raise self._error(what, None, type(exc).__name__) from None
             self.observe(sf)
@@ -102,20 +120,39 @@ class SalesforceClient:
             )
         return self._describes[obj]
 
+    def forget_describe(self, obj: str) -> None:
+        """Describe `obj` afresh on next use (after its fields changed)."""
+        self._describes.pop(obj, None)
+
     @property
     def timeout(self) -> float:
         return self.settings.retry.timeout
 
     def _error(self, what: str, status: int | None, content: Any) -> ConnectorError:
         code, message = _first_error(content)
+        secrets = [getattr(self._sf, "session_id", None), _secret(self.settings.access_token)]
+        message = scrub(message, [*secrets, _secret(self.settings.client_secret)])
         failure = classify(SYSTEM, status, code, message)
         text = explain(failure, what, status, code, message, self.settings.auth)
         if failure is Failure.RATE_LIMITED:
             # The concurrent long-request limit frees up as running requests finish.
-            return ERRORS[failure](text, retry_after=20.0, system=SYSTEM, status=status)
+            wait = _seconds(getattr(self._last, "retry_after", None)) if status == 429 else 20.0
+            return ERRORS[failure](text, retry_after=wait, system=SYSTEM, status=status)
         if failure is Failure.REJECTED:
             return RejectedCall(text, code=code, system=SYSTEM, status=status)
         return ERRORS[failure](text, system=SYSTEM, status=status)
+
+
+def _secret(value: Any) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def _seconds(value: str | None) -> float:
+    """`Retry-After` in seconds; 0 (the policy's own default) when absent or a date."""
+    try:
+        return max(float(value or 0), 0.0)
+    except ValueError:
+        return 0.0
 
 
 def _first_error(content: Any) -> tuple[str, str]:
@@ -148,7 +185,11 @@ def explain(
             "Information shows it), or lower `salesforce.daily_budget_share` so leadsync stops "
             "earlier and leaves room for other integrations."
         ),
-        Failure.RATE_LIMITED: f"Salesforce is busy with long-running requests ({answer}{said}).",
+        Failure.RATE_LIMITED: (
+            f"Salesforce is busy with long-running requests ({answer}{said})."
+            if status == 403
+            else f"Salesforce rate-limited the call to {what} ({answer}{said})."
+        ),
         Failure.TRANSIENT: (
             f"Salesforce did not complete the call to {what} ({answer}{said}) after retrying; "
             "run again later (nothing was lost)."

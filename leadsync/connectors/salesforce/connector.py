@@ -1,9 +1,10 @@
 """The Salesforce connector: sObjects read by SOQL on `SystemModstamp`, Leads and Contacts written.
 
 Streams are sObject names (`Lead`, `Contact`, `Opportunity`, `OpportunityContactRole`, `Task`,
-`Event`, `CampaignMember`); `data` is the record's fields (`SalesforceSettings.fields`) without
-`attributes`; a deleted record comes with `deleted=True` (see `query`). The caller applies
-look-back (`lookback`). Writes: see `writes`.
+`Event`, `CampaignMember`); `data` is the record's fields (`SalesforceSettings.fields`, less
+those hidden from the integration user: see `access`) without `attributes`; a deleted record
+comes with `deleted=True` (see `query`). The caller applies look-back (`lookback`). Writes: see
+`writes`. `warnings()` lists, once, what hidden fields cost; sync should show it per run.
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, ClassVar
 
-from leadsync.connectors.base import Change, RawRecord, Window, WriteResult
+from leadsync.connectors.base import Actor, Change, FieldCheck, RawRecord, Window, WriteResult
 from leadsync.connectors.retry import Policy
 from leadsync.connectors.salesforce import query
+from leadsync.connectors.salesforce.access import FieldAccess
 from leadsync.connectors.salesforce.client import SalesforceClient
-from leadsync.connectors.salesforce.settings import LEADSYNC_FIELDS, SalesforceSettings
+from leadsync.connectors.salesforce.external_ids import FieldReport
+from leadsync.connectors.salesforce.settings import SalesforceSettings
+from leadsync.connectors.salesforce.users import Users
 from leadsync.connectors.salesforce.writes import RecordWriter
 from leadsync.errors import Rejected
 
@@ -33,6 +37,8 @@ class SalesforceConnector:
         self.batch_limit = settings.batch_size
         self.streams: tuple[str, ...] = tuple(settings.fields)
         self._writer = RecordWriter(self.client)
+        self.access = FieldAccess(self.client)
+        self._users = Users(self.client)
 
     @classmethod
     def from_settings(cls, settings: SalesforceSettings | Mapping[str, Any]) -> SalesforceConnector:
@@ -55,14 +61,30 @@ class SalesforceConnector:
                 f"Salesforce has no stream {stream!r}; streams: {', '.join(self.streams)}",
                 system="salesforce",
             )
-        return query.read(self.client, stream, window)
+        columns = self.access.columns(stream)
+        if columns is None:  # an object the user cannot read: said once in `warnings()`
+            return iter(())
+        return query.read(self.client, stream, columns, window)
 
     def find(self, stream: str, field: str, values: Sequence[str]) -> list[RawRecord]:
         """Live records whose `field` is one of `values`, e.g. Leads by `Email` for the handoff.
 
         Values are quoted and escaped (an email may hold `'` or `\\`); 200 values per query.
         """
-        return list(query.lookup(self.client, stream, field, values))
+        columns = self.access.columns(stream)
+        if columns is None:
+            return []
+        return list(query.lookup(self.client, stream, columns, field, values))
+
+    def actor(self, user_id: str | None) -> Actor | None:
+        """The user behind a `LastModifiedById` / `CreatedById`: name, email and whether it
+        is leadsync's own integration user. One User query per connector, on first use."""
+        return self._users.actor(user_id)
+
+    def warnings(self) -> list[str]:
+        """What this connector could not read, as sentences saying what leadsync loses and
+        which permission to grant; each said once per connector (one per run)."""
+        return self.access.warnings()
 
     def write(self, changes: Sequence[Change]) -> list[WriteResult]:
         """Leads and Contacts: updates by id, creates when `record_id` is None."""
@@ -76,17 +98,29 @@ class SalesforceConnector:
                 return [v["value"] for v in values if v.get("active", True)] or None
         return None
 
-    def missing_fields(
-        self, wanted: Mapping[str, Sequence[str]] | None = None
-    ) -> dict[str, list[str]]:
-        """Fields leadsync needs that the org lacks, per object (one describe each).
+    def provision(self, objects: Sequence[str] = ("Lead",)) -> FieldReport:
+        """Make sure each object has the External ID field creates upsert on; safe to repeat.
 
-        Creating custom fields needs the Metadata API, which leadsync does not use: an admin
-        creates the reported fields in Setup → Object Manager.
+        Creates it through the Tooling API when missing (one call); a problem that needs an
+        admin (no Customize Application permission, no field-level security) is reported,
+        not raised. Writes do the same on their first create, so calling this is optional.
         """
-        wanted = wanted or {"Lead": LEADSYNC_FIELDS, "Contact": LEADSYNC_FIELDS}
-        missing = {}
-        for obj, names in wanted.items():
-            have = {f["name"] for f in self.client.describe(obj).get("fields") or []}
-            missing[obj] = [n for n in names if n not in have]
-        return {obj: names for obj, names in missing.items() if names}
+        return self._writer.external_ids.ensure(tuple(objects))
+
+    def check_fields(
+        self, writeback: Mapping[str, Sequence[str]], stages: Mapping[str, Sequence[str]]
+    ) -> FieldCheck:
+        """Every field leadsync reads (readable) and writes (updateable; createable on Lead,
+        which the handoff creates), plus the External ID field creates upsert on."""
+        writes = {obj: [*writeback.get(obj, ()), *stages.get(obj, ())]
+                  for obj in {*writeback, *stages}}  # fmt: skip
+        found = self.access.check(writes, creates=("Lead",))
+        field = self.settings.external_id_field
+        if field not in (self.access.readable("Lead") or ()):
+            note = (
+                f"Salesforce: Lead.{field} does not exist yet (or is hidden); leadsync creates "
+                "it through the Tooling API before the first Lead it creates, which needs the "
+                "Customize Application permission (otherwise it says what to create in Setup)."
+            )
+            return FieldCheck(found.errors, [*found.warnings, note])
+        return found

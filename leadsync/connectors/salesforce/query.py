@@ -57,23 +57,26 @@ def soql(obj: str, fields: list[str], window: Window) -> str:
 
 
 def lookup(
-    client: SalesforceClient, obj: str, field: str, values: Sequence[str]
+    client: SalesforceClient, obj: str, fields: list[str], field: str, values: Sequence[str]
 ) -> Iterator[RawRecord]:
     """Live records of `obj` whose `field` is one of `values`, one query per 200 values."""
     if not FIELD_NAME.fullmatch(field) or not FIELD_NAME.fullmatch(obj):
         raise ValueError(f"not a Salesforce API name: {obj}.{field}")
-    columns = ", ".join(
-        dict.fromkeys(["Id", "SystemModstamp", "IsDeleted", *client.settings.fields[obj]])
-    )
+    columns = ", ".join(dict.fromkeys(["Id", "SystemModstamp", "IsDeleted", *fields]))
     for start in range(0, len(values), LOOKUP_CHUNK):
         chunk = list(values[start : start + LOOKUP_CHUNK])
         query = format_soql(f"SELECT {columns} FROM {obj} WHERE {field} IN {{}}", chunk)
         yield from _pages(client, obj, query, include_deleted=False)
 
 
-def read(client: SalesforceClient, obj: str, window: Window) -> Iterator[RawRecord]:
-    """Records (deleted ones flagged) inside `window`, ascending by `(SystemModstamp, Id)`."""
-    query = soql(obj, client.settings.fields[obj], window)
+def read(
+    client: SalesforceClient, obj: str, fields: list[str], window: Window
+) -> Iterator[RawRecord]:
+    """Records (deleted ones flagged) inside `window`, ascending by `(SystemModstamp, Id)`.
+
+    `fields` are the columns to select (those the integration user can read, see `access`).
+    """
+    query = soql(obj, fields, window)
     bulk_above = client.settings.bulk_threshold
     return _pages(client, obj, query, include_deleted=True, bulk_above=bulk_above)
 

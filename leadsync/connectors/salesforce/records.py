@@ -12,7 +12,16 @@ SYSTEM = "salesforce"
 
 
 def to_record(obj: str, fields: Mapping[str, Any]) -> RawRecord:
-    data = {k: v for k, v in fields.items() if k != "attributes"}
+    """`Parent.Field` columns come flat, as Bulk API CSV names them (`Campaign.Type`), so a
+    record reads the same whichever API returned it."""
+    data: dict[str, Any] = {}
+    for key, value in fields.items():
+        if key == "attributes":
+            continue
+        if isinstance(value, Mapping):
+            data |= {f"{key}.{k}": v for k, v in value.items() if k != "attributes"}
+        else:
+            data[key] = value
     deleted = data.get("IsDeleted") in (True, "true")
     return RawRecord(SYSTEM, obj, data["Id"], parse_time(data["SystemModstamp"]), data, deleted)
 

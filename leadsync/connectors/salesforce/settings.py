@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from leadsync.connectors.redact import Credential, Trimmed
 from leadsync.connectors.retry import RetrySettings
 
 LEADSYNC_FIELDS: tuple[str, ...] = (
@@ -18,7 +19,8 @@ LEADSYNC_FIELDS: tuple[str, ...] = (
     "Leadsync_Top_Reasons__c",
 )
 
-_AUDIT = ("CreatedDate", "SystemModstamp", "IsDeleted")
+# LastModifiedById names who changed a record (see `SalesforceConnector.actor`).
+_AUDIT = ("CreatedDate", "SystemModstamp", "IsDeleted", "LastModifiedById")
 
 OBJECT_FIELDS: dict[str, tuple[str, ...]] = {
     "Lead": (
@@ -108,6 +110,9 @@ OBJECT_FIELDS: dict[str, tuple[str, ...]] = {
         "Status",
         "HasResponded",
         "FirstRespondedDate",
+        # The campaign's type tells webinar attendance from other responses.
+        "Campaign.Type",
+        "Campaign.Name",
         *_AUDIT,
     ),
 }
@@ -129,12 +134,12 @@ class SalesforceSettings(BaseModel):
     api_version: str = "59.0"
     auth: Auth = "client_credentials"
     token_url: str | None = Field(None, description="default: <instance_url>/services/oauth2/token")
-    client_id: str | None = None
-    client_secret: SecretStr | None = None
-    username: str | None = None
+    client_id: Trimmed | None = None
+    client_secret: Credential | None = None
+    username: Trimmed | None = None
     private_key_file: Path | None = None
     jwt_audience: str = Field("https://login.salesforce.com", description="test.… for sandboxes")
-    access_token: SecretStr | None = None
+    access_token: Credential | None = None
     ca_bundle: Path | None = Field(None, description="CA certificates the HTTPS session trusts")
     bulk_threshold: int = Field(50_000, ge=0, description="records above which Bulk API 2.0 reads")
     bulk_page_size: int = Field(50_000, gt=0)
@@ -142,6 +147,11 @@ class SalesforceSettings(BaseModel):
     bulk_timeout_seconds: float = Field(3600.0, gt=0)
     query_batch_size: int | None = Field(None, ge=200, le=2000, description="default: 2000")
     batch_size: int = Field(200, gt=0, le=200)
+    external_id_field: str = Field(
+        "LeadSync_Id__c",
+        pattern=r"^[A-Za-z][A-Za-z0-9_]*__c$",
+        description="External ID field creates are upserted on (created when missing)",
+    )
     daily_budget_share: float = Field(0.8, gt=0, le=1)
     lookback_seconds: float = Field(60.0, ge=0)
     fields: dict[str, list[str]] = Field(

@@ -1,8 +1,12 @@
 """Writing Leads and Contacts through sObject Collections: 200 per call, `allOrNone` false.
 
-Calls for n changes: ceil(n/200) PATCHes for updates plus ceil(m/200) POSTs for the m creates
+Calls for n changes: ceil(n/200) PATCHes for updates plus ceil(m/200) calls for the m creates
 (Lead creation for the handoff). Salesforce answers each record in request order, so one
 record's refusal fails only that record.
+
+A create that carries an `external_id` is an upsert on the External ID field
+(`PATCH composite/sobjects/{obj}/{field}`, see `external_ids`): sent twice, it updates the
+record the first one made. Only creates without one are plain POSTs.
 
 Converted leads are read-only (`CANNOT_UPDATE_CONVERTED_LEAD`). Rather than look up every Lead
 before writing, a refused converted Lead is redirected after the fact: one query for the
@@ -23,6 +27,7 @@ from simple_salesforce.format import format_soql
 from leadsync.connectors.base import Change, WriteResult
 from leadsync.connectors.batches import batches
 from leadsync.connectors.salesforce.client import RejectedCall, SalesforceClient
+from leadsync.connectors.salesforce.external_ids import ExternalIds
 from leadsync.errors import RateLimited, Rejected, Transient
 
 OBJECTS = ("Lead", "Contact")
@@ -34,6 +39,7 @@ RETRYABLE = frozenset({"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "REQUEST_RUNN
 class RecordWriter:
     def __init__(self, client: SalesforceClient) -> None:
         self.client = client
+        self.external_ids = ExternalIds(client)
 
     def write(self, changes: Sequence[Change]) -> list[WriteResult]:
         results = {
@@ -45,8 +51,10 @@ class RecordWriter:
         }
         todo = [c for c in changes if c.key not in results]
         updates = [c for c in todo if c.record_id is not None]
+        creates = [c for c in todo if c.record_id is None]
         results |= self.send(updates, "PATCH")
-        results |= self.send([c for c in todo if c.record_id is None], "POST")
+        results |= self.upsert([c for c in creates if c.external_id])
+        results |= self.send([c for c in creates if not c.external_id], "POST")
         converted = [c for c in updates if results[c.key].code == CONVERTED]
         if converted:
             results |= self.to_contacts(converted)
@@ -58,7 +66,22 @@ class RecordWriter:
         results: dict[str, WriteResult] = {}
         size = self.client.settings.batch_size
         for chunk in batches(ordered, size, key=lambda c: (c.obj, c.record_id or c.key)):
-            results |= self._send(chunk, method)
+            results |= self._send(chunk, "composite/sobjects", method)
+        return results
+
+    def upsert(self, changes: list[Change]) -> dict[str, WriteResult]:
+        """Creates by upsert on the External ID field, one object type per call."""
+        results: dict[str, WriteResult] = {}
+        field, size = self.external_ids.name, self.client.settings.batch_size
+        for obj in sorted({c.obj for c in changes}):
+            mine = [c for c in changes if c.obj == obj]
+            problem = self.external_ids.problem(obj)
+            if problem:
+                results |= {c.key: _failed(c, problem, "EXTERNAL_ID_FIELD") for c in mine}
+                continue
+            # A repeated external id goes to a later call: one request may not name it twice.
+            for chunk in batches(mine, size, key=lambda c: (c.external_id or "").lower()):
+                results |= self._send(chunk, f"composite/sobjects/{obj}/{field}", "PATCH")
         return results
 
     def to_contacts(self, leads: list[Change]) -> dict[str, WriteResult]:
@@ -103,15 +126,15 @@ class RecordWriter:
         )
         return {r["Id"]: r["ConvertedContactId"] for r in answer.get("records") or []}
 
-    def _send(self, chunk: list[Change], method: str) -> dict[str, WriteResult]:
-        body = {"allOrNone": False, "records": [_record(c) for c in chunk]}
+    def _send(self, chunk: list[Change], path: str, method: str) -> dict[str, WriteResult]:
+        field = self.external_ids.name
+        body = {"allOrNone": False, "records": [_record(c, field) for c in chunk]}
         verb = "update" if method == "PATCH" else "create"
+        verb = "upsert" if path.count("/") > 1 else verb
         try:
             answer = self.client.call(
                 f"{verb} {len(chunk)} records",
-                lambda sf: sf.restful(
-                    "composite/sobjects", method=method, json=body, timeout=self.client.timeout
-                ),
+                lambda sf: sf.restful(path, method=method, json=body, timeout=self.client.timeout),
             )
         except Rejected as exc:
             code = (exc.code if isinstance(exc, RejectedCall) else "") or "REJECTED"
@@ -125,10 +148,12 @@ class RecordWriter:
         }
 
 
-def _record(change: Change) -> dict[str, Any]:
+def _record(change: Change, external_id_field: str) -> dict[str, Any]:
     record: dict[str, Any] = {"attributes": {"type": change.obj}}
     if change.record_id is not None:
         record["id"] = change.record_id
+    elif change.external_id:
+        record[external_id_field] = change.external_id
     return record | dict(change.properties)
 
 

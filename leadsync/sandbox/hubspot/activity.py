@@ -22,6 +22,7 @@ class PageView:
     contact_id: int
     occurred_ms: int
     url: str
+    title: str = ""
     key: Key = field(init=False)
 
     def __post_init__(self) -> None:
@@ -54,6 +55,48 @@ class EmailEvent:
 
     def __post_init__(self) -> None:
         self.key = (self.created_ms, self.id)
+
+
+PARTICIPATION_STATES = ("REGISTERED", "ATTENDED", "CANCELLED", "NO_SHOW")
+COUNTERS = {"REGISTERED": "registrants", "ATTENDED": "attendees", "CANCELLED": "cancellations",
+            "NO_SHOW": "noShows"}  # fmt: skip
+
+
+@dataclass
+class MarketingEvent:
+    object_id: str
+    name: str
+    event_type: str | None
+    start_ms: int | None
+    created_ms: int
+    updated_ms: int
+    # (state, contact id, email, occurred ms, participation id)
+    participations: list[tuple[str, int, str, int, str]] = field(default_factory=list)
+
+    def as_json(self, iso_ms: Callable[[int], str]) -> dict[str, Any]:
+        counts = {key: 0 for key in COUNTERS.values()}
+        for state, *_ in self.participations:
+            counts[COUNTERS[state]] += 1
+        return {
+            "eventName": self.name,
+            "eventType": self.event_type,
+            "startDateTime": iso_ms(self.start_ms) if self.start_ms else None,
+            "endDateTime": None,
+            "eventOrganizer": "leadsync sandbox",
+            "eventDescription": None,
+            "eventUrl": None,
+            "eventCancelled": False,
+            "eventCompleted": bool(self.participations),
+            "customProperties": [],
+            "objectId": self.object_id,
+            "externalEventId": f"sandbox-{self.object_id}",
+            "eventStatus": "PAST" if self.participations else "UPCOMING",
+            "eventStatusV2": "past" if self.participations else "upcoming",
+            "appInfo": {"id": "0", "name": "leadsync sandbox"},
+            **counts,
+            "createdAt": iso_ms(self.created_ms),
+            "updatedAt": iso_ms(self.updated_ms),
+        }
 
 
 class Sorted:

@@ -12,7 +12,10 @@ from leadsync.sandbox.control import Control, instrument, mark_throttled
 from leadsync.sandbox.hubspot import (
     association_routes,
     crm_routes,
+    event_routes,
+    extractor_routes,
     marketing_routes,
+    owners,
     property_routes,
 )
 from leadsync.sandbox.hubspot.limits import rate_limit_body
@@ -25,8 +28,9 @@ from leadsync.sandbox.hubspot.responses import (
 from leadsync.sandbox.hubspot.state import HubSpotState
 
 SYSTEM = "hubspot"
-# The unauthenticated forms endpoint has its own limit in HubSpot (50 / 10 s), not modelled.
-PUBLIC_PREFIX = "/submissions/v3/integration/submit/"
+# Answered without a bearer token: the forms submit endpoint (its own limit in HubSpot,
+# 50 / 10 s, not modelled) and the OAuth token endpoint.
+PUBLIC_PREFIX = ("/submissions/v3/integration/submit/", "/oauth/v1/token")
 
 
 def create_app(state: HubSpotState, control: Control | None = None) -> Flask:
@@ -38,7 +42,9 @@ def create_app(state: HubSpotState, control: Control | None = None) -> Flask:
     app.register_error_handler(ApiError, lambda error: error.response())
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _crash)
-    for module in (crm_routes, property_routes, association_routes, marketing_routes):
+    routes = (crm_routes, property_routes, association_routes, marketing_routes, event_routes,
+              owners, extractor_routes)  # fmt: skip
+    for module in routes:
         module.register(app, state)
     return app
 

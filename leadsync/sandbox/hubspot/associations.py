@@ -9,6 +9,12 @@ from typing import Any
 TYPE_IDS: dict[tuple[str, str], int] = {
     ("contacts", "companies"): 279,
     ("companies", "contacts"): 280,
+    ("deals", "contacts"): 3,
+    ("contacts", "deals"): 4,
+    ("contacts", "tickets"): 15,
+    ("tickets", "contacts"): 16,
+    ("deals", "companies"): 341,
+    ("companies", "deals"): 342,
     ("contacts", "calls"): 193,
     ("calls", "contacts"): 194,
     ("contacts", "emails"): 197,

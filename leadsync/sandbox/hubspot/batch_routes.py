@@ -3,7 +3,8 @@
 As recorded from the real API: refused property values fail the whole batch (400);
 unknown ids in read/update come back as one OBJECT_NOT_FOUND error in a 207; duplicate ids
 fail the whole batch (400). A duplicate email on create fails the whole batch with 409
-unless the inputs carry `objectWriteTraceId`, which turns on per-input errors (207).
+("Contact already exists", naming no existing id) unless every input carries its own
+`objectWriteTraceId`, which turns on per-input errors (207) naming the existing id.
 """
 
 from __future__ import annotations
@@ -75,10 +76,8 @@ def _create(state: HubSpotState, kind: ObjectType, body: dict[str, Any]) -> Resp
     validated = _validated(writer, inputs)
     started = state.now_ms()
     conflicts = _create_conflicts(writer, validated)
-    if conflicts and not any("objectWriteTraceId" in i for i in inputs):
-        existing = next(iter(conflicts.values()))
-        suffix = "" if existing is None else f". Existing ID: {existing}"
-        raise ApiError(409, "CONFLICT", f"{kind.singular.capitalize()} already exists{suffix}")
+    if conflicts and not (state.settings.batch_multi_status and _traced(inputs)):
+        raise ApiError(409, "CONFLICT", f"{kind.singular.capitalize()} already exists")
     results, errors = [], []
     for item, values in zip(inputs, validated, strict=True):
         existing = writer.conflicting(values)
@@ -161,6 +160,12 @@ def _validated(writer: Writer, inputs: list[dict[str, Any]]) -> list[dict[str, s
     if issues:
         raise invalid_values(issues)
     return validated
+
+
+def _traced(inputs: list[dict[str, Any]]) -> bool:
+    """Multi-status needs a distinct `objectWriteTraceId` on every input."""
+    traces = [str(i["objectWriteTraceId"]) for i in inputs if "objectWriteTraceId" in i]
+    return len(traces) == len(inputs) == len(set(traces))
 
 
 def _create_conflicts(writer: Writer, validated: list[dict[str, str]]) -> dict[int, int | None]:

@@ -60,7 +60,7 @@ def register(app: Flask, state: HubSpotState) -> None:
                 else iter(())
             )
             page, following = take(items, limit)
-            results = [_event(v) for v in page]
+            results = [_event(v, state.settings.page_view_urls) for v in page]
         return json_response(_paged({"results": results}, following, limit))
 
     def submissions(form_guid: str) -> Response:
@@ -176,8 +176,19 @@ def _ms_arg(name: str) -> int | None:
     return moment
 
 
-def _event(view: PageView) -> dict[str, Any]:
+def _event(view: PageView, urls: str) -> dict[str, Any]:
+    """One page view; `urls` says which URL properties are filled (see the settings)."""
     parts = urlsplit(view.url)
+    properties = {
+        "hs_url": view.url,
+        "hs_base_url": f"{parts.netloc}{parts.path}",
+        "hs_url_domain": parts.netloc,
+        "hs_url_path": parts.path,
+        "hs_query_params": parts.query,
+        "hs_page_title": view.title or _title(parts.path),
+        "hs_visit_source": "",
+    }
+    kept = {"full": properties, "path": {"hs_url_path"}, "title": set()}[urls]
     return {
         "objectType": "CONTACT",
         "objectId": str(view.contact_id),
@@ -185,15 +196,15 @@ def _event(view: PageView) -> dict[str, Any]:
         "occurredAt": iso_ms(view.occurred_ms),
         "id": view.id,
         "properties": {
-            "hs_url": view.url,
-            "hs_base_url": f"{parts.netloc}{parts.path}",
-            "hs_url_domain": parts.netloc,
-            "hs_url_path": parts.path,
-            "hs_query_params": parts.query,
-            "hs_page_title": "",
-            "hs_visit_source": "",
+            k: v if k in kept or k == "hs_page_title" else "" for k, v in properties.items()
         },
     }
+
+
+def _title(path: str) -> str:
+    """A page title like a site's: its last path segment, capitalised."""
+    last = [p for p in path.split("/") if p][-1:] or ["Home"]
+    return last[0].replace("-", " ").capitalize()
 
 
 def _submission(item: Submission) -> dict[str, Any]:

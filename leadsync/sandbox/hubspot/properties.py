@@ -11,7 +11,7 @@ import copy
 import json
 from typing import Any
 
-from leadsync.sandbox.hubspot import schema
+from leadsync.sandbox.hubspot import sales_schema, schema
 from leadsync.sandbox.hubspot.objects import OBJECT_TYPES
 from leadsync.sandbox.hubspot.responses import ApiError, iso_ms, parse_time_ms, validation_error
 
@@ -27,7 +27,7 @@ class PropertyRegistry:
         self.groups: dict[str, dict[str, dict[str, Any]]] = {}
         for name in OBJECT_TYPES:
             self.definitions[name] = {p["name"]: p for p in _defaults(name)}
-            pairs = schema.GROUPS.get(name, [schema.ENGAGEMENT_GROUP])
+            pairs = {**schema.GROUPS, **sales_schema.GROUPS}.get(name, [schema.ENGAGEMENT_GROUP])
             self.groups[name] = {
                 g: {"name": g, "label": label, "displayOrder": i, "archived": False}
                 for i, (g, label) in enumerate(pairs)
@@ -208,4 +208,8 @@ def _defaults(object_type: str) -> list[dict[str, Any]]:
             schema.prop("domain", "Company Domain Name", group=group),
             schema.prop("industry", "Industry", group=group),
         ]
+    if object_type == "deals":
+        return sales_schema.deal_properties()
+    if object_type == "tickets":
+        return sales_schema.ticket_properties()
     return copy.deepcopy(schema.engagement_properties(object_type))

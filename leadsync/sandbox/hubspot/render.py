@@ -104,5 +104,5 @@ def _history_entry(change: Any) -> dict[str, Any]:
         "sourceType": change.source_type,
         "sourceId": change.source_id,
         "sourceLabel": None,
-        "updatedByUserId": None,
+        "updatedByUserId": change.user_id,
     }

@@ -141,6 +141,7 @@ def contact_properties() -> list[dict[str, Any]]:
         prop("lastmodifieddate", "Last Modified Date", "datetime", "date", read_only=True),
         prop("lifecyclestage", "Lifecycle Stage", "enumeration", "radio", choices=LIFECYCLE_STAGES),
         prop("hs_lead_status", "Lead Status", "enumeration", "radio", choices=LEAD_STATUSES),
+        prop("hs_updated_by_user_id", "Updated by user ID", "number", "number", read_only=True),
         prop(
             "numemployees", "Number of Employees", "enumeration", "select", choices=EMPLOYEE_RANGES
         ),

@@ -31,6 +31,20 @@ OPERATORS = RANGE_OPERATORS | {
 }
 
 
+def _top_level(body: dict[str, Any], groups: list[list[Filter]]) -> list[list[Filter]]:
+    """A `filters` array outside `filterGroups`: HubSpot ANDs it like one group (reported in
+    HubSpot/hubspot-api-nodejs#491, as in the search guide's examples). Never ignored: with
+    `filterGroups` as well the intent is unclear, so that is refused."""
+    if "filters" not in body:
+        return []
+    if groups:
+        raise validation_error(
+            "Send filters either inside filterGroups or as one top-level filters array, not both"
+        )
+    top = [_filter(f) for f in _objects(body["filters"], "filters")]
+    return [top] if top else []
+
+
 @dataclass
 class Query:
     groups: list[list[Filter]]
@@ -48,6 +62,7 @@ def parse(
         [_filter(f) for f in _objects(g.get("filters"), "filters")]
         for g in _objects(body.get("filterGroups"), "filterGroups")
     ]
+    groups += _top_level(body, groups)
     total = sum(len(g) for g in groups)
     if (
         len(groups) > MAX_GROUPS

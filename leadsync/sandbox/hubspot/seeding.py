@@ -10,7 +10,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from leadsync.sandbox.hubspot.activity import EmailEvent, PageView, Submission
+from leadsync.sandbox.hubspot.activity import (
+    PARTICIPATION_STATES,
+    EmailEvent,
+    MarketingEvent,
+    PageView,
+    Submission,
+)
 from leadsync.sandbox.hubspot.responses import ApiError, iso_ms, parse_time_ms, validation_error
 from leadsync.sandbox.hubspot.state import HubSpotState
 from leadsync.sandbox.hubspot.store import Record
@@ -22,11 +28,36 @@ EMAIL = Source("EMAIL", None)
 EMAIL_TYPES = ("OPEN", "CLICK", "SENT", "DELIVERED")
 
 
+def add_attendance(
+    state: HubSpotState,
+    *,
+    event: str,
+    contact: Record,
+    kind: str,
+    occurred_at: Any = None,
+    event_type: str | None = "WEBINAR",
+) -> MarketingEvent:
+    """Record `contact`'s participation (`kind`: ATTENDED, REGISTERED, ...) in the event
+    named `event`, made on first use; the event's counters and `updatedAt` move with it."""
+    if kind not in PARTICIPATION_STATES:
+        raise ValueError(f"state must be one of {PARTICIPATION_STATES}, got {kind!r}")
+    occurred = _when(state, occurred_at)
+    found = next((e for e in state.marketing_events.values() if e.name == event), None)
+    if found is None:
+        object_id = str(555_000_000_000 + len(state.marketing_events) + 1)
+        found = MarketingEvent(object_id, event, event_type, occurred, state.now_ms(), 0)
+        state.marketing_events[object_id] = found
+    email = str(contact.properties.get("email") or "")
+    found.participations.append((kind, contact.id, email, occurred, f"mep-{uuid.uuid4()}"))
+    found.updated_ms = state.now_ms()
+    return found
+
+
 def add_page_view(
-    state: HubSpotState, *, contact: Record, url: str, occurred_at: Any = None
+    state: HubSpotState, *, contact: Record, url: str, occurred_at: Any = None, title: str = ""
 ) -> PageView:
     occurred = _when(state, occurred_at)
-    view = PageView(f"pv-{uuid.uuid4()}", contact.id, occurred, url)
+    view = PageView(f"pv-{uuid.uuid4()}", contact.id, occurred, url, title)
     state.page_views.add(view, contact.id)
     count = int(float(contact.properties.get("hs_analytics_num_page_views", "0"))) + 1
     changes = {"hs_analytics_num_page_views": str(count)}

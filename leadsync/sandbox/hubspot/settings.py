@@ -15,6 +15,7 @@ TIERS: dict[str, tuple[int, int]] = {
 }
 
 BACKWARD_LIFECYCLE = ("ignore", "apply")
+PAGE_VIEW_URLS = ("full", "path", "title")
 
 
 @dataclass
@@ -37,6 +38,14 @@ class HubSpotSettings:
     reject_whitespace: bool = True
     max_search_results: int = 10_000
     portal_id: int = 44_623_425
+    # Batch create answers a conflicting email per input (207) when every input carries a
+    # unique objectWriteTraceId; False refuses the whole batch (409) regardless, as HubSpot
+    # does without trace ids ("multi-status" is opt-in and not promised for every endpoint).
+    batch_multi_status: bool = True
+    # Which URL properties page views carry: "full" (hs_url, hs_base_url, hs_url_path),
+    # "path" (only hs_url_path) or "title" (every URL property empty, only hs_page_title:
+    # as in the recorded real events).
+    page_view_urls: str = "full"
 
     @classmethod
     def for_tier(cls, tier: str) -> HubSpotSettings:
@@ -67,6 +76,8 @@ class HubSpotSettings:
 
 
 def _checked(name: str, value: Any) -> Any:
+    if name == "page_view_urls" and value not in PAGE_VIEW_URLS:
+        raise ValueError(f"page_view_urls must be one of {PAGE_VIEW_URLS}")
     if name == "backward_lifecycle" and value not in BACKWARD_LIFECYCLE:
         raise ValueError(f"backward_lifecycle must be one of {BACKWARD_LIFECYCLE}")
     if name in ("ten_second_limit", "daily_limit", "search_per_second"):
@@ -75,7 +86,7 @@ def _checked(name: str, value: Any) -> Any:
         return _positive_int(name, value)
     if name == "search_lag_seconds":
         return float(value)
-    if name == "reject_whitespace":
+    if name in ("reject_whitespace", "batch_multi_status"):
         return bool(value)
     return value
 

@@ -14,7 +14,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from leadsync.sandbox.hubspot.activity import EmailEvent, PageView, Submission, Timeline
+from leadsync.sandbox.hubspot.activity import (
+    EmailEvent,
+    MarketingEvent,
+    PageView,
+    Submission,
+    Timeline,
+)
 from leadsync.sandbox.hubspot.associations import Associations
 from leadsync.sandbox.hubspot.limits import RateLimiter
 from leadsync.sandbox.hubspot.objects import ENGAGEMENT_TYPES, OBJECT_TYPES
@@ -42,6 +48,7 @@ class HubSpotState:
         # token -> epoch ms it expired at (None: valid).
         self.tokens: dict[str, int | None] = dict.fromkeys(tokens or [DEFAULT_TOKEN])
         self._initial_tokens = dict(self.tokens)
+        self.refresh_tokens: set[str] = set()  # issued by the OAuth refresh grant
         self._world: Any = None
         self._clear()
 
@@ -67,6 +74,7 @@ class HubSpotState:
         self.submissions = Timeline()
         self.email_events = Timeline()
         self.forms: dict[str, dict[str, Any]] = {}
+        self.marketing_events: dict[str, MarketingEvent] = {}
 
     def load(self, world: Any) -> None:
         """Replace all data with `world` (a HubSpotWorld); `reset(data=True)` returns here."""
@@ -98,6 +106,7 @@ class HubSpotState:
                 form_submissions=len(self.submissions),
                 page_views=len(self.page_views),
                 email_events=len(self.email_events),
+                marketing_events=len(self.marketing_events),
             )
             return counts
 

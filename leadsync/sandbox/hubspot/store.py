@@ -25,6 +25,7 @@ class Change:
     timestamp_ms: int
     source_type: str
     source_id: str | None = None
+    user_id: int | None = None
 
 
 @dataclass(slots=True)

@@ -25,6 +25,7 @@ class Source:
 
     type: str = "INTEGRATION"
     id: str | None = "19083857"
+    user_id: int | None = None  # a person's edit in HubSpot's UI
 
 
 API = Source()
@@ -105,7 +106,7 @@ class Writer:
             history = record.history[name] = []
             if name in record.properties:
                 history.append(Change(record.properties[name], record.created_ms, "IMPORT"))
-        history.append(Change(value, now_ms, source.type, source.id))
+        history.append(Change(value, now_ms, source.type, source.id, source.user_id))
         if value == "":
             record.properties.pop(name, None)
         else:

@@ -3,7 +3,8 @@
 Every call under `/services/data/vXX.X/` needs a valid bearer token (401 INVALID_SESSION_ID
 otherwise), spends one request of the daily allowance (403 REQUEST_LIMIT_EXCEEDED once it is
 gone) and answers with `Sforce-Limit-Info: api-usage=used/max`. Route handlers live in
-`rest.py` (REST resources) and `bulk2.py` (Bulk API 2.0 query jobs).
+`rest.py` (REST resources), `bulk2.py` (Bulk API 2.0 query jobs) and `tooling.py` (custom
+fields).
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from leadsync.sandbox.control import Control, instrument, mark_throttled
-from leadsync.sandbox.salesforce import auth, bulk2, rest
+from leadsync.sandbox.salesforce import auth, bulk2, rest, tooling
 from leadsync.sandbox.salesforce.errors import (
     ApiError,
     error_body,
@@ -41,6 +42,7 @@ def create_app(state: SalesforceState, control: Control | None = None) -> Flask:
     auth.register(app, state)
     rest.register(app, state)
     bulk2.register(app, state)
+    tooling.register(app, state)
     return app
 
 
@@ -67,6 +69,7 @@ def _install_gate(app: Flask, state: SalesforceState) -> None:
             response = invalid_session().response()
             response.headers["WWW-Authenticate"] = 'Token realm="leadsync-sandbox"'
             return response
+        g.salesforce_user = state.user_of(token)
         if not state.charge_request():
             mark_throttled()
             return limit_exceeded().response()

@@ -1,4 +1,5 @@
-"""`POST /services/oauth2/token` (client credentials and JWT bearer) and the bearer check.
+"""`POST /services/oauth2/token` (client credentials, JWT bearer and refresh token) and the
+bearer check.
 
 Token errors use OAuth's `{"error", "error_description"}` object with status 400, unlike
 the REST API's error arrays. `instance_url` is the scheme and host the request came to, so
@@ -57,6 +58,8 @@ def register(app: Flask, state: SalesforceState) -> None:
 def _authenticate(state: SalesforceState, grant: str | None) -> None:
     if grant == "client_credentials":
         _check_client(state)
+    elif grant == "refresh_token":
+        _check_refresh(state, request.form.get("refresh_token", ""))
     elif grant == JWT_GRANT:
         _check_assertion(state, request.form.get("assertion", ""))
     else:
@@ -73,6 +76,14 @@ def _check_client(state: SalesforceState) -> None:
         raise OAuthError("invalid_client_id", "client identifier invalid")
     if not secret or not hmac.compare_digest(secret, state.settings.client_secret):
         raise OAuthError("invalid_client", "invalid client credentials")
+
+
+def _check_refresh(state: SalesforceState, token: str) -> None:
+    """The refresh token grant of a connected app (what extractors hold after OAuth)."""
+    if request.form.get("client_id", state.settings.client_id) != state.settings.client_id:
+        raise OAuthError("invalid_client_id", "client identifier invalid")
+    if token != state.settings.refresh_token:
+        raise OAuthError("invalid_grant", "expired access/refresh token")
 
 
 def _check_assertion(state: SalesforceState, assertion: str) -> None:

@@ -144,7 +144,7 @@ def _new_job(state: SalesforceState, version: str, job_id: str) -> QueryJob:
         raise ApiError(400, "INVALIDJOB", "Invalid columnDelimiter or lineEnding")
     if body.get("contentType", "CSV") != "CSV":
         raise ApiError(400, "INVALIDJOB", "Query jobs only support the CSV content type")
-    parsed = _bulk_query(str(body.get("query") or ""))
+    parsed = _bulk_query(state, str(body.get("query") or ""))
     with state.locked():
         now = state.now()
         rows = state.rows(parsed.sobject.name, include_deleted=operation == "queryAll")
@@ -156,10 +156,10 @@ def _new_job(state: SalesforceState, version: str, job_id: str) -> QueryJob:
                     delimiter, line_ending, header, table)  # fmt: skip
 
 
-def _bulk_query(text: str) -> soql.Query:
+def _bulk_query(state: SalesforceState, text: str) -> soql.Query:
     if not text:
         raise ApiError(400, "INVALIDJOB", "A query job needs a 'query'")
-    parsed = soql.parse(text)
+    parsed = soql.parse(text, state.org.sobject)
     if parsed.count_only:
         raise ApiError(400, "API_ERROR", "Aggregate functions such as COUNT() are not supported")
     if parsed.offset is not None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from leadsync.sandbox.salesforce import ids, records
 from leadsync.sandbox.salesforce.errors import ROLLED_BACK, ApiError, SaveError
-from leadsync.sandbox.salesforce.schema import sobject, sobject_of_id
+from leadsync.sandbox.salesforce.schema import SObject, sobject_of_id
 from leadsync.sandbox.salesforce.soql import unknown_type_message
 from leadsync.sandbox.salesforce.state import SalesforceState
 from leadsync.sandbox.salesforce.writes import build_create, build_update
@@ -27,27 +27,27 @@ def save_many(state: SalesforceState, body: Any, *, creating: bool) -> list[dict
     if not isinstance(body, dict) or not isinstance(body.get("records"), list):
         raise ApiError(400, "JSON_PARSER_ERROR", "The request body needs a 'records' array")
     items = body["records"]
-    _check_size(len(items), "record")
+    check_size(len(items), "record")
     saver = _create_one if creating else _update_one
     with state.locked():
         staged: Staged = {}
-        outcomes = [_attempt(lambda item=item: saver(state, item, staged)) for item in items]
-        return _finish(state, outcomes, staged, bool(body.get("allOrNone")))
+        outcomes = [attempt(lambda item=item: saver(state, item, staged)) for item in items]
+        return finish(state, outcomes, staged, bool(body.get("allOrNone")))
 
 
 def delete_many(state: SalesforceState, id_list: list[str], all_or_none: bool) -> list[dict]:
     """`DELETE composite/sobjects?ids=...`: recycle-bin deletes, results in request order."""
-    _check_size(len(id_list), "Id")
+    check_size(len(id_list), "Id")
     with state.locked():
         staged: Staged = {}
-        outcomes = [_attempt(lambda rid=rid: _delete_one(state, rid, staged)) for rid in id_list]
-        results = _finish(state, outcomes, staged, all_or_none)
+        outcomes = [attempt(lambda rid=rid: _delete_one(state, rid, staged)) for rid in id_list]
+        results = finish(state, outcomes, staged, all_or_none)
     for result, rid in zip(results, id_list, strict=True):
         result.setdefault("id", rid)  # delete results name the id even when they fail
     return results
 
 
-def _check_size(count: int, noun: str) -> None:
+def check_size(count: int, noun: str) -> None:
     if count == 0:
         message = (
             "At least 1 record is required" if noun == "record" else "At least 1 Id is required."
@@ -61,14 +61,14 @@ def _check_size(count: int, noun: str) -> None:
         )
 
 
-def _attempt(save: Callable[[], str]) -> str | SaveError:
+def attempt(save: Callable[[], str]) -> str | SaveError:
     try:
         return save()
     except SaveError as error:
         return error
 
 
-def _finish(
+def finish(
     state: SalesforceState,
     outcomes: list[str | SaveError],
     staged: Staged,
@@ -91,28 +91,26 @@ def _failure(error: SaveError) -> dict[str, Any]:
     return {"success": False, "errors": [error.as_dict()]}
 
 
-def _type_of(item: Any) -> str:
+def type_of(state: SalesforceState, item: Any) -> SObject:
     attributes = item.get("attributes") if isinstance(item, dict) else None
     name = attributes.get("type") if isinstance(attributes, dict) else None
     if not isinstance(name, str):
         raise ApiError(400, "INVALID_TYPE", "Must specify a type in the attributes of every record")
-    so = sobject(name)
+    so = state.org.sobject(name)
     if so is None:
         raise ApiError(400, "INVALID_TYPE", unknown_type_message(name))
-    return so.name
+    return so
 
 
 def _create_one(state: SalesforceState, item: Any, staged: Staged) -> str:
-    so = sobject(_type_of(item))
-    assert so is not None
+    so = type_of(state, item)
     record = build_create(state, so, item)
     staged[record["Id"]] = (so.name, record)
     return record["Id"]
 
 
 def _update_one(state: SalesforceState, item: Any, staged: Staged) -> str:
-    so = sobject(_type_of(item))
-    assert so is not None
+    so = type_of(state, item)
     given = next((v for k, v in item.items() if k.lower() == "id"), None)
     if given is None:
         raise SaveError("MISSING_ARGUMENT", "Id not specified in an update call")

@@ -52,7 +52,7 @@ def _picklist_values(f: Field) -> list[dict[str, Any]]:
     ]
 
 
-def describe_field(sobject: SObject, f: Field, restricted: bool) -> dict[str, Any]:
+def describe_field(sobject: SObject, f: Field) -> dict[str, Any]:
     text = f.type not in _SOAP_TYPES
     long_text = f.type == "textarea" and f.length > 255
     precision, scale = _NUMBER_SHAPE.get(f.type, (0, 0))
@@ -77,7 +77,7 @@ def describe_field(sobject: SObject, f: Field, restricted: bool) -> dict[str, An
         "digits": _INT_DIGITS if f.type == "int" else 0,
         "displayLocationInDecimal": False,
         "encrypted": False,
-        "externalId": False,
+        "externalId": f.external_id,
         "extraTypeInfo": None,
         "filterable": not long_text,
         "filteredLookupInfo": None,
@@ -85,7 +85,7 @@ def describe_field(sobject: SObject, f: Field, restricted: bool) -> dict[str, An
         "groupable": f.type not in _NOT_GROUPABLE and not long_text,
         "highScaleNumber": False,
         "htmlFormatted": False,
-        "idLookup": f.name in ("Id", "Email"),
+        "idLookup": f.id_lookup,
         "inlineHelpText": None,
         "label": _label(f, sobject),
         "length": f.length,
@@ -105,13 +105,13 @@ def describe_field(sobject: SObject, f: Field, restricted: bool) -> dict[str, An
         "relationshipName": f.relationship,
         "relationshipOrder": None,
         "restrictedDelete": False,
-        "restrictedPicklist": bool(f.picklist) and restricted,
+        "restrictedPicklist": bool(f.picklist) and f.restricted,
         "scale": scale,
         "searchPrefilterable": False,
         "soapType": _SOAP_TYPES.get(f.type, "xsd:string"),
         "sortable": not long_text,
         "type": f.type,
-        "unique": False,
+        "unique": f.unique,
         "updateable": f.updateable,
         "writeRequiresMasterRead": False,
     }
@@ -165,7 +165,7 @@ def describe_summary(sobject: SObject, version: str) -> dict[str, Any]:
     }
 
 
-def describe_sobject(sobject: SObject, version: str, restricted: bool) -> dict[str, Any]:
+def describe_sobject(sobject: SObject, version: str) -> dict[str, Any]:
     """`GET sobjects/{name}/describe`: the summary plus fields, layouts and record types."""
     summary = describe_summary(sobject, version)
     layout = f"/services/data/v{version}/sobjects/{sobject.name}/describe/layouts/"
@@ -177,7 +177,7 @@ def describe_sobject(sobject: SObject, version: str, restricted: bool) -> dict[s
         "defaultImplementation": None,
         "extendedBy": None,
         "extendsInterfaces": None,
-        "fields": [describe_field(sobject, f, restricted) for f in sobject.fields.values()],
+        "fields": [describe_field(sobject, f) for f in sobject.fields.values()],
         "implementedBy": None,
         "implementsInterfaces": None,
         "listviewable": None,

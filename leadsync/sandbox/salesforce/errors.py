@@ -91,6 +91,8 @@ _INJECTED: dict[int, tuple[str, str]] = {
     401: ("INVALID_SESSION_ID", SESSION_INVALID),
     403: ("REQUEST_LIMIT_EXCEEDED", LIMIT_EXCEEDED),
     404: ("NOT_FOUND", NOT_FOUND_MESSAGE),
+    # Not a documented Salesforce answer; edge proxies and API gateways in front of it send it.
+    429: ("REQUEST_LIMIT_EXCEEDED", "Too many requests. Slow down and try again."),
     500: (
         "UNKNOWN_EXCEPTION",
         "An unexpected error occurred. Please include this ErrorId if you contact support: "
@@ -103,4 +105,7 @@ _INJECTED: dict[int, tuple[str, str]] = {
 def error_body(status: int) -> Response:
     """Salesforce's own body for an injected `status` (the `instrument()` callback)."""
     code, message = _INJECTED.get(status, _INJECTED[500])
-    return ApiError(status, code, message).response()
+    response = ApiError(status, code, message).response()
+    if status == 429:
+        response.headers["Retry-After"] = "1"
+    return response

@@ -1,8 +1,8 @@
 """Default picklist vocabularies of a fresh org, with the flags some values carry.
 
 Values and defaults follow the recorded describe calls in tests/fixtures/salesforce
-(CumulusCI cassettes) and the facts sheet (B8); leadsync's sample config adds
-"Marketing Qualified" and "Qualified" to Lead.Status, as orgs commonly do.
+(CumulusCI cassettes) and the facts sheet (B8): a new org's Lead Status has four values. An
+org's own values are added with the `picklist_values` knob (see `org`).
 """
 
 from __future__ import annotations
@@ -30,9 +30,7 @@ def _plain(*values: str, default: str | None = None) -> tuple[Value, ...]:
 
 LEAD_STATUS = (
     Value("Open - Not Contacted", default=True),
-    Value("Marketing Qualified"),
     Value("Working - Contacted"),
-    Value("Qualified"),
     Value("Closed - Converted", converted=True),
     Value("Closed - Not Converted"),
 )
@@ -94,6 +92,7 @@ CAMPAIGN_TYPE = _plain(
     "Advertisement", "Banner Ads", "Direct Mail", "Email", "Telemarketing", "Other",
 )  # fmt: skip
 CAMPAIGN_STATUS = _plain("Planned", "In Progress", "Completed", "Aborted")
+USER_TYPE = _plain("Standard", "AutomatedProcess", default="Standard")
 
 
 def find(values: tuple[Value, ...], chosen: object) -> Value | None:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
 from leadsync.sandbox.salesforce import picklists as pl
-from leadsync.sandbox.salesforce.schema import SCHEMA, SObject
+from leadsync.sandbox.salesforce.schema import SObject
 from leadsync.sandbox.salesforce.values import format_datetime, parse_datetime
 
 Record = dict[str, Any]
@@ -22,7 +21,7 @@ AUDIT_FIELDS = ("CreatedDate", "LastModifiedDate", "SystemModstamp")
 
 def with_defaults(so: SObject, values: Record, user_id: str) -> Record:
     """A full record for a create: nulls for unset fields, then the platform's defaults."""
-    template = _template(so.name, user_id)
+    template = _template(so, user_id)
     record = {**template, **values}
     for name, value in values.items():
         if value is None and template[name] is not None:
@@ -30,10 +29,8 @@ def with_defaults(so: SObject, values: Record, user_id: str) -> Record:
     return record
 
 
-@cache
-def _template(name: str, user_id: str) -> Record:
+def _template(so: SObject, user_id: str) -> Record:
     """Every field with the value the platform gives it when a create leaves it out."""
-    so = SCHEMA[name]
     record: Record = dict.fromkeys(so.fields)
     for f in so.fields.values():
         if f.type == "boolean":
@@ -122,6 +119,7 @@ def _event(record: Record, before: Record | None, written: Collection[str], now:
 _DERIVATIONS = {
     "Lead": _person,
     "Contact": _person,
+    "User": _person,
     "Opportunity": _opportunity,
     "Task": _task,
     "CampaignMember": _campaign_member,

@@ -1,5 +1,5 @@
 """REST resources under `/services/data/vXX.X/`: query, sObject rows, describe, replication,
-sObject Collections and limits. Authentication and the allowance are checked in `app.py`.
+sObject Collections (and their upsert by external id) and limits. Authentication and the allowance are checked in `app.py`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from leadsync.sandbox.salesforce import composite, ids, query, replication, soql
+from leadsync.sandbox.salesforce import composite, ids, query, replication, soql, upsert
 from leadsync.sandbox.salesforce.describe import describe_global, describe_sobject, describe_summary
 from leadsync.sandbox.salesforce.errors import ApiError, SaveError, json_response, not_found
 from leadsync.sandbox.salesforce.schema import SCHEMA, SObject, sobject, sobject_of_id
@@ -69,30 +69,29 @@ def register(app: Flask, state: SalesforceState) -> None:
 
     @app.get(f"{BASE}/sobjects/<name>/")
     def sobject_info(version: str, name: str) -> Response:
-        so = _sobject(name)
+        so = _sobject(state, name)
         return json_response({"objectDescribe": describe_summary(so, version), "recentItems": []})
 
     @app.get(f"{BASE}/sobjects/<name>/describe/")
     def describe(version: str, name: str) -> Response:
-        so = _sobject(name)
-        restricted = state.settings.restricted_picklists
-        return json_response(describe_sobject(so, version, restricted))
+        so = _sobject(state, name)
+        return json_response(describe_sobject(so, version))
 
     @app.get(f"{BASE}/sobjects/<name>/updated/")
     def updated(version: str, name: str) -> Response:
-        so = _sobject(name)
+        so = _sobject(state, name)
         args = request.args
         return json_response(replication.updated(state, so, args.get("start"), args.get("end")))
 
     @app.get(f"{BASE}/sobjects/<name>/deleted/")
     def deleted(version: str, name: str) -> Response:
-        so = _sobject(name)
+        so = _sobject(state, name)
         args = request.args
         return json_response(replication.deleted(state, so, args.get("start"), args.get("end")))
 
     @app.post(f"{BASE}/sobjects/<name>/")
     def create(version: str, name: str) -> Response:
-        so = _sobject(name)
+        so = _sobject(state, name)
         with state.locked():
             try:
                 record = build_create(state, so, _json_object())
@@ -103,7 +102,7 @@ def register(app: Flask, state: SalesforceState) -> None:
 
     @app.get(f"{BASE}/sobjects/<name>/<record_id>")
     def read(version: str, name: str, record_id: str) -> Response:
-        so = _sobject(name)
+        so = _sobject(state, name)
         with state.locked():
             record = _live_record(state, so, record_id)
         wanted = [f for f in request.args.get("fields", "").split(",") if f]
@@ -111,7 +110,7 @@ def register(app: Flask, state: SalesforceState) -> None:
 
     @app.patch(f"{BASE}/sobjects/<name>/<record_id>")
     def update(version: str, name: str, record_id: str) -> Response:
-        so = _sobject(name)
+        so = _sobject(state, name)
         payload = _json_object()
         with state.locked():
             current = _stored_record(state, so, record_id)
@@ -125,7 +124,7 @@ def register(app: Flask, state: SalesforceState) -> None:
 
     @app.delete(f"{BASE}/sobjects/<name>/<record_id>")
     def delete(version: str, name: str, record_id: str) -> Response:
-        so = _sobject(name)
+        so = _sobject(state, name)
         with state.locked():
             current = _stored_record(state, so, record_id)
             if current["IsDeleted"]:
@@ -139,6 +138,10 @@ def register(app: Flask, state: SalesforceState) -> None:
         creating = request.method == "POST"
         return json_response(composite.save_many(state, body, creating=creating))
 
+    @app.patch(f"{BASE}/composite/sobjects/<name>/<field>")
+    def collection_upsert(version: str, name: str, field: str) -> Response:
+        return json_response(upsert.upsert_many(state, name, field, _json_body()))
+
     @app.delete(f"{BASE}/composite/sobjects")
     def collection_delete(version: str) -> Response:
         id_list = [i for i in request.args.get("ids", "").split(",") if i]
@@ -146,8 +149,8 @@ def register(app: Flask, state: SalesforceState) -> None:
         return json_response(composite.delete_many(state, id_list, all_or_none))
 
 
-def _sobject(name: str) -> SObject:
-    so = sobject(name)
+def _sobject(state: SalesforceState, name: str) -> SObject:
+    so = state.org.sobject(name)
     if so is None:
         raise not_found()
     return so
@@ -212,7 +215,7 @@ def _first_page(
     text = request.args.get("q")
     if not text:
         raise ApiError(400, "MALFORMED_QUERY", "A query string has to be specified")
-    parsed = soql.parse(text)
+    parsed = soql.parse(text, state.org.sobject)
     with state.locked():
         now = state.now()
         rows = state.rows(parsed.sobject.name, include_deleted=include_deleted)

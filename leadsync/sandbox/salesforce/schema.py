@@ -22,6 +22,7 @@ KEY_PREFIXES = {
     "Event": "00U",
     "Campaign": "701",
     "CampaignMember": "00v",
+    "User": "005",
 }
 
 
@@ -40,10 +41,19 @@ class Field:
     # Set by the platform when a create leaves it out (defaultedOnCreate in describe).
     defaulted: bool = False
     label: str = ""
+    # A restricted picklist refuses values it does not list; standard ones are not restricted.
+    restricted: bool = False
+    external_id: bool = False
+    unique: bool = False
 
     @property
     def default(self) -> Any:
         return pl.default_of(self.picklist) if self.picklist else None
+
+    @property
+    def id_lookup(self) -> bool:
+        """Whether records can be found (and upserted) by this field's value."""
+        return self.name in ("Id", "Email") or self.external_id
 
     @property
     def writable(self) -> bool:
@@ -289,6 +299,18 @@ def _campaign_member() -> list[Field]:
     ]
 
 
+def _user() -> list[Field]:
+    return [
+        _text("Username", 80, nillable=False),
+        _text("LastName", 80, nillable=False),
+        _text("FirstName", 40),
+        _read_only(_text("Name", 121, nillable=False, label="Full Name")),
+        _text("Email", 128, "email", nillable=False),
+        Field("IsActive", "boolean", nillable=False, defaulted=True, label="Active"),
+        _pick("UserType", pl.USER_TYPE, 40, defaulted=True),
+    ]
+
+
 def _sobject(name: str, body: list[Field], required: tuple[str, ...], owner: bool = True):
     # Leads can be owned by a queue (a Group) as well as a user.
     system = _system(owner, ("Group", "User") if name == "Lead" else ("User",))
@@ -309,6 +331,7 @@ SCHEMA: dict[str, SObject] = {
         _sobject("Event", _event(), ()),
         _sobject("Campaign", _campaign(), ("Name",)),
         _sobject("CampaignMember", _campaign_member(), ("CampaignId",), owner=False),
+        _sobject("User", _user(), ("Username", "LastName", "Email"), owner=False),
     )
 }
 _LOWER = {name.lower(): name for name in SCHEMA}

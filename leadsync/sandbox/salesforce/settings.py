@@ -41,10 +41,10 @@ class SalesforceSettings:
     client_id: str = "leadsync-sandbox-consumer-key"
     client_secret: str = "leadsync-sandbox-consumer-secret"
     username: str = "integration@leadsync.example"
+    # What a connected app holds after the OAuth web flow (the refresh_token grant).
+    refresh_token: str = "sandbox-refresh-token"
     # PEM public key; when set, JWT bearer assertions must carry a valid RS256 signature.
     jwt_public_key: str | None = None
-    # Real orgs let admins restrict any picklist; strict is the safe side for a test double.
-    restricted_picklists: bool = True
     # Emails (case-insensitive) that an org validation rule rejects on save.
     reject_emails: frozenset[str] = frozenset()
     validation_hook: ValidationHook | None = None
@@ -73,10 +73,6 @@ def _checked(name: str, value: Any) -> Any:
         if value is None and name == "api_versions":
             return None
         return frozenset(str(v).lower() if name == "reject_emails" else str(v) for v in value)
-    if name == "restricted_picklists":
-        if not isinstance(value, bool):
-            raise ValueError(f"{name} must be true or false, got {value!r}")
-        return value
     if name in _POSITIVE_INTS:
         if isinstance(value, bool) or not isinstance(value, int) or value < _POSITIVE_INTS[name]:
             raise ValueError(f"{name} must be an integer >= {_POSITIVE_INTS[name]}, got {value!r}")

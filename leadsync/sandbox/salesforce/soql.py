@@ -14,10 +14,11 @@ MALFORMED_QUERY rather than half-supported.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from leadsync.sandbox.salesforce.errors import ApiError
-from leadsync.sandbox.salesforce.schema import SCHEMA, Field, SObject, sobject
+from leadsync.sandbox.salesforce.schema import Field, SObject, sobject
 from leadsync.sandbox.salesforce.soql_lexer import Token, query_error, tokenize
 from leadsync.sandbox.salesforce.soql_literals import DateRange, literal_value
 
@@ -87,14 +88,19 @@ class Query:
     offset: int | None = None
 
 
-def parse(text: str) -> Query:
+# Resolves an sObject name to what the querying user may see of it (see `org.Org.sobject`).
+Schema = Callable[[str], SObject | None]
+
+
+def parse(text: str, schema: Schema = sobject) -> Query:
     """Parse and type-check one query; raises ApiError (400) with Salesforce's error codes."""
-    return _Parser(text).query()
+    return _Parser(text, schema).query()
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, schema: Schema) -> None:
         self.text = text
+        self.schema = schema
         self.tokens = tokenize(text)
         self.pos = 0
 
@@ -146,7 +152,7 @@ class _Parser:
         name = self.advance()
         if name.kind != "ident" or "." in name.text or name.is_word(*_CLAUSE_ENDS):
             raise self.unexpected(name)
-        target = sobject(name.text)
+        target = self.schema(name.text)
         if target is None:
             raise self.error("INVALID_TYPE", name, unknown_type_message(name.text))
         result = Query(self.text, target)
@@ -317,7 +323,7 @@ class _Parser:
         lookup = target.relationship(parts[0])
         if lookup is None:
             raise self.error("INVALID_FIELD", token, _no_relationship(parts[0]))
-        parents = [SCHEMA[n] for n in lookup.reference_to if n in SCHEMA]
+        parents = [p for p in map(self.schema, lookup.reference_to) if p is not None]
         if not parents:
             raise self.unsupported(token, f"The {lookup.relationship} relationship")
         found = _common_field(parents, parts[1])

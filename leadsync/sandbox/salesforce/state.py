@@ -13,9 +13,10 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from leadsync.sandbox.salesforce import ids, records
+from leadsync.sandbox.salesforce import ids, records, users
+from leadsync.sandbox.salesforce.org import Org
 from leadsync.sandbox.salesforce.query import Cursors
-from leadsync.sandbox.salesforce.schema import SCHEMA, SObject, sobject, sobject_of_id
+from leadsync.sandbox.salesforce.schema import SCHEMA, SObject, sobject_of_id
 from leadsync.sandbox.salesforce.settings import SalesforceSettings, new_session_id
 from leadsync.sandbox.salesforce.values import ValueTypeError, coerce, format_datetime
 
@@ -28,24 +29,30 @@ class SalesforceState:
 
     def __init__(self, settings: SalesforceSettings | None = None) -> None:
         self.settings = settings or SalesforceSettings()
+        self.org = Org()
         self._lock = threading.RLock()
         self._baseline: dict[str, dict[str, Record]] = {name: {} for name in SCHEMA}
         self._serial = 0
         self._restart()
+        self.load({"User": users.user_records(self.settings)})
 
     # -- lifecycle -------------------------------------------------------------------------
     def _restart(self) -> None:
+        self.org.reset()
         self.records: dict[str, dict[str, Record]] = {
             name: dict(rows) for name, rows in self._baseline.items()
         }
-        self.tokens: set[str] = {self.settings.session_id}
+        # token -> the user whose session it is
+        self.tokens: dict[str, str] = {self.settings.session_id: self.settings.user_id}
         self.api_used = 0
         self.cursors = Cursors()
         self.jobs: dict[str, Any] = {}
         self.earliest_deleted = format_datetime(self.now() - DELETED_RETENTION)
 
     def reset(self) -> None:
-        """Back to what was loaded; also sessions (the fixed one valid), usage, cursors, jobs."""
+        """Back to what was loaded, in a new org's shape (custom fields made through the
+        Tooling API and org knobs undone); also sessions (the fixed one valid), usage, cursors,
+        jobs."""
         with self._lock:
             self._restart()
 
@@ -66,7 +73,7 @@ class SalesforceState:
         """
         with self._lock:
             for name, rows in records_by_sobject.items():
-                so = sobject(name)
+                so = self.org.full(name)
                 if so is None:
                     raise ValueError(f"unknown sObject {name!r}; known: {sorted(SCHEMA)}")
                 now = self.now()
@@ -90,6 +97,9 @@ class SalesforceState:
             except ValueTypeError as exc:
                 raise ValueError(f"{where}: field {f.name}: {exc}") from None
         values["Id"] = self._loaded_id(so, values.get("Id"), where)
+        if so.name != "User":  # history made in the CRM was made by people, not by leadsync
+            values.setdefault("CreatedById", users.editor_of(values["Id"]))
+            values.setdefault("LastModifiedById", values["CreatedById"])
         if values.get("CreatedDate") is None:
             values["CreatedDate"] = values.get("LastModifiedDate") or format_datetime(now)
         if values.get("LastModifiedDate") is None:
@@ -154,15 +164,20 @@ class SalesforceState:
     def session_id(self) -> str:
         return self.settings.session_id
 
-    def issue_token(self) -> str:
+    def issue_token(self, user_id: str | None = None) -> str:
+        """A new session for `user_id` (default: the integration user)."""
         token = new_session_id()
         with self._lock:
-            self.tokens.add(token)
+            self.tokens[token] = user_id or self.settings.user_id
         return token
 
     def is_valid_token(self, token: str) -> bool:
         with self._lock:
             return token in self.tokens
+
+    def user_of(self, token: str) -> str:
+        with self._lock:
+            return self.tokens.get(token, self.settings.user_id)
 
     def expire_sessions(self) -> None:
         """Invalidate every token, the fixed `session_id` included; new OAuth tokens work."""

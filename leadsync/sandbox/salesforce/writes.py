@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from flask import g, has_request_context
+
 from leadsync.sandbox.salesforce import ids, records
 from leadsync.sandbox.salesforce.errors import ApiError, SaveError
 from leadsync.sandbox.salesforce.schema import SCHEMA, Field, SObject, sobject_of_id
@@ -33,9 +35,11 @@ def build_create(state: SalesforceState, so: SObject, payload: Mapping[str, Any]
         )
     values = _typed_values(so, body, creating=True)
     now = state.now()
-    record = records.with_defaults(so, values, state.settings.user_id)
-    record.update(Id=state.new_id(so), CreatedById=state.settings.user_id)
-    record["LastModifiedById"] = state.settings.user_id
+    # Fields hidden from the user still get the platform's defaults.
+    full = state.org.full(so.name) or so
+    user = acting_user(state)
+    record = records.with_defaults(full, values, user)
+    record.update(Id=state.new_id(so), CreatedById=user, LastModifiedById=user)
     _check(state, so, record, values, creating=True)
     records.derive(so, record, None, values.keys(), now)
     records.stamp(record, now, created=True)
@@ -52,12 +56,19 @@ def build_update(
         raise SaveError("ENTITY_IS_DELETED", "entity is deleted", [])
     if so.name == "Lead" and current.get("IsConverted"):
         raise SaveError("CANNOT_UPDATE_CONVERTED_LEAD", "cannot reference converted lead", [])
-    record = {**current, **values, "LastModifiedById": state.settings.user_id}
+    record = {**current, **values, "LastModifiedById": acting_user(state)}
     _check(state, so, record, values, creating=False)
     now = state.now()
     records.derive(so, record, current, values.keys(), now)
     records.stamp(record, now, created=False)
     return record
+
+
+def acting_user(state: SalesforceState) -> str:
+    """The user whose session made the request (the integration user outside a request)."""
+    if has_request_context():
+        return getattr(g, "salesforce_user", None) or state.settings.user_id
+    return state.settings.user_id
 
 
 def _typed_values(so: SObject, body: Mapping[str, Any], *, creating: bool) -> Record:
@@ -99,11 +110,25 @@ def _check(
         )
     for name, value in written.items():
         _check_field(state, so.fields[name], value)
+        if so.fields[name].unique and value not in (None, ""):
+            _check_unique(state, so, record, name)
     _check_rules(state, so, record)
 
 
+def _check_unique(state: SalesforceState, so: SObject, record: Record, name: str) -> None:
+    """A unique field (an External ID, say) refuses a value another record holds."""
+    value = str(record[name]).lower()
+    for other in state.rows(so.name, include_deleted=False):
+        if other["Id"] != record["Id"] and str(other.get(name) or "").lower() == value:
+            raise SaveError(
+                "DUPLICATE_VALUE",
+                f"duplicate value found: {name} duplicates value on record with id: {other['Id']}",
+                [],
+            )
+
+
 def _check_field(state: SalesforceState, f: Field, value: Any) -> None:
-    if f.picklist and state.settings.restricted_picklists:
+    if f.picklist and f.restricted:
         allowed = {v.value for v in f.picklist}
         if value not in allowed and not (value is None and f.nillable):
             raise SaveError(

@@ -31,25 +31,23 @@ PRESENCE = {
     "sql": 0.95,
 }
 _JUNK_STATUSES = (("Closed - Not Converted", 60), ("Open - Not Contacted", 40))
+# A new org's four Lead Status values (an MQL waits "Open - Not Contacted" for sales).
 STATUSES = {
     "junk": _JUNK_STATUSES,
     "weak": (
-        ("Open - Not Contacted", 65),
+        ("Open - Not Contacted", 70),
         ("Closed - Not Converted", 25),
-        ("Marketing Qualified", 5),
         ("Working - Contacted", 5),
     ),
     "worked": (("Working - Contacted", 70), ("Closed - Not Converted", 30)),
     "mql": (
-        ("Marketing Qualified", 60),
-        ("Open - Not Contacted", 15),
+        ("Open - Not Contacted", 75),
         ("Working - Contacted", 10),
         ("Closed - Not Converted", 15),
     ),
     "sql": (
-        ("Working - Contacted", 60),
-        ("Qualified", 25),
-        ("Marketing Qualified", 10),
+        ("Working - Contacted", 85),
+        ("Open - Not Contacted", 10),
         ("Closed - Not Converted", 5),
     ),
 }
@@ -174,7 +172,7 @@ class Sales:
         rng = self.rng
         if status == "Working - Contacted" and person.touches:
             at = person.touches[0][2]
-        elif status in ("Open - Not Contacted", "Marketing Qualified"):
+        elif status == "Open - Not Contacted":
             at = created
         else:
             at = created + rng.randint(DAY_MS, 60 * DAY_MS)

@@ -1,0 +1,48 @@
+"""Who changed a record: Salesforce user ids (`LastModifiedById`) as named people.
+
+One query of User per connector (so one per run), read on first use and cached; an org whose
+integration user may not read users gives no names rather than a failed run. leadsync's own
+integration user is marked, so its writes are not taken for a person's.
+"""
+
+from __future__ import annotations
+
+from leadsync.connectors.base import Actor
+from leadsync.connectors.salesforce.client import SalesforceClient
+from leadsync.errors import Rejected
+
+QUERY = "SELECT Id, Name, Email, Username FROM User"
+
+
+class Users:
+    def __init__(self, client: SalesforceClient) -> None:
+        self.client = client
+        self._by_id: dict[str, Actor] | None = None
+
+    def actor(self, user_id: str | None) -> Actor | None:
+        if not user_id:
+            return None
+        if self._by_id is None:
+            self._by_id = self._load()
+        # 15- and 18-character forms of one id share their first 15 characters.
+        return self._by_id.get(user_id) or self._by_id.get(user_id[:15])
+
+    def _load(self) -> dict[str, Actor]:
+        try:
+            answer = self.client.call(
+                "read the org's users",
+                lambda sf: sf.query_all(QUERY, timeout=self.client.timeout),
+            )
+        except Rejected:
+            return {}
+        found: dict[str, Actor] = {}
+        for row in answer.get("records") or []:
+            actor = Actor("salesforce", row["Id"], row.get("Name") or row["Id"], row.get("Email"),
+                          self._integration(row))  # fmt: skip
+            found[row["Id"]] = found[row["Id"][:15]] = actor
+        return found
+
+    def _integration(self, row: dict) -> bool:
+        username = self.client.settings.username
+        return row["Id"] == self.client.user_id or (username is not None and
+                                                   row.get("Username") == username)  # fmt: skip
