@@ -88,11 +88,19 @@ def cli() -> None:
 
 def _register() -> None:
     from leadsync.sandbox import cli as sandbox_cli
-    from leadsync.sync import cli_demo, cli_mapping, cli_report, cli_run, cli_sync
+    from leadsync.sync import (
+        cli_config,
+        cli_demo,
+        cli_errors,
+        cli_mapping,
+        cli_report,
+        cli_run,
+        cli_sync,
+    )
 
     cli.add_command(cli_mapping.mapping)
     cli.add_command(sandbox_cli.sandbox)
-    for module in (cli_sync, cli_report, cli_run, cli_demo):
+    for module in (cli_sync, cli_report, cli_run, cli_demo, cli_config, cli_errors):
         for command in module.COMMANDS:
             cli.add_command(command)
 

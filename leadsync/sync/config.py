@@ -11,7 +11,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -33,6 +33,11 @@ from leadsync.sync.config_mapping import (
 
 CONFIG_ENV = "LEADSYNC_CONFIG"
 DEFAULT_PATH = Path("config.toml")
+
+
+class ConfigSource(NamedTuple):
+    path: Path
+    text: str
 
 
 class _Section(BaseModel):
@@ -67,10 +72,16 @@ class Settings(BaseSettings):
     # shipped rules apply.
     scoring: dict[str, Any] | None = None
     _rules: ScoringConfig = PrivateAttr()
+    _source: ConfigSource | None = PrivateAttr(default=None)
 
     @property
     def rules(self) -> ScoringConfig:
         return self._rules
+
+    @property
+    def source(self) -> ConfigSource | None:
+        """The file these settings were loaded from, and its text (None when built in code)."""
+        return self._source
 
     @classmethod
     def settings_customise_sources(
@@ -99,22 +110,33 @@ def resolve_path(explicit: str | os.PathLike[str] | None) -> Path:
     )
 
 
-def read_toml(path: Path) -> dict[str, Any]:
+def read_text(path: Path) -> str:
+    """The file's text exactly as stored (line endings kept): what a revision records."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        return path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: file not found; pass --config FILE with an existing file"
         ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory; pass --config FILE") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(
             f"{path}: not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#04x}); TOML "
             "files are UTF-8: save it as UTF-8 in your editor, or run "
             f"`iconv -f latin1 -t utf-8 {path}` to convert it"
         ) from None
+
+
+def parse_toml(text: str, where: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: not valid TOML: {exc}") from None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    return parse_toml(read_text(path), str(path))
 
 
 def _secret_keys(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -152,9 +174,19 @@ def _secrets_in_file(data: Mapping[str, Any], where: str) -> list[str]:
 
 
 def load_settings(path: Path) -> Settings:
-    """Read, validate and cross-check the config; `ConfigError` lists every problem."""
-    data = read_toml(path)
-    where = str(path)
+    """Read, validate and cross-check the config; `ConfigError` lists every problem.
+
+    The settings keep the file's path and text (`Settings.source`): the revision a run records.
+    """
+    text = read_text(path)
+    settings = settings_from_text(text, str(path))
+    settings._source = ConfigSource(path.resolve(), text)
+    return settings
+
+
+def settings_from_text(text: str, where: str) -> Settings:
+    """Validate a config's text as `load_settings` would a file; `where` names it in messages."""
+    data = parse_toml(text, where)
     problems = _secrets_in_file(data, where)
     try:
         settings = Settings(**data)
