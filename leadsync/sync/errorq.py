@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from leadsync.mapping.model import RecordKind
 from leadsync.sync.redact import redact
 from leadsync.sync.schema import ErrorRow, LinkRow, OutboxRow, PersonRow
 
@@ -170,9 +171,12 @@ def quarantine(
 def _email(session: Session, person_id: int | None, payload: Mapping[str, Any]) -> str | None:
     """Whose record it is: the person's email, else the linked person's, else the record's."""
     if person_id is None and payload.get("id"):
-        person_id = session.scalar(
-            select(LinkRow.person_id).where(LinkRow.record_id == str(payload["id"])).limit(1)
+        # Every kind named, so the (kind, record_id) index serves the lookup.
+        linked = select(LinkRow.person_id).where(
+            LinkRow.kind.in_([kind.value for kind in RecordKind]),
+            LinkRow.record_id == str(payload["id"]),
         )
+        person_id = session.scalar(linked.limit(1))
     if person_id is not None:
         return session.scalar(select(PersonRow.email).where(PersonRow.id == person_id))
     data = payload.get("data") or {}
