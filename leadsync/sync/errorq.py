@@ -58,6 +58,7 @@ TYPES: Mapping[str, str] = {
 # Error code -> type: leadsync's own codes, and the CRMs' codes its connectors pass on.
 CODES: Mapping[str, str] = {
     "INVALID_VALUE": "invalid-value",
+    "UNMAPPED_VALUE": "invalid-value",  # a stored value a config edit left unmapped
     "UNKNOWN_PERSON": "unknown-person",
     "DUPLICATE_EMAIL": "duplicate",
     "DUPLICATE_VALUE": "duplicate",
@@ -159,7 +160,7 @@ def quarantine(
     row.attempts += 1
     row.message = message
     row.payload = payload or row.payload or {}
-    row.field = field or row.field
+    row.field = field or row.field or row.payload.get("field")
     row.hint = hint or row.hint or hint_for(code)
     row.email = row.email or _email(session, person_id, row.payload)
     row.next_retry_at = next_retry(row.retry, row.attempts, now)

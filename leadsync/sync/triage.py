@@ -2,8 +2,8 @@
 
 The CLI (`leadsync errors`) and the console call these; every change is audited in the same
 transaction. A retry makes an entry due now: the next cycle ingests an ingest entry again from
-its stored payload, and an apply entry's failed outbox row goes back to `pending` at once, so
-the next `leadsync apply` or cycle sends it.
+its stored payload and decides a decide entry's person again; an apply entry's failed outbox
+row goes back to `pending` at once, so the next `leadsync apply` or cycle sends it.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from leadsync.errors import UsageError
 from leadsync.sync import audit
 from leadsync.sync.errorq import RETRY_POLICY, TYPES, open_errors, requeue_writes, type_of
-from leadsync.sync.schema import ErrorRow
+from leadsync.sync.schema import ErrorRow, PersonRow
 
 
 def check_type(type_: str | None) -> None:
@@ -55,11 +55,19 @@ def retry(
     )
     for entry in chosen:
         entry.next_retry_at = now
+    _decide_again(session, [e.person_id for e in chosen if e.stage == "decide"])
     requeued = requeue_writes(session, [e.payload.get("outbox_id") for e in chosen], now)
     target = f"error {entry_id}" if entry_id is not None else f"errors of type {type_ or 'any'}"
     audit.record(session, at=now, actor=actor, action="errors.retry", target=target,
                  after={"ids": [e.id for e in chosen], "requeued_writes": requeued})  # fmt: skip
     return chosen
+
+
+def _decide_again(session: Session, person_ids: list[int | None]) -> None:
+    """An entry from deciding a person is retried by deciding that person again."""
+    wanted = [pid for pid in person_ids if pid is not None]
+    if wanted:
+        session.execute(update(PersonRow).where(PersonRow.id.in_(wanted)).values(dirty=True))
 
 
 def dismiss(session: Session, entry_id: int, *, why: str, actor: str, now: datetime) -> ErrorRow:

@@ -7,10 +7,10 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from leadsync.sync import errorq
+from leadsync.sync import errorq, triage
 from leadsync.sync.errorq import CODES, TYPES, Retry, quarantine
 from leadsync.sync.runs import start_run
-from leadsync.sync.schema import OutboxRow
+from leadsync.sync.schema import OutboxRow, PersonRow
 from leadsync.sync.store import open_store
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -124,3 +124,20 @@ def test_summary_counts_open_entries_by_type(database_url):
         gone.dismissed_at = NOW
         session.flush()
         assert errorq.summary(session) == {"invalid-value": 2, "unavailable": 1, "rejected": 1}
+
+
+def test_retrying_a_decision_error_decides_the_person_again(database_url):
+    sessions = open_store(database_url)
+    with sessions.begin() as session:
+        person = PersonRow(email="ana@shop.example", fields={}, dirty=False, created_at=NOW,
+                           updated_at=NOW)  # fmt: skip
+        session.add(person)
+        session.flush()
+        entry = _park(session, stage="decide", code="UNMAPPED_VALUE", retry=Retry.FIX,
+                      person_id=person.id, record=f"person {person.id}",
+                      payload={"field": "Status"})  # fmt: skip
+        session.flush()
+        assert (entry.email, entry.field) == ("ana@shop.example", "Status")
+        triage.retry(session, entry_id=entry.id, actor="cli:ana", now=NOW)
+        assert person.dirty is True
+        assert errorq.due_for_retry(session, NOW, stage="decide") == [entry]

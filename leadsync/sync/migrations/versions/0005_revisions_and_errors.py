@@ -1,7 +1,7 @@
 """config revisions, and an error queue an admin can act on
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004 (0003 on this branch)
 Create Date: 2026-11-28
 
 - `config_revisions`: every config text a run used (content hash, text, path, who, why);
@@ -15,7 +15,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
+revision = "0005"
+# Written beside main's 0004 (console search) without it: when both are merged, set this to
+# "0004" so the migrations form one line again.
 down_revision = "0003"
 branch_labels = None
 depends_on = None
