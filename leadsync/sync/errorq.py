@@ -160,7 +160,8 @@ def quarantine(
     row.attempts += 1
     row.message = message
     row.payload = payload or row.payload or {}
-    row.field = field or row.field or row.payload.get("field")
+    found_field = field or row.payload.get("field")
+    row.field = str(found_field)[:200] if found_field else row.field
     row.hint = hint or row.hint or hint_for(code)
     row.email = row.email or _email(session, person_id, row.payload)
     row.next_retry_at = next_retry(row.retry, row.attempts, now)
