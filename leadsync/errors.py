@@ -2,6 +2,7 @@
 
     LeadsyncError
     ├── ConfigError            the config file or environment is wrong (exit 2)
+    ├── UsageError             a command's argument names nothing that exists (exit 2)
     ├── MappingError           a record holds a value the mapping cannot place
     ├── ConnectorError         talking to a CRM failed
     │   ├── AuthError          credentials refused (after one refresh)
@@ -32,6 +33,12 @@ class ConfigError(LeadsyncError):
     def __init__(self, problems: list[str] | str) -> None:
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         super().__init__("\n".join(self.problems))
+
+
+class UsageError(LeadsyncError):
+    """An argument names a revision, entry or type that does not exist; the message says what does."""
+
+    exit_code = 2
 
 
 class MappingError(LeadsyncError):

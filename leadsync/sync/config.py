@@ -11,7 +11,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -42,6 +42,11 @@ from leadsync.sync.config_mapping import (
 
 CONFIG_ENV = "LEADSYNC_CONFIG"
 DEFAULT_PATH = Path("config.toml")
+
+
+class ConfigSource(NamedTuple):
+    path: Path
+    text: str
 
 
 class _Section(BaseModel):
@@ -90,10 +95,16 @@ class Settings(BaseSettings):
     # shipped rules apply.
     scoring: dict[str, Any] | None = None
     _rules: ScoringConfig = PrivateAttr()
+    _source: ConfigSource | None = PrivateAttr(default=None)
 
     @property
     def rules(self) -> ScoringConfig:
         return self._rules
+
+    @property
+    def source(self) -> ConfigSource | None:
+        """The file these settings were loaded from, and its text (None when built in code)."""
+        return self._source
 
     @classmethod
     def settings_customise_sources(
@@ -122,22 +133,33 @@ def resolve_path(explicit: str | os.PathLike[str] | None) -> Path:
     )
 
 
-def read_toml(path: Path) -> dict[str, Any]:
+def read_text(path: Path) -> str:
+    """The file's text exactly as stored (line endings kept): what a revision records."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        return path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: file not found; pass --config FILE with an existing file"
         ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory; pass --config FILE") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(
             f"{path}: not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#04x}); TOML "
             "files are UTF-8: save it as UTF-8 in your editor, or run "
             f"`iconv -f latin1 -t utf-8 {path}` to convert it"
         ) from None
+
+
+def parse_toml(text: str, where: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: not valid TOML: {exc}") from None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    return parse_toml(read_text(path), str(path))
 
 
 def _secret_keys(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -180,19 +202,27 @@ OFFLINE = "not-needed-offline"
 def load_settings(path: Path, *, secrets: bool = True) -> Settings:
     """Read, validate and cross-check the config; `ConfigError` lists every problem.
 
+    The settings keep the file's path and text (`Settings.source`): the revision a run records.
     `secrets=False` checks the file alone (for `mapping validate`, `preview`): a secret missing
     from the environment is then no problem, and the settings must not reach a CRM.
     """
-    data = read_toml(path)
-    where = str(path)
+    text = read_text(path)
+    settings = settings_from_text(text, str(path), secrets=secrets)
+    settings._source = ConfigSource(path.resolve(), text)
+    return settings
+
+
+def settings_from_text(text: str, where: str, *, secrets: bool = True) -> Settings:
+    """Validate a config's text as `load_settings` would a file; `where` names it in messages."""
+    data = parse_toml(text, where)
     problems = _secrets_in_file(data, where)
     if not secrets:
         data = _without_secrets(data)
     try:
         settings = Settings(**data)
     except ValidationError as exc:
-        secrets = {path: _env_name(path) for path in SECRET_KEYS}
-        raise ConfigError(problems + explain(exc, Settings, where, secrets)) from None
+        envs = {path: _env_name(path) for path in SECRET_KEYS}
+        raise ConfigError(problems + explain(exc, Settings, where, envs)) from None
     cross = check_mapping(settings.stages, settings.fields) + check_writeback(settings.writeback)
     problems += [f"{where}: {line}" for line in cross]
     try:

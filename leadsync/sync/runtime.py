@@ -13,6 +13,7 @@ from leadsync.errors import ConfigError
 from leadsync.mapping.fields import FieldMap
 from leadsync.mapping.stages import Vocabulary
 from leadsync.scoring.compile import Ruleset, compile_rules
+from leadsync.sync import audit, revisions
 from leadsync.sync.config import Settings
 from leadsync.sync.config_mapping import build_field_maps, build_outbound, build_vocabularies
 from leadsync.sync.ingest import Mapping_
@@ -53,20 +54,43 @@ class Runtime:
     outbound: Mapping[tuple[str, str], Mapping[str, str]]
     rules: Ruleset
     clock: Callable[[], datetime] = field(default=utc_now)
+    # The config revision this run uses (None only for settings built in code, not from a file).
+    revision_id: int | None = None
 
     @property
     def mapping(self) -> Mapping_:
         return Mapping_(self.field_maps, self.vocabularies, self.settings.sync.on_duplicate_email)
 
 
-def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Runtime:
-    """Open (and migrate) the store and compile mapping and rules."""
+def build_runtime(
+    settings: Settings, clock: Callable[[], datetime] = utc_now, *, why: str = "",
+    actor: str | None = None,
+) -> Runtime:  # fmt: skip
+    """Open (and migrate) the store, compile mapping and rules, and record the config revision.
+
+    `why` explains the config (see `revisions.record_revision`); `actor` defaults to the shell user.
+    """
+    sessions = open_store(settings.database_url)
     return Runtime(
         settings=settings,
-        sessions=open_store(settings.database_url),
+        sessions=sessions,
         vocabularies=build_vocabularies(settings.stages),
         field_maps=build_field_maps(settings.fields),
         outbound=build_outbound(settings.writeback),
         rules=compile_rules(settings.rules),
         clock=clock,
+        revision_id=_revision(sessions, settings, clock(), why, actor),
     )
+
+
+def _revision(
+    sessions: sessionmaker[Session], settings: Settings, at: datetime, why: str, actor: str | None
+) -> int | None:
+    if settings.source is None:
+        return None
+    with sessions.begin() as session:
+        row = revisions.record_revision(session, path=settings.source.path,
+                                        text=settings.source.text, why=why, at=at,
+                                        actor=actor or audit.shell_actor())  # fmt: skip
+        session.flush()
+        return row.id

@@ -113,6 +113,8 @@ class ScoreRow(Base):
     reasons: Mapped[str] = mapped_column(Text, default="")
     computed_at: Mapped[datetime]
     rules_version: Mapped[str] = mapped_column(String(64), default="")
+    # The config revision the score was computed with (`config_revisions.id`).
+    revision_id: Mapped[int | None]
 
 
 class LedgerRow(Base):
@@ -130,6 +132,8 @@ class LedgerRow(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     rule_ids: Mapped[dict[str, Any]] = mapped_column(JSON, default=list)
     score: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The config revision that made the move, so a bad revision's moves can be found and undone.
+    revision_id: Mapped[int | None] = mapped_column(index=True)
 
 
 class CursorRow(Base):
@@ -235,6 +239,35 @@ class ErrorRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
+    # What an admin needs to act: whose record, which field, what to do, when it is tried again.
+    email: Mapped[str | None] = mapped_column(String(320))
+    field: Mapped[str | None] = mapped_column(String(200))
+    hint: Mapped[str | None] = mapped_column(Text)
+    # Empty: waits for a fix (or `leadsync errors retry`).
+    next_retry_at: Mapped[datetime | None]
+    dismissed_at: Mapped[datetime | None]
+    dismissed_by: Mapped[str | None] = mapped_column(String(200))
+    dismissed_why: Mapped[str | None] = mapped_column(Text)
+
+
+class RevisionRow(Base):
+    """A config text that runs used: stored once per content, and again by each rollback.
+
+    `generation` is 0 the first time a text is seen; a rollback to it stores it again with the
+    next generation, so history shows the rollback as a revision of its own.
+    """
+
+    __tablename__ = "config_revisions"
+    __table_args__ = (UniqueConstraint("hash", "generation", name="uq_config_revisions_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    generation: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str] = mapped_column(Text)
+    path: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    why: Mapped[str] = mapped_column(Text, default="")
 
 
 class OpportunityRow(Base):
