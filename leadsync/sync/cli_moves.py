@@ -28,7 +28,7 @@ def move(
     emails: tuple[str, ...], to: str, why: str, dry_run: bool, config_path: str | None
 ) -> None:
     """Move people to a stage on purpose: recorded, audited, written to both CRMs."""
-    rt = build_runtime(load(config_path))
+    rt = build_runtime(load(config_path), why=why)
     connectors = build_connectors(rt)
     with cycle_lock(rt.sessions.kw["bind"]):
         moves, written = move_people(rt, connectors, emails, Stage(to), why=why,

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from leadsync.sync.cli import config_option, load, report_errors
+from leadsync.sync.cli_config import why_option
 from leadsync.sync.cli_sync import batch_limits, exit_for_errors, show_plan
 from leadsync.sync.config import load_settings
 from leadsync.sync.lock import cycle_lock
@@ -95,10 +96,11 @@ def _distribution_table(distribution: dict[str, Any]) -> Table:
 )
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--limit", type=click.IntRange(min=0), default=30, show_default=True)
+@why_option
 @report_errors
-def rescore(config_path: str | None, send: bool, as_json: bool, limit: int) -> None:
+def rescore(config_path: str | None, send: bool, as_json: bool, limit: int, why: str) -> None:
     """Rescore everyone with the current config: show the plan, or with --apply send it."""
-    rt = build_runtime(load(config_path))
+    rt = build_runtime(load(config_path), why=why)
     connectors = build_connectors(rt)
     with cycle_lock(rt.sessions.kw["bind"]):
         if not send:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from typing import Any
 
 import click
@@ -12,7 +11,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from leadsync.sync.cli import config_option, load, report_errors
-from leadsync.sync.errorq import open_errors
+from leadsync.sync.errorq import open_errors, summary
 from leadsync.sync.outbox import DUE
 from leadsync.sync.runtime import Runtime, build_runtime
 from leadsync.sync.schema import CursorRow, OutboxRow, PersonRow, RunRow
@@ -57,7 +56,7 @@ def status_data(rt: Runtime) -> dict[str, Any]:
                  "status": r.status, "message": r.message}
                 for r in runs
             ],
-            "errors_by_type": dict(Counter(e.code for e in errors).most_common()),
+            "errors_by_type": summary(session),
             "errors": [
                 {"id": e.id, "system": e.system, "stage": e.stage, "record": e.record,
                  "code": e.code, "retry": e.retry, "attempts": e.attempts, "message": e.message}

@@ -21,7 +21,9 @@ from rich.table import Table
 from leadsync.connectors.base import Connector
 from leadsync.sync import audit
 from leadsync.sync.cli import EXIT_QUARANTINE, config_option, load, report_errors
+from leadsync.sync.cli_config import why_option
 from leadsync.sync.cycle import CycleResult, run_cycle
+from leadsync.sync.errorq import raised_in_run
 from leadsync.sync.lock import cycle_lock
 from leadsync.sync.outbox import discard as discard_queued
 from leadsync.sync.outbox import queued
@@ -30,14 +32,13 @@ from leadsync.sync.plan_summary import PlanSummary
 from leadsync.sync.plan_view import print_rows, print_summary
 from leadsync.sync.progress import StreamProgress
 from leadsync.sync.runtime import Runtime, build_runtime
-from leadsync.sync.schema import ErrorRow
 from leadsync.sync.wiring import build_connectors
 
 console = Console(highlight=False)
 
 
-def _open(config_path: str | None) -> Runtime:
-    return build_runtime(load(config_path))
+def _open(config_path: str | None, why: str = "") -> Runtime:
+    return build_runtime(load(config_path), why=why)
 
 
 def batch_limits(connectors: Mapping[str, Connector]) -> dict[str, int]:
@@ -47,9 +48,8 @@ def batch_limits(connectors: Mapping[str, Connector]) -> dict[str, int]:
 def exit_for_errors(rt: Runtime, result: CycleResult) -> None:
     """Exit 3 when this run put records in the error queue (older entries do not count)."""
     with rt.sessions() as session:
-        raised = session.query(ErrorRow).filter(ErrorRow.run_id == result.run_id).count()
-    if raised:
-        sys.exit(EXIT_QUARANTINE)
+        if raised_in_run(session, result.run_id):
+            sys.exit(EXIT_QUARANTINE)
 
 
 @click.command()
@@ -58,10 +58,11 @@ def exit_for_errors(rt: Runtime, result: CycleResult) -> None:
     "--dry-run", is_flag=True, help="Pull, score and plan; store no decision, write nothing."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@why_option
 @report_errors
-def sync(config_path: str | None, dry_run: bool, as_json: bool) -> None:
+def sync(config_path: str | None, dry_run: bool, as_json: bool, why: str) -> None:
     """Run one incremental cycle. Exit 3 when this run put records in the error queue."""
-    rt = _open(config_path)
+    rt = _open(config_path, why)
     connectors = build_connectors(rt)
     summary = PlanSummary(keep_rows=True) if dry_run else None
     with cycle_lock(rt.sessions.kw["bind"]), StreamProgress(disable=as_json) as progress:
@@ -139,10 +140,11 @@ def _as_write(row: Any) -> Write:
 @click.command()
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@why_option
 @report_errors
-def apply(config_path: str | None, as_json: bool) -> None:
+def apply(config_path: str | None, as_json: bool, why: str) -> None:
     """Decide what `leadsync plan` showed, for real, and send it with the queued writes."""
-    rt = _open(config_path)
+    rt = _open(config_path, why)
     connectors = build_connectors(rt)
     with cycle_lock(rt.sessions.kw["bind"]), _apply_bar(disable=as_json) as bar:
         task = bar.add_task("writes sent", total=None)

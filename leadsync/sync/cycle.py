@@ -24,7 +24,7 @@ from leadsync.connectors.base import Connector, RawRecord, Window, id_order
 from leadsync.errors import LeadsyncError
 from leadsync.sync import cursors
 from leadsync.sync.decide_step import DecideCounts, DecideStep
-from leadsync.sync.errorq import Retry, open_errors
+from leadsync.sync.errorq import due_for_retry, requeue_failed_writes
 from leadsync.sync.ingest import Ingest, IngestCounts
 from leadsync.sync.isolate import commit_page
 from leadsync.sync.outbox import Applier, ApplyCounts
@@ -137,9 +137,9 @@ def pull(
 
 
 def retry_parked(rt: Runtime, ingest: Ingest) -> None:
-    """Ingest again the records parked for a reason time can cure (their person arrived)."""
+    """Ingest again the parked records whose retry is due (backoff over, or an admin asked)."""
     with rt.sessions() as session:
-        parked = [e.payload for e in open_errors(session, retry=Retry.AUTO) if e.stage == "ingest"]
+        parked = [e.payload for e in due_for_retry(session, ingest.now, stage="ingest")]
     by_stream: dict[tuple[str, str], list[RawRecord]] = {}
     for payload in parked:
         raw = _raw_from_payload(payload)
@@ -196,6 +196,8 @@ def run_cycle(
         step = DecideStep(rt, run_id=run_id, now=run_start)
         result.decide = step.run(everyone=everyone, dry=dry, summary=summary)
         if applies:
+            with rt.sessions.begin() as session:
+                requeue_failed_writes(session, run_start)
             result.apply = drain_all(rt, connectors, run_id=run_id, progress=apply_progress)
     except Stopped as exc:
         result.error = str(exc)

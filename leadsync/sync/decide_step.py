@@ -150,7 +150,7 @@ class DecideStep:
         values = {
             "fit": result.fit, "engagement": result.engagement, "total": result.total,
             "grade": result.grade, "explanation": explain(result, out.decision),
-            "reasons": out.reasons, "computed_at": self.now,
+            "reasons": out.reasons, "computed_at": self.now, "revision_id": self.rt.revision_id,
         }  # fmt: skip
         existing = ctx.scores.get(row.id)
         if existing is None:
@@ -166,6 +166,7 @@ class DecideStep:
                 to_stage=entry.dst.value, at=entry.at, actor=entry.actor or entry.cause.value,
                 cause=entry.cause.value, reason=entry.reason, rule_ids=list(entry.rule_ids),
                 score={"fit": entry.fit, "engagement": entry.engagement, "total": entry.total},
+                revision_id=self.rt.revision_id,
             )
         )  # fmt: skip
         row.stage = entry.dst.value

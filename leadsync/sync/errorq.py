@@ -65,6 +65,8 @@ CODES: Mapping[str, str] = {
     "DUPLICATES_DETECTED": "duplicate",
     "CONFLICT": "duplicate",
     "STORE_REJECTED": "store-rejected",
+    # The External ID field idempotent creates need is missing and cannot be made by leadsync.
+    "EXTERNAL_ID_FIELD": "field-access",
     "VALIDATION_ERROR": "rejected-value",
     "NOT_APPLIED": "rejected-value",
     "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST": "rejected-value",

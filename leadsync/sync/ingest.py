@@ -135,7 +135,7 @@ class Ingest:
             stage_evidence(self.mapping.vocabularies, system, obj, raw.data,
                            record=label, observed_at=raw.modified_at)  # fmt: skip
         except MappingError as exc:
-            self.quarantine_record(raw, "INVALID_VALUE", str(exc), Retry.FIX)
+            self.quarantine_record(raw, "INVALID_VALUE", str(exc), Retry.FIX, field=exc.field)
             return False
         link = links.get(raw.id)
         if link is None:
@@ -299,12 +299,14 @@ class Ingest:
     def label(self, raw: RawRecord) -> str:
         return f"{raw.system} {raw.stream} {raw.id}"
 
-    def quarantine_record(self, raw: RawRecord, code: str, message: str, retry: Retry) -> None:
+    def quarantine_record(
+        self, raw: RawRecord, code: str, message: str, retry: Retry, *, field: str | None = None
+    ) -> None:
         self.counts.quarantined += 1
         quarantine(
             self.session, run_id=self.run_id, system=raw.system, stage="ingest",
             record=self.label(raw), code=code, message=message, retry=retry, now=self.now,
-            payload=_payload(raw),
+            payload=_payload(raw), field=field,
         )  # fmt: skip
 
 

@@ -74,7 +74,7 @@ def record_moves(
         session.add(LedgerRow(
             person_id=move.person_id, from_stage=move.src.value if move.src else None,
             to_stage=move.dst.value, at=at, actor=actor, cause=Cause.ADMIN.value, reason=why,
-            rule_ids=[], score={},
+            rule_ids=[], score={}, revision_id=revision_id,
         ))  # fmt: skip
         person.stage, person.stage_since, person.dirty = move.dst.value, at, True
         if move.dst is Stage.SUSPECT:
@@ -96,7 +96,7 @@ def move_people(
         moves = plan_moves(session, emails, to)
         if dry_run or not moves:
             return moves, ApplyCounts()
-        record_moves(session, moves, why=why, actor=actor, at=now)
+        record_moves(session, moves, why=why, actor=actor, at=now, revision_id=rt.revision_id)
     run_id = start_run(rt.sessions, "move", now)
     DecideStep(rt, run_id=run_id, now=now).run(only=[m.person_id for m in moves])
     counts = drain_all(rt, connectors, run_id=run_id,

@@ -60,7 +60,7 @@ def scheduled_cycle(config_path: str | None, full: bool = False) -> None:
 
 
 def _cycle(config_path: str | None, full: bool) -> cycle.CycleResult:
-    rt = build_runtime(load(config_path))
+    rt = build_runtime(load(config_path), actor="scheduler")
     try:
         with cycle_lock(rt.sessions.kw["bind"]):
             connectors = build_connectors(rt)
