@@ -64,6 +64,8 @@ class Seen:
 
     at: datetime
     known: datetime
+    actor: str = ""  # who set it, as the CRM names them ("" when it does not say)
+    human: bool = True  # False when an integration user set it, not a person
 
 
 def value_set_at(vocab: Vocabulary, data: Mapping[str, Any], fallback: datetime) -> datetime:
@@ -122,7 +124,8 @@ def stage_evidence(
             when = (seen or {}).get(vocab.prop)
             at = when.at if when else value_set_at(vocab, data, observed_at)
             known = when.known if when else None
-            found.append(StageEvidence(system, stage, str(value), at, True, "user", known))
+            human, actor = (when.human, when.actor or "user") if when else (True, "user")
+            found.append(StageEvidence(system, stage, str(value), at, human, actor, known))
     return found
 
 

@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 from leadsync.connectors.base import Connector, RawRecord, Window
 from leadsync.errors import LeadsyncError
 from leadsync.sync import cursors
-from leadsync.sync.cycle import Progress, Stopped, ordered_streams, pull_stream, retry_parked
+from leadsync.sync.cycle import (
+    Progress,
+    Stopped,
+    actors_of,
+    ordered_streams,
+    pull_stream,
+    retry_parked,
+)
 from leadsync.sync.ingest import Ingest, IngestCounts
 from leadsync.sync.runs import finish_run, start_run
 from leadsync.sync.runtime import Runtime
@@ -130,7 +137,8 @@ def backfill(
     else:
         end = rt.clock()
     run_id = start_run(rt.sessions, "backfill", rt.clock())
-    ingest = Ingest(None, rt.mapping, run_id=run_id, now=end)  # type: ignore[arg-type]
+    ingest = Ingest(None, rt.mapping, run_id=run_id, now=end,  # type: ignore[arg-type]
+                    actors=actors_of(connectors))  # fmt: skip
     result = BackfillResult(run_id, since, end, ingest.counts)
     _save_plan(rt, run_id, result)
     try:

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -69,6 +70,8 @@ def sync(config_path: str | None, dry_run: bool, as_json: bool, why: str) -> Non
         result = run_cycle(rt, connectors, dry=dry_run, progress=progress.advance,
                            summary=summary, kind="dry-run" if dry_run else "sync")  # fmt: skip
     if summary is not None:
+        if not as_json:
+            print_warnings(result.warnings)
         show_plan(rt, connectors, summary, as_json=as_json, limit=30, title="dry run")
     elif as_json:
         print(json.dumps(result.as_dict(), default=str, indent=2))
@@ -166,7 +169,13 @@ def _apply_bar(*, disable: bool) -> Progress:
                     TimeElapsedColumn(), console=Console(stderr=True), disable=disable)  # fmt: skip
 
 
+def print_warnings(lines: list[str]) -> None:
+    for line in lines:
+        console.print(f"[yellow]warning[/yellow] {escape(line)}", soft_wrap=True)
+
+
 def print_cycle(result: CycleResult) -> None:
+    print_warnings(result.warnings)
     pulled = Table(title="pulled")
     pulled.add_column("stream")
     pulled.add_column("records", justify="right")

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from leadsync.connectors.base import Connector, RawRecord, Window, id_order
+from leadsync.connectors.base import Actor, Connector, RawRecord, Window, id_order
 from leadsync.errors import LeadsyncError
 from leadsync.sync import cursors
 from leadsync.sync.decide_step import DecideCounts, DecideStep
@@ -59,6 +59,7 @@ class CycleResult:
     applied: bool = True
     error: str | None = None
     open_errors: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -160,6 +161,21 @@ def _raw_from_payload(payload: Mapping[str, Any]) -> RawRecord | None:
         return None
 
 
+def actors_of(connectors: Mapping[str, Connector]) -> Callable[[RawRecord], Actor | None]:
+    """Who changed a record, asked of the connector that read it (None where it cannot say)."""
+
+    def changed_by(raw: RawRecord) -> Actor | None:
+        ask = getattr(connectors.get(raw.system), "changed_by", None)
+        return ask(raw) if ask is not None else None
+
+    return changed_by
+
+
+def warnings_of(connectors: Mapping[str, Connector]) -> list[str]:
+    """What the connectors could not read this run, in sentences an admin can act on."""
+    return [line for c in connectors.values() for line in getattr(c, "warnings", list)()]
+
+
 def mark_all_dirty(rt: Runtime) -> None:
     """Have the next decide step rescore and re-plan everyone (nightly rescore and reconcile)."""
     with rt.sessions.begin() as session:
@@ -187,12 +203,14 @@ def run_cycle(
     """
     run_start = rt.clock()
     run_id = start_run(rt.sessions, kind, run_start)
-    ingest = Ingest(None, rt.mapping, run_id=run_id, now=run_start)  # type: ignore[arg-type]
+    ingest = Ingest(None, rt.mapping, run_id=run_id, now=run_start,  # type: ignore[arg-type]
+                    actors=actors_of(connectors))  # fmt: skip
     applies = apply and not dry
     result = CycleResult(run_id, run_start, ingest.counts, DecideCounts(), applied=applies)
     try:
         if pull_data:
             pull(rt, connectors, ingest, run_start=run_start, progress=progress)
+            result.warnings = warnings_of(connectors)
         step = DecideStep(rt, run_id=run_id, now=run_start)
         result.decide = step.run(everyone=everyone, dry=dry, summary=summary)
         if applies:

@@ -9,7 +9,7 @@ back (echoes) do not count.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from leadsync.connectors.base import RawRecord
+from leadsync.connectors.base import Actor, RawRecord
 from leadsync.errors import MappingError
 from leadsync.mapping.fields import FieldMap, map_fields
 from leadsync.mapping.model import RecordKind, System
@@ -63,11 +63,16 @@ class IngestCounts:
 class Ingest:
     """One run's ingest into an open session; the caller commits per page."""
 
-    def __init__(self, session: Session, mapping: Mapping_, *, run_id: int | None, now: datetime):
+    def __init__(
+        self, session: Session, mapping: Mapping_, *, run_id: int | None, now: datetime,
+        actors: Callable[[RawRecord], Actor | None] | None = None,
+    ) -> None:  # fmt: skip
         self.session = session
         self.mapping = mapping
         self.run_id = run_id
         self.now = now
+        # Who changed a record, as its CRM names them (see `Connector.changed_by`).
+        self.actors = actors
         self.counts = IngestCounts()
 
     # --- entry point -------------------------------------------------------------------
@@ -189,11 +194,17 @@ class Ingest:
         """Per stage property: when its current value was set (CRM clock) and first pulled."""
         seen = dict(link.seen or {})
         held = link.snapshot or {}
+        who: Any = False  # looked up once, and only when a stage value changed
         for vocab in self._stage_vocabularies(raw.system, link.kind):
             if vocab.prop in seen and held.get(vocab.prop) == raw.data.get(vocab.prop):
                 continue
+            if who is False:
+                who = self.actors(raw) if self.actors else None
             at = value_set_at(vocab, raw.data, raw.modified_at)
-            seen[vocab.prop] = {"at": at.isoformat(), "known": self.now.isoformat()}
+            seen[vocab.prop] = {
+                "at": at.isoformat(), "known": self.now.isoformat(),
+                "by": str(who) if who else "", "integration": bool(who and who.integration),
+            }  # fmt: skip
         return seen
 
     def _stage_vocabularies(self, system: str, kind: str) -> list[Vocabulary]:

@@ -234,7 +234,8 @@ def first_seen(link: LinkRow) -> dict[str, Seen]:
             found[prop] = Seen(datetime.fromisoformat(when), datetime.fromisoformat(when))
         else:
             found[prop] = Seen(datetime.fromisoformat(when["at"]),
-                               datetime.fromisoformat(when["known"]))  # fmt: skip
+                               datetime.fromisoformat(when["known"]), when.get("by", ""),
+                               not when.get("integration", False))  # fmt: skip
     return found
 
 

@@ -52,6 +52,8 @@ def scheduled_cycle(config_path: str | None, full: bool = False) -> None:
                   type(exc).__name__, exc)  # fmt: skip
         log.debug("traceback", exc_info=True)
         return
+    for line in result.warnings:
+        log.warning("%s", line)
     log.info(
         "run %s: %s pulled, %s stage changes, %s written, %s failed",
         result.run_id, result.ingest.pulled, result.decide.moved,

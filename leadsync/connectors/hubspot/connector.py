@@ -124,6 +124,10 @@ class HubSpotConnector:
         `updatedByUserId`: name and email. The owners list is read once per connector."""
         return self._users.actor(user_id)
 
+    def changed_by(self, raw: RawRecord) -> Actor | None:
+        """Who last changed the contact, from `hs_updated_by_user_id` (None: an API or import)."""
+        return self.actor(raw.data.get("hs_updated_by_user_id"))
+
     def history(
         self, record_ids: Sequence[str], properties: Sequence[str]
     ) -> dict[str, dict[str, list[dict[str, Any]]]]:

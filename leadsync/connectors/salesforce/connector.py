@@ -81,6 +81,10 @@ class SalesforceConnector:
         is leadsync's own integration user. One User query per connector, on first use."""
         return self._users.actor(user_id)
 
+    def changed_by(self, raw: RawRecord) -> Actor | None:
+        """Who last changed the record, from its `LastModifiedById`."""
+        return self.actor(raw.data.get("LastModifiedById"))
+
     def warnings(self) -> list[str]:
         """What this connector could not read, as sentences saying what leadsync loses and
         which permission to grant; each said once per connector (one per run)."""
