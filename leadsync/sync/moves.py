@@ -91,15 +91,24 @@ def move_people(
     """Move, decide those people again, and send their writes (`dry_run`: only check)."""
     if not why.strip():
         raise LeadsyncError("say why with --why: the move is recorded with it in the ledger")
+    with rt.sessions() as session:
+        moves = plan_moves(session, emails, to)
+    if dry_run or not moves:
+        return moves, ApplyCounts()
+    return moves, apply_moves(rt, connectors, moves, why=why, actor=actor, kind="move")
+
+
+def apply_moves(
+    rt: Runtime, connectors: Mapping[str, Connector], moves: Sequence[Move], *, why: str,
+    actor: str, kind: str,
+) -> ApplyCounts:  # fmt: skip
+    """Record `moves`, decide those people again from there and send their writes."""
     now = rt.clock()
     with rt.sessions.begin() as session:
-        moves = plan_moves(session, emails, to)
-        if dry_run or not moves:
-            return moves, ApplyCounts()
         record_moves(session, moves, why=why, actor=actor, at=now, revision_id=rt.revision_id)
-    run_id = start_run(rt.sessions, "move", now)
-    DecideStep(rt, run_id=run_id, now=now).run(only=[m.person_id for m in moves])
-    counts = drain_all(rt, connectors, run_id=run_id,
-                       person_ids=[m.person_id for m in moves])  # fmt: skip
+    run_id = start_run(rt.sessions, kind, now)
+    people = [m.person_id for m in moves]
+    DecideStep(rt, run_id=run_id, now=now).run(only=people)
+    counts = drain_all(rt, connectors, run_id=run_id, person_ids=people)
     finish_run(rt.sessions, run_id, {"moved": len(moves), "written": counts.done}, rt.clock())
-    return moves, counts
+    return counts

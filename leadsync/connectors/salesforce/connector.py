@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from leadsync.connectors.base import Actor, Change, FieldCheck, RawRecord, Window, WriteResult
 from leadsync.connectors.retry import Policy
-from leadsync.connectors.salesforce import query
+from leadsync.connectors.salesforce import deletes, query
 from leadsync.connectors.salesforce.access import FieldAccess
 from leadsync.connectors.salesforce.client import SalesforceClient
 from leadsync.connectors.salesforce.external_ids import FieldReport
@@ -80,6 +80,10 @@ class SalesforceConnector:
         """The user behind a `LastModifiedById` / `CreatedById`: name, email and whether it
         is leadsync's own integration user. One User query per connector, on first use."""
         return self._users.actor(user_id)
+
+    def withdraw(self, obj: str, record_ids: Sequence[str]) -> list[WriteResult]:
+        """Delete records leadsync created (to the recycle bin); a refusal is a failed result."""
+        return deletes.withdraw(self.client, record_ids)
 
     def changed_by(self, raw: RawRecord) -> Actor | None:
         """Who last changed the record, from its `LastModifiedById`."""

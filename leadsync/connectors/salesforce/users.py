@@ -28,6 +28,8 @@ class Users:
         return self._by_id.get(user_id) or self._by_id.get(user_id[:15])
 
     def _load(self) -> dict[str, Actor]:
+        if self.client.user_id is None:
+            self.client.user_id = self._whoami()
         try:
             answer = self.client.call(
                 "read the org's users",
@@ -41,6 +43,21 @@ class Users:
                           self._integration(row))  # fmt: skip
             found[row["Id"]] = found[row["Id"][:15]] = actor
         return found
+
+    def _whoami(self) -> str | None:
+        """The integration user's id when the login did not say (session auth): OpenID's
+        userinfo, one call; None when the org will not answer it."""
+        try:
+            answer = self.client.call(
+                "ask who leadsync's user is",
+                lambda sf: sf.session.get(
+                    f"{sf.base_url.split('/services/')[0]}/services/oauth2/userinfo",
+                    headers=sf.headers, timeout=self.client.timeout,
+                ),
+            )  # fmt: skip
+        except Rejected:
+            return None
+        return (answer.json() or {}).get("user_id") if answer.ok else None
 
     def _integration(self, row: dict) -> bool:
         username = self.client.settings.username

@@ -54,6 +54,25 @@ def register(app: Flask, state: SalesforceState) -> None:
             return error.response()
         return json_response(_token_body(state))
 
+    @app.get("/services/oauth2/userinfo")
+    def userinfo() -> Response:
+        """OpenID Connect userinfo: who the bearer token acts as (401 without a valid one)."""
+        mark_read()
+        token = bearer_token()
+        if token is None or not state.is_valid_token(token):
+            return json_response({"error": "invalid_token", "error_description":
+                                  "Access token is invalid or expired"}, 401)  # fmt: skip
+        user_id = state.user_of(token)
+        with state.locked():
+            user = next((u for u in state.rows("User", include_deleted=False)
+                         if u["Id"] == user_id), {})  # fmt: skip
+        return json_response({
+            "sub": f"{request.scheme}://{request.host}/id/{state.settings.org_id}/{user_id}",
+            "user_id": user_id, "organization_id": state.settings.org_id,
+            "preferred_username": user.get("Username"), "name": user.get("Name"),
+            "email": user.get("Email"),
+        })  # fmt: skip
+
 
 def _authenticate(state: SalesforceState, grant: str | None) -> None:
     if grant == "client_credentials":
