@@ -29,6 +29,18 @@ def example_config() -> ScoringConfig:
 
 
 @cache
+def fit_alone_config() -> ScoringConfig:
+    """The shipped rules with the MQL gate of old: fit and total, no engagement floor.
+
+    For tests of mechanics (backtests, replays, the kernel) written around people who qualify
+    on fit alone; the shipped gate asks for engagement too.
+    """
+    table = example_table()
+    table["stages"]["mql"].pop("engagement_at_least", None)
+    return load_scoring(table)
+
+
+@cache
 def example_rules() -> Ruleset:
     return compile_rules(example_config())
 

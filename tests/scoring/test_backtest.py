@@ -9,7 +9,7 @@ import pytest
 
 from leadsync.scoring.backtest import backtest
 from leadsync.scoring.cases import Case
-from tests.scoring.factories import NOW, ago, example_config, form, good_fit, person
+from tests.scoring.factories import NOW, ago, fit_alone_config, form, good_fit, person
 
 
 def case(who, *events, won: bool, **history) -> Case:
@@ -31,7 +31,7 @@ def people() -> list[Case]:
 
 
 def test_precision_and_recall_of_mql_and_sql_against_the_outcome() -> None:
-    result = backtest(people(), example_config())
+    result = backtest(people(), fit_alone_config())
     # The good fits are MQLs from the day they arrive; only the hand-raiser is an SQL.
     assert (result.mql.people, result.mql.precision, result.mql.recall) == (2, 0.5, 0.5)
     assert (result.sql.people, result.sql.precision, result.sql.recall) == (1, 1.0, 0.5)
@@ -39,13 +39,13 @@ def test_precision_and_recall_of_mql_and_sql_against_the_outcome() -> None:
 
 
 def test_auc_ranks_people_by_the_highest_score_they_reached() -> None:
-    result = backtest(people(), example_config())
+    result = backtest(people(), fit_alone_config())
     # winners (hand-raiser, poor) against losers (good fit, poor): 1 + 1 + 0 + a tie
     assert result.auc == pytest.approx(2.5 / 4)
 
 
 def test_conversion_counts_the_histories_sqls_among_the_rules_mqls_by_month() -> None:
-    result = backtest(people(), example_config())
+    result = backtest(people(), fit_alone_config())
     assert result.conversion == 0.5
     (cohort,) = result.cohorts
     assert (cohort.month, cohort.mqls, cohort.converted) == (f"{ago(300):%Y-%m}", 2, 1)
@@ -54,15 +54,15 @@ def test_conversion_counts_the_histories_sqls_among_the_rules_mqls_by_month() ->
 
 def test_without_sql_history_there_is_no_conversion_to_report() -> None:
     cases = [dataclasses.replace(c, sql_at=None) for c in people()]
-    result = backtest(cases, example_config())
+    result = backtest(cases, fit_alone_config())
     assert (result.conversion, result.cohorts) == (None, ())
 
 
 def test_with_one_kind_of_outcome_the_auc_is_undefined_not_invented() -> None:
     cases = [dataclasses.replace(c, outcome=False) for c in people()]
-    assert backtest(cases, example_config()).as_dict()["auc"] is None
+    assert backtest(cases, fit_alone_config()).as_dict()["auc"] is None
 
 
 def test_an_opportunity_before_the_rules_mql_is_not_a_delay() -> None:
     early = case(good_fit(), won=True, opportunity_at=ago(300) - timedelta(days=1))
-    assert backtest([early, *people()[1:]], example_config()).median_days_to_opportunity is None
+    assert backtest([early, *people()[1:]], fit_alone_config()).median_days_to_opportunity is None

@@ -35,13 +35,14 @@ def decide(who, did, last=None, seen=(), rules=RULES, now=NOW):
 
 
 def test_fit_and_engagement_over_the_thresholds_make_an_mql() -> None:
-    decision = decide(good_fit(), [page("/pricing", 2)], was(None, Stage.LEAD, 30))
+    decision = decide(good_fit(), [page("/pricing", 2), page("/kb/setup", 2)],
+                      was(None, Stage.LEAD, 30))  # fmt: skip
     assert (decision.stage, decision.cause, decision.actor) == (
         Stage.MQL,
         Cause.SCORE,
         "scoring:mql",
     )
-    assert decision.reason == "fit 70 ≥ 20; total 79.8 ≥ 50"
+    assert decision.reason == "fit 70 ≥ 20; engagement 14.7 ≥ 10; total 84.7 ≥ 50"
     assert decision.rule_ids[:2] == ("industry-core", "employees-large")
 
 
@@ -69,7 +70,7 @@ def test_below_the_thresholds_a_new_person_is_a_lead_and_hears_why() -> None:
 def test_decay_alone_never_demotes() -> None:
     decision = decide(good_fit(), [form("Demo request", 400)], was(Stage.LEAD, Stage.SQL, 400))
     assert (decision.stage, decision.moved) == (Stage.SQL, False)
-    assert decision.reason.endswith("but scoring never moves sql to mql")
+    assert "but scoring never moves sql to" in decision.reason
     faded = decide(person(industry="retail"), [page("/pricing", 300)], was(None, Stage.MQL, 300))
     assert (faded.stage, faded.moved) == (Stage.MQL, False)
     assert faded.reason.endswith("but scoring never moves mql to lead")
@@ -148,7 +149,7 @@ def test_salesforce_evidence_of_its_own_stages_outranks_scoring() -> None:
 
 
 def test_a_hubspot_user_moving_back_counts_only_when_trusted_and_then_holds() -> None:
-    did = [page("/pricing", 20)]
+    did = [page("/pricing", 20), page("/kb/setup", 20)]
     mql = was(Stage.LEAD, Stage.MQL, 10)
     back = evidence(HS, Stage.LEAD, "lead", 2, actor="marketer@vendor.com")
     out = decide(good_fit(), did, mql, [back])
@@ -176,7 +177,7 @@ def test_stale_and_automated_evidence_moves_nobody() -> None:
 
 def test_scoring_wins_over_evidence_of_an_earlier_scoring_stage() -> None:
     status = evidence(SF, Stage.LEAD, "Open - Not Contacted", 5, human=False)
-    out = decide(good_fit(), [page("/pricing", 3)], None, [status])
+    out = decide(good_fit(), [page("/pricing", 3), page("/kb/setup", 3)], None, [status])
     assert (out.stage, out.cause) == (Stage.MQL, Cause.SCORE)
     sales = evidence(SF, Stage.SQL, "Working - Contacted", 1, human=False)
     out = decide(good_fit(), [page("/pricing", 3)], was(None, Stage.MQL, 5), [sales])

@@ -22,6 +22,7 @@ from tests.scoring.factories import (
     event,
     example_config,
     example_table,
+    fit_alone_config,
     form,
     good_fit,
     page,
@@ -126,8 +127,10 @@ def test_columns_from_store_rows_give_the_same_scores_as_objects() -> None:
 def test_a_chunk_without_events_or_people_scores() -> None:
     _, result = scored(example_config(), [], [])
     assert result.total.size == 0 and result.stage.size == 0
-    _, result = scored(example_config(), [good_fit()], [[]])
+    _, result = scored(fit_alone_config(), [good_fit()], [[]])
     assert (result.fit[0], result.engagement[0], result.stage_of(0)) == (70.0, 0.0, Stage.MQL)
+    _, result = scored(example_config(), [good_fit()], [[]])
+    assert result.stage_of(0) is Stage.LEAD  # the shipped gate wants engagement too
 
 
 def test_rules_the_kernel_cannot_count_exactly_are_refused() -> None:

@@ -102,8 +102,8 @@ class World:
 
     # --- Salesforce, as a sales rep sees it --------------------------------------------
 
-    def _sf(self, method: str, path: str, **kw: Any) -> Any:
-        headers = {"Authorization": f"Bearer {self.info['salesforce_token']}"}
+    def _sf(self, method: str, path: str, token: str | None = None, **kw: Any) -> Any:
+        headers = {"Authorization": f"Bearer {token or self.info['salesforce_token']}"}
         url = f"{self.info['salesforce_url']}/services/data/v59.0/{path}"
         response = requests.request(method, url, headers=headers, verify=self.info["ca_bundle"],
                                     timeout=10, **kw)  # fmt: skip
@@ -119,7 +119,15 @@ class World:
         return records
 
     def sf_update(self, obj: str, record_id: str, fields: dict[str, Any]) -> None:
-        self._sf("PATCH", f"sobjects/{obj}/{record_id}", json=fields)
+        """A sales rep's edit (their own session: the record names them, not the API user)."""
+        self._sf("PATCH", f"sobjects/{obj}/{record_id}", token=self.rep_token(), json=fields)
+
+    def rep_token(self) -> str:
+        if not hasattr(self, "_rep_token"):
+            users = self.sf_query("SELECT Id, Username FROM User")
+            rep = next(u for u in users if "integration" not in (u["Username"] or "").lower())
+            self._rep_token = self.admin("POST", "salesforce/tokens", user=rep["Id"])["token"]
+        return self._rep_token
 
 
 def start_world(

@@ -13,12 +13,13 @@ from .test_dry_runs_e2e import leadsync
 
 RULES = Path(__file__).parents[2] / "leadsync" / "scoring" / "example_rules.toml"
 EVERYONE_PLUS_100 = """
-[[scoring.fit]]
+[[scoring.engagement]]
 id = "everyone"
 label = "Added by mistake"
-field = "email_domain"
-op = "present"
+kind = ["page_view", "email_open", "email_click", "form_submission"]
 points = 100
+max_times = 1
+decay = false
 """
 
 
@@ -70,8 +71,8 @@ def test_preview_of_a_rule_added_by_mistake_shows_the_moves_writes_and_leads_it_
     assert shown[0]["rules_that_differ"]["everyone"] == {"before": 0.0, "after": 100.0}
     assert data["writes"]["hubspot"] > 0 and data["creates"] > 0
     assert data["api_calls"]["salesforce"] >= 1
-    fit = data["distribution"]["fit"]
-    assert fit["after"]["median"] >= fit["before"]["median"] + 100
+    engagement = data["distribution"]["engagement"]
+    assert engagement["after"]["p75"] >= engagement["before"]["p75"] + 90
     shown_text = leadsync(world, *_preview(world, path), config=False)
     assert "lead->mql" in shown_text.stdout and "nothing was stored" in shown_text.stdout
 
