@@ -22,6 +22,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -30,7 +31,7 @@ from leadsync.connectors.salesforce import SalesforceSettings
 from leadsync.errors import ConfigError
 from leadsync.mapping.fields import CANONICAL_FIELDS
 from leadsync.mapping.model import Stage
-from leadsync.scoring.rules import ScoringConfig, load_scoring
+from leadsync.scoring.rules import Condition, ScoringConfig, load_scoring
 from leadsync.sync import redact
 from leadsync.sync.config_errors import explain
 from leadsync.sync.config_mapping import (
@@ -53,6 +54,32 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class HandoffCondition(Condition):
+    """One condition a person must meet to be handed off: a canonical field, or `stage`."""
+
+    field: str = Field(min_length=1)
+
+
+class HandoffSettings(_Section):
+    """Who gets a Salesforce Lead made for them, how many a day, and whose it is.
+
+    `when`: every condition must hold (like an inclusion list); `daily_cap`: at most this many
+    Leads a day (in `sync.timezone`; the rest wait for the next day); `owner_id`: every Lead's
+    owner; `owners`: round robin over these user ids instead.
+    """
+
+    when: list[HandoffCondition] = Field(default_factory=list)
+    daily_cap: int | None = Field(None, ge=1)
+    owner_id: str | None = None
+    owners: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_owner_rule(self) -> HandoffSettings:
+        if self.owner_id and self.owners:
+            raise ValueError("set owner_id (one owner) or owners (round robin), not both")
+        return self
+
+
 class SyncSettings(_Section):
     interval_minutes: int = Field(5, ge=1, le=1440)
     full_rescore_at: str = Field("02:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -63,6 +90,7 @@ class SyncSettings(_Section):
     on_duplicate_email: Literal["flag", "skip"] = "flag"
     # The nightly rescore sends its writes only when true; otherwise it leaves a plan to review.
     auto_apply_rescore: bool = False
+    handoff: HandoffSettings = Field(default_factory=HandoffSettings)
 
     @field_validator("timezone")
     @classmethod

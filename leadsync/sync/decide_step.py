@@ -22,9 +22,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadsync.mapping.model import Stage
+from leadsync.scoring.compile import predicate
 from leadsync.scoring.explain import explain
 from leadsync.sync.chunk import ChunkContext
 from leadsync.sync.errorq import Retry, quarantine, resolve
+from leadsync.sync.handoff import HandoffBudget
 from leadsync.sync.outbox import PENDING
 from leadsync.sync.outcome import Decider, Handoff, Outcome, Write
 from leadsync.sync.plan_summary import PlanSummary
@@ -45,12 +47,16 @@ class DecideCounts:
     transitions: dict[str, int] = field(default_factory=dict)
 
 
+def handoff_of(sync: Any) -> Handoff:
+    """The handoff rule of a `[sync]` section, its conditions compiled once."""
+    when = tuple((c.field, predicate(c)) for c in sync.handoff.when)
+    return Handoff(sync.create_salesforce_leads, sync.handoff_stage, when)
+
+
 def decider_for(rt: Runtime, *, remap: bool = False) -> Decider:
-    sync = rt.settings.sync
     return Decider(
         vocabularies=rt.vocabularies, outbound=rt.outbound, rules=rt.rules,
-        handoff=Handoff(sync.create_salesforce_leads, sync.handoff_stage),
-        field_maps=rt.field_maps if remap else None,
+        handoff=handoff_of(rt.settings.sync), field_maps=rt.field_maps if remap else None,
     )  # fmt: skip
 
 
@@ -72,6 +78,9 @@ class DecideStep:
         after = 0
         # A dry step reads in a session that is closed, never committed.
         opened = self.rt.sessions if dry else self.rt.sessions.begin
+        sync = self.rt.settings.sync
+        with self.rt.sessions() as session:
+            budget = HandoffBudget.load(session, sync.handoff, sync.timezone, self.now)
         while True:
             with opened() as session:
                 persons = self._chunk(session, after, everyone=everyone, only=only)
@@ -79,6 +88,8 @@ class DecideStep:
                     return self.counts
                 ctx = ChunkContext.load(session, [p.id for p in persons])
                 outcomes = [self.decider.outcome(p, ctx, self.now) for p in persons]
+                for out in outcomes:
+                    budget.take(out)
                 self._count(outcomes, summary, example)
                 if not dry:
                     self._store(session, ctx, persons, outcomes)
@@ -127,7 +138,7 @@ class DecideStep:
                 self._append_ledger(session, row, entry)
             for write in out.writes:
                 self._enqueue(session, ctx, write)
-            row.dirty = False
+            row.dirty = out.deferred
             decided.append(out)
         labels = [f"person {out.person_id}" for out in decided]
         resolve(session, system="leadsync", stage="decide", records=labels, now=self.now)

@@ -7,7 +7,7 @@ candidate config (which store nothing).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,6 +27,8 @@ from leadsync.scoring.gates import verdict
 from leadsync.sync.chunk import ChunkContext
 from leadsync.sync.schema import LinkRow, PersonRow
 from leadsync.sync.values import storable
+
+HANDOFF = "handoff"  # the reason of a write that creates a Lead for a qualified person
 
 OBJECT = {
     RecordKind.HUBSPOT_CONTACT: (System.HUBSPOT, "contact"),
@@ -62,6 +64,7 @@ class Outcome:
     writes: list[Write] = field(default_factory=list)
     error: MappingError | None = None
     verdict: Stage | None = None  # what the score alone says, whatever history allows
+    deferred: bool = False  # a handoff held back by the daily cap: decide again next cycle
 
     @property
     def stage(self) -> Stage | None:
@@ -70,10 +73,17 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Handoff:
-    """When a person gets a Salesforce Lead made for them."""
+    """When a person gets a Salesforce Lead made for them: from `stage` on, when every test
+    of `when` holds (a canonical field's value, or "stage" for the stage's name)."""
 
     enabled: bool
     stage: Stage
+    when: tuple[tuple[str, Callable[[Any], bool]], ...] = ()
+
+    def admits(self, fields: Mapping[str, Any], stage: Stage) -> bool:
+        return all(
+            test(stage.value if name == "stage" else fields.get(name)) for name, test in self.when
+        )
 
 
 @dataclass
@@ -172,16 +182,18 @@ class Decider:
                 writes.append(Write(row.id, system.value, obj, link.record_id,
                                     planned.properties, planned.clear_first,
                                     f"stage {stage.value}"))  # fmt: skip
-        if self._needs_handoff(links, stage) and row.email:
+        if self._needs_handoff(row, links, stage):
             writes.append(self._handoff(row, outputs))
         return writes
 
-    def _needs_handoff(self, links: list[LinkRow], stage: Stage) -> bool:
-        if not self.handoff.enabled or stage is Stage.SUSPECT:
+    def _needs_handoff(self, row: PersonRow, links: list[LinkRow], stage: Stage) -> bool:
+        if not self.handoff.enabled or stage is Stage.SUSPECT or not row.email:
             return False
         if stage.rank < self.handoff.stage.rank:
             return False
-        return not any(link.kind.startswith("salesforce") for link in links)
+        if any(link.kind.startswith("salesforce") for link in links):
+            return False
+        return self.handoff.admits(row.fields or {}, stage)
 
     def _handoff(self, row: PersonRow, outputs: Outputs) -> Write:
         fields = row.fields or {}
@@ -201,7 +213,7 @@ class Decider:
         }
         properties = {k: v for k, v in identity.items() if v} | planned.properties
         return Write(row.id, "salesforce", "Lead", None, properties, (),
-                     f"stage {outputs.stage.value}: handoff")  # fmt: skip
+                     f"stage {outputs.stage.value}: {HANDOFF}")  # fmt: skip
 
 
 def remapped_fields(

@@ -22,8 +22,8 @@ from leadsync.scoring.compile import compile_rules
 from leadsync.scoring.model import Score
 from leadsync.sync.config import Settings
 from leadsync.sync.config_mapping import build_field_maps, build_outbound, build_vocabularies
-from leadsync.sync.decide_step import DecideStep, decider_for
-from leadsync.sync.outcome import Decider, Handoff, Outcome
+from leadsync.sync.decide_step import DecideStep, decider_for, handoff_of
+from leadsync.sync.outcome import Decider, Outcome
 from leadsync.sync.plan_summary import PlanSummary, transition
 from leadsync.sync.runtime import Runtime
 
@@ -109,12 +109,11 @@ class Preview:
 def candidate_decider(rt: Runtime, candidate: Settings) -> Decider:
     """The candidate's compiled mapping and rules; fields re-mapped when its maps differ."""
     maps = build_field_maps(candidate.fields)
-    sync = candidate.sync
     return Decider(
         vocabularies=build_vocabularies(candidate.stages),
         outbound=build_outbound(candidate.writeback),
         rules=compile_rules(candidate.rules),
-        handoff=Handoff(sync.create_salesforce_leads, sync.handoff_stage),
+        handoff=handoff_of(candidate.sync),
         field_maps=maps if maps != dict(rt.field_maps) else None,
     )  # fmt: skip
 
