@@ -1,8 +1,8 @@
 """Field maps: canonical field <- CRM property, with a transform; and the write-back names.
 
-Inbound is many-to-one: several systems (and objects) feed one canonical field, and the first
-non-empty value in `SOURCE_PRECEDENCE` order wins. Outbound is one-to-one: each canonical
-output (stage, scores, reasons) has exactly one property per system and object.
+Inbound is many-to-one: several systems (and objects) feed one canonical field; which one's
+value a person gets is `mapping.sources`' rule for the field. Outbound is one-to-one: each
+canonical output (stage, scores, reasons) has exactly one property per system and object.
 """
 
 from __future__ import annotations
@@ -131,14 +131,6 @@ DEFAULT_FIELD_MAPS: Mapping[tuple[str, str], tuple[FieldMap, ...]] = MappingProx
     }
 )
 
-# Marketing's HubSpot profile is usually the richer one for who a person is; a Salesforce
-# value fills what HubSpot lacks.
-SOURCE_PRECEDENCE: tuple[tuple[str, str], ...] = (
-    ("hubspot", "contact"),
-    ("salesforce", "Contact"),
-    ("salesforce", "Lead"),
-)
-
 # Salesforce custom fields are the same on Lead and Contact, so a converted Lead's Contact
 # carries the same names.
 _SALESFORCE_OUTBOUND = {
@@ -186,15 +178,3 @@ def map_fields(
     if "email" in fields:
         fields["email_domain"] = fields["email"].rsplit("@", 1)[1]
     return fields
-
-
-def merge_fields(by_source: Mapping[tuple[str, str], Mapping[str, Any]]) -> dict[str, Any]:
-    """Merge per-source canonical fields; the first source in `SOURCE_PRECEDENCE` wins."""
-    merged: dict[str, Any] = {}
-    ordered = [s for s in SOURCE_PRECEDENCE if s in by_source]
-    ordered += [s for s in by_source if s not in SOURCE_PRECEDENCE]
-    for source in ordered:
-        for name, value in by_source[source].items():
-            if value is not None and merged.get(name) is None:
-                merged[name] = value
-    return merged

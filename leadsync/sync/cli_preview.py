@@ -17,6 +17,7 @@ from leadsync.sync.config import load_settings
 from leadsync.sync.lock import cycle_lock
 from leadsync.sync.plan_view import print_moves, print_writes
 from leadsync.sync.preview import AXES, preview
+from leadsync.sync.remap import remap
 from leadsync.sync.rescore import apply_rescore, review_rescore
 from leadsync.sync.runtime import build_runtime
 from leadsync.sync.wiring import build_connectors
@@ -113,4 +114,26 @@ def rescore(config_path: str | None, send: bool, as_json: bool, limit: int, why:
     exit_for_errors(rt, result)
 
 
-COMMANDS = [preview_command, rescore]
+@click.command("remap")
+@config_option
+@click.option("--dry-run", is_flag=True, help="Count what would change; store nothing.")
+@click.option("--json", "as_json", is_flag=True)
+@report_errors
+def remap_command(config_path: str | None, dry_run: bool, as_json: bool) -> None:
+    """Apply the config's field maps and source rules to every stored record; no CRM calls."""
+    rt = build_runtime(load(config_path, secrets=False))
+    with cycle_lock(rt.sessions.kw["bind"]):
+        result = remap(rt, dry_run=dry_run)
+    data = {"people": result.people, "changed": result.changed, "fields": dict(result.fields)}
+    if as_json:
+        print(json.dumps(data, indent=2))
+        return
+    verb = "would change" if dry_run else "changed"
+    console.print(f"{result.people} people remapped: {verb} the fields of {result.changed}"
+                  + (f" ({', '.join(f'{k} {n}' for k, n in result.fields.most_common())})"
+                     if result.fields else ""))  # fmt: skip
+    if result.changed and not dry_run:
+        console.print("they are rescored at the next cycle (`leadsync plan` shows what follows)")
+
+
+COMMANDS = [preview_command, rescore, remap_command]

@@ -16,6 +16,7 @@ from leadsync.mapping.model import RecordKind, Stage
 from leadsync.scoring import metrics
 from leadsync.scoring.decide import Transition
 from leadsync.sync.cli import config_option, load, report_errors
+from leadsync.sync.person_fields import merged_fields
 from leadsync.sync.runtime import Runtime, build_runtime
 from leadsync.sync.schema import LedgerRow, LinkRow, PersonRow, ScoreRow
 
@@ -57,12 +58,23 @@ def explanation(rt: Runtime, email: str) -> dict[str, Any]:
             "score": score.explanation if score else None,
             "scored_at": score.computed_at if score else None,
             "reasons": score.reasons if score else "",
+            "fields": field_sources(rt, links),
             "trail": [
                 {"at": r.at, "from": r.from_stage, "to": r.to_stage, "actor": r.actor,
                  "cause": r.cause, "reason": r.reason, "rules": r.rule_ids, "score": r.score}
                 for r in trail
             ],
         }  # fmt: skip
+
+
+def field_sources(rt: Runtime, links: Any) -> list[dict[str, Any]]:
+    """Each canonical field's value and the CRM record it came from, by the source rules."""
+    merged = merged_fields(links, rt.field_maps, rt.source_rules, rt.default_source)
+    return [
+        {"field": name, "value": sourced.value, **sourced.as_dict(),
+         "rule": rt.source_rules.get(name, rt.default_source).describe()}
+        for name, sourced in merged.items()
+    ]  # fmt: skip
 
 
 def _print_explanation(data: dict[str, Any]) -> None:
@@ -85,6 +97,13 @@ def _print_explanation(data: dict[str, Any]) -> None:
     decision = score.get("stage")
     if decision:
         console.print(f"stage decision: {decision['reason']}")
+    fields = Table(title="fields and where they came from")
+    for column in ("field", "value", "from", "rule"):
+        fields.add_column(column)
+    for f in data["fields"]:
+        fields.add_row(f["field"], str(f["value"]), f"{f['system']} {f['object']} {f['record']}",
+                       f["rule"])  # fmt: skip
+    console.print(fields)
     trail = Table(title="stage trail (ledger)")
     for column in ("when", "from", "to", "by", "why"):
         trail.add_column(column)

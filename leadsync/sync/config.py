@@ -36,6 +36,7 @@ from leadsync.sync import redact
 from leadsync.sync.config_errors import explain
 from leadsync.sync.config_mapping import (
     FieldMapConfig,
+    SourceRuleConfig,
     StagesConfig,
     check_mapping,
     check_writeback,
@@ -119,6 +120,8 @@ class Settings(BaseSettings):
     stages: StagesConfig = Field(default_factory=StagesConfig)
     fields: dict[str, dict[str, dict[str, FieldMapConfig]]] = Field(default_factory=dict)
     writeback: dict[str, dict[str, dict[str, str]]] = Field(default_factory=dict)
+    # Which CRM's value a canonical field takes (see `mapping.sources`); absent: the default.
+    sources: dict[str, SourceRuleConfig] = Field(default_factory=dict)
     # Validated on its own by `scoring.rules.load_scoring` (see `load_settings`); absent, the
     # shipped rules apply.
     scoring: dict[str, Any] | None = None
@@ -251,7 +254,8 @@ def settings_from_text(text: str, where: str, *, secrets: bool = True) -> Settin
     except ValidationError as exc:
         envs = {path: _env_name(path) for path in SECRET_KEYS}
         raise ConfigError(problems + explain(exc, Settings, where, envs)) from None
-    cross = check_mapping(settings.stages, settings.fields) + check_writeback(settings.writeback)
+    cross = check_mapping(settings.stages, settings.fields, settings.sources)
+    cross += check_writeback(settings.writeback)
     problems += [f"{where}: {line}" for line in cross]
     try:
         settings._rules = _scoring(settings.scoring, where)

@@ -19,6 +19,7 @@ from leadsync.mapping.fields import (
     FieldMap,
 )
 from leadsync.mapping.model import Stage, System
+from leadsync.mapping.sources import DEFAULT_RULE, SourceRule
 from leadsync.mapping.stages import DEFAULT_VOCABULARIES, Vocabulary, written_stages
 from leadsync.mapping.transforms import TRANSFORMS
 from leadsync.sync.config_errors import did_you_mean
@@ -63,6 +64,51 @@ class FieldMapConfig(BaseModel):
 
 
 StagesConfig = dict[str, dict[str, VocabularyConfig]]
+
+
+class SourceRuleConfig(BaseModel):
+    """`[sources.<field>]`: prefer = "hubspot" | always = "salesforce" | most_recent = true,
+    with an optional `ignore = [systems]`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prefer: str | None = None
+    always: str | None = None
+    most_recent: bool = False
+    ignore: list[str] = Field(default_factory=list)
+
+    def rule(self) -> SourceRule:
+        kind = "always" if self.always else "most_recent" if self.most_recent else "prefer"
+        system = self.always or (None if self.most_recent else self.prefer)
+        return SourceRule(kind, system, frozenset(self.ignore))  # type: ignore[arg-type]
+
+
+def _check_sources(sources: Mapping[str, SourceRuleConfig]) -> list[str]:
+    problems = []
+    for name, cfg in sources.items():
+        where = f"sources.{name}"
+        if name != "default" and name not in CANONICAL_FIELDS:
+            problems.append(f"{where}: {name!r} is not a canonical field"
+                            f"{did_you_mean(name, CANONICAL_FIELDS)}; or use 'default'")  # fmt: skip
+        given = [k for k in ("prefer", "always") if getattr(cfg, k)] + (
+            ["most_recent"] if cfg.most_recent else []
+        )
+        if len(given) != 1:
+            problems.append(f"{where}: set exactly one of prefer, always or most_recent")
+        for system in [cfg.prefer, cfg.always, *cfg.ignore]:
+            if system is not None and system not in SYSTEMS:
+                problems.append(f"{where}: {system!r} is not a system; use one of: "
+                                f"{', '.join(SYSTEMS)}{did_you_mean(system, SYSTEMS)}")  # fmt: skip
+    return problems
+
+
+def build_source_rules(
+    sources: Mapping[str, SourceRuleConfig],
+) -> tuple[dict[str, SourceRule], SourceRule]:
+    """Per-field rules and the default rule, from a config that passed `check_mapping`."""
+    rules = {name: cfg.rule() for name, cfg in sources.items() if name != "default"}
+    default = sources["default"].rule() if "default" in sources else DEFAULT_RULE
+    return rules, default
 
 
 def vocabulary_config(vocab: Vocabulary) -> VocabularyConfig:
@@ -154,9 +200,12 @@ def _check_fields(fields: Mapping[str, Mapping[str, Mapping[str, FieldMapConfig]
     return problems
 
 
-def check_mapping(stages: StagesConfig, fields: Mapping[str, Any]) -> list[str]:
+def check_mapping(
+    stages: StagesConfig, fields: Mapping[str, Any],
+    sources: Mapping[str, SourceRuleConfig] | None = None,
+) -> list[str]:  # fmt: skip
     """Cross-checks pydantic cannot express; one line per problem (without the file name)."""
-    problems = []
+    problems = _check_sources(sources or {})
     for system in stages:
         if system not in SYSTEMS:
             problems.append(

@@ -29,6 +29,7 @@ from leadsync.sync.errorq import Retry, quarantine, resolve
 from leadsync.sync.handoff import HandoffBudget
 from leadsync.sync.outbox import PENDING
 from leadsync.sync.outcome import Decider, Handoff, Outcome, Write
+from leadsync.sync.person_fields import merged_fields
 from leadsync.sync.plan_summary import PlanSummary
 from leadsync.sync.runtime import Runtime
 from leadsync.sync.schema import LedgerRow, OutboxRow, PersonRow, ScoreRow
@@ -57,6 +58,7 @@ def decider_for(rt: Runtime, *, remap: bool = False) -> Decider:
     return Decider(
         vocabularies=rt.vocabularies, outbound=rt.outbound, rules=rt.rules,
         handoff=handoff_of(rt.settings.sync), field_maps=rt.field_maps if remap else None,
+        source_rules=rt.source_rules, default_source=rt.default_source,
     )  # fmt: skip
 
 
@@ -158,9 +160,14 @@ class DecideStep:
     ) -> None:
         result = out.score
         assert result is not None
+        sources = merged_fields(ctx.links.get(row.id, []), self.rt.field_maps,
+                                self.rt.source_rules, self.rt.default_source)  # fmt: skip
+        explanation = explain(result, out.decision) | {
+            "sources": {name: s.as_dict() for name, s in sources.items()}
+        }
         values = {
             "fit": result.fit, "engagement": result.engagement, "total": result.total,
-            "grade": result.grade, "explanation": explain(result, out.decision),
+            "grade": result.grade, "explanation": explanation,
             "reasons": out.reasons, "computed_at": self.now, "revision_id": self.rt.revision_id,
         }  # fmt: skip
         existing = ctx.scores.get(row.id)

@@ -22,10 +22,12 @@ from leadsync.errors import MappingError
 from leadsync.mapping.fields import FieldMap, map_fields
 from leadsync.mapping.model import RecordKind, System
 from leadsync.mapping.normalize import stage_evidence, value_set_at
+from leadsync.mapping.sources import DEFAULT_RULE, SourceRule
 from leadsync.mapping.stages import Vocabulary
 from leadsync.sync.errorq import Retry, quarantine, resolve
 from leadsync.sync.ingest_events import ingest_contact_events, ingest_engagements
 from leadsync.sync.outbox import adopt_created, known_writes
+from leadsync.sync.person_fields import merged_fields, stored
 from leadsync.sync.schema import (
     LinkRow,
     OpportunityRoleRow,
@@ -49,6 +51,8 @@ class Mapping_:
     field_maps: Mapping[tuple[str, str], tuple[FieldMap, ...]]
     vocabularies: tuple[Vocabulary, ...]
     on_duplicate_email: str = "flag"
+    source_rules: Mapping[str, SourceRule] = field(default_factory=dict)
+    default_source: SourceRule = DEFAULT_RULE
 
 
 @dataclass
@@ -212,10 +216,12 @@ class Ingest:
         return [v for v in self.mapping.vocabularies if v.system.value == system and v.obj == obj]
 
     def _refresh_person(self, person_id: int, fields: Mapping[str, Any]) -> None:
+        """Merge the person's fields afresh from all their records (a value cleared in a CRM
+        is cleared here too, unless another CRM has one)."""
         person = self.session.get(PersonRow, person_id)
-        merged = dict(person.fields or {})
-        merged.update({k: storable(v) for k, v in fields.items() if v is not None})
-        person.fields = merged
+        links = self.session.scalars(select(LinkRow).where(LinkRow.person_id == person_id)).all()
+        m = self.mapping
+        person.fields = stored(merged_fields(links, m.field_maps, m.source_rules, m.default_source))
         if person.email is None and fields.get("email"):
             person.email = fields["email"]
         person.dirty = True

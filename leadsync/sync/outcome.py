@@ -7,15 +7,16 @@ candidate config (which store nothing).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from leadsync.errors import MappingError
-from leadsync.mapping.fields import FieldMap, map_fields
+from leadsync.mapping.fields import FieldMap
 from leadsync.mapping.model import Person, RecordKind, Stage, StageEvidence, System
 from leadsync.mapping.normalize import Seen, stage_evidence
+from leadsync.mapping.sources import DEFAULT_RULE, SourceRule
 from leadsync.mapping.stages import Cause, Vocabulary
 from leadsync.mapping.transforms import EPOCH
 from leadsync.mapping.writeback import Outputs, planned_properties
@@ -25,16 +26,10 @@ from leadsync.scoring.engine import Score, score
 from leadsync.scoring.explain import top_reasons
 from leadsync.scoring.gates import verdict
 from leadsync.sync.chunk import ChunkContext
+from leadsync.sync.person_fields import OBJECT, merged_fields, stored
 from leadsync.sync.schema import LinkRow, PersonRow
-from leadsync.sync.values import storable
 
 HANDOFF = "handoff"  # the reason of a write that creates a Lead for a qualified person
-
-OBJECT = {
-    RecordKind.HUBSPOT_CONTACT: (System.HUBSPOT, "contact"),
-    RecordKind.SALESFORCE_LEAD: (System.SALESFORCE, "Lead"),
-    RecordKind.SALESFORCE_CONTACT: (System.SALESFORCE, "Contact"),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +90,8 @@ class Decider:
     rules: Ruleset
     handoff: Handoff
     field_maps: Mapping[tuple[str, str], tuple[FieldMap, ...]] | None = None
+    source_rules: Mapping[str, SourceRule] = field(default_factory=dict)
+    default_source: SourceRule = DEFAULT_RULE
 
     def outcome(self, row: PersonRow, ctx: ChunkContext, now: datetime) -> Outcome:
         before = Stage(row.stage) if row.stage else None
@@ -160,7 +157,8 @@ class Decider:
     def _fields(self, row: PersonRow, links: list[LinkRow]) -> Mapping[str, Any]:
         if self.field_maps is None:
             return row.fields or {}
-        return remapped_fields(self.field_maps, links)
+        return stored(merged_fields(links, self.field_maps, self.source_rules,
+                                    self.default_source))  # fmt: skip
 
     # --- planning ----------------------------------------------------------------------
 
@@ -214,28 +212,6 @@ class Decider:
         properties = {k: v for k, v in identity.items() if v} | planned.properties
         return Write(row.id, "salesforce", "Lead", None, properties, (),
                      f"stage {outputs.stage.value}: {HANDOFF}")  # fmt: skip
-
-
-def remapped_fields(
-    field_maps: Mapping[tuple[str, str], tuple[FieldMap, ...]], links: Sequence[LinkRow]
-) -> dict[str, Any]:
-    """A person's canonical fields mapped afresh from the records' held snapshots.
-
-    Later links fill in and override earlier ones, as ingesting them in that order would.
-    A value a snapshot no longer maps is left out rather than failing the whole person.
-    """
-    merged: dict[str, Any] = {}
-    for link in links:
-        if link.deleted or not link.snapshot:
-            continue
-        system, obj = OBJECT[RecordKind(link.kind)]
-        try:
-            fields = map_fields(field_maps.get((system.value, obj), ()), link.snapshot,
-                                record=f"{system.value} {obj} {link.record_id}")  # fmt: skip
-        except MappingError:
-            continue
-        merged.update({k: storable(v) for k, v in fields.items() if v is not None})
-    return merged
 
 
 def first_seen(link: LinkRow) -> dict[str, Seen]:

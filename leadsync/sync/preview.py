@@ -21,7 +21,12 @@ from leadsync.mapping.model import Stage
 from leadsync.scoring.compile import compile_rules
 from leadsync.scoring.model import Score
 from leadsync.sync.config import Settings
-from leadsync.sync.config_mapping import build_field_maps, build_outbound, build_vocabularies
+from leadsync.sync.config_mapping import (
+    build_field_maps,
+    build_outbound,
+    build_source_rules,
+    build_vocabularies,
+)
 from leadsync.sync.decide_step import DecideStep, decider_for, handoff_of
 from leadsync.sync.outcome import Decider, Outcome
 from leadsync.sync.plan_summary import PlanSummary, transition
@@ -109,12 +114,14 @@ class Preview:
 def candidate_decider(rt: Runtime, candidate: Settings) -> Decider:
     """The candidate's compiled mapping and rules; fields re-mapped when its maps differ."""
     maps = build_field_maps(candidate.fields)
+    rules, default = build_source_rules(candidate.sources)
+    remap = maps != dict(rt.field_maps) or (rules, default) != (rt.source_rules, rt.default_source)
     return Decider(
         vocabularies=build_vocabularies(candidate.stages),
         outbound=build_outbound(candidate.writeback),
         rules=compile_rules(candidate.rules),
         handoff=handoff_of(candidate.sync),
-        field_maps=maps if maps != dict(rt.field_maps) else None,
+        field_maps=maps if remap else None, source_rules=rules, default_source=default,
     )  # fmt: skip
 
 

@@ -11,11 +11,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from leadsync.errors import ConfigError
 from leadsync.mapping.fields import FieldMap
+from leadsync.mapping.sources import DEFAULT_RULE, SourceRule
 from leadsync.mapping.stages import Vocabulary
 from leadsync.scoring.compile import Ruleset, compile_rules
 from leadsync.sync import audit, revisions
 from leadsync.sync.config import Settings
-from leadsync.sync.config_mapping import build_field_maps, build_outbound, build_vocabularies
+from leadsync.sync.config_mapping import (
+    build_field_maps,
+    build_outbound,
+    build_source_rules,
+    build_vocabularies,
+)
 from leadsync.sync.ingest import Mapping_
 from leadsync.sync.store import open_store
 
@@ -54,12 +60,16 @@ class Runtime:
     outbound: Mapping[tuple[str, str], Mapping[str, str]]
     rules: Ruleset
     clock: Callable[[], datetime] = field(default=utc_now)
+    # Which CRM a canonical field's value comes from: per field, and for the rest.
+    source_rules: Mapping[str, SourceRule] = field(default_factory=dict)
+    default_source: SourceRule = DEFAULT_RULE
     # The config revision this run uses (None only for settings built in code, not from a file).
     revision_id: int | None = None
 
     @property
     def mapping(self) -> Mapping_:
-        return Mapping_(self.field_maps, self.vocabularies, self.settings.sync.on_duplicate_email)
+        return Mapping_(self.field_maps, self.vocabularies, self.settings.sync.on_duplicate_email,
+                        self.source_rules, self.default_source)  # fmt: skip
 
 
 def build_runtime(
@@ -71,6 +81,7 @@ def build_runtime(
     `why` explains the config (see `revisions.record_revision`); `actor` defaults to the shell user.
     """
     sessions = open_store(settings.database_url)
+    source_rules, default_source = build_source_rules(settings.sources)
     return Runtime(
         settings=settings,
         sessions=sessions,
@@ -79,6 +90,8 @@ def build_runtime(
         outbound=build_outbound(settings.writeback),
         rules=compile_rules(settings.rules),
         clock=clock,
+        source_rules=source_rules,
+        default_source=default_source,
         revision_id=_revision(sessions, settings, clock(), why, actor),
     )
 

@@ -13,8 +13,10 @@ from leadsync.sync.runtime import Runtime
 
 
 def _names(rt: Runtime, system: str, obj: str) -> list[str]:
-    """Write-back properties, stage properties and the stamps of when their values were set."""
+    """Write-back properties, stage properties and the stamps of when their values were set,
+    and every property a field map reads: naming it in a map is enough to have it read."""
     names = list(rt.outbound.get((system, obj), {}).values())
+    names += [fmap.source for fmap in rt.field_maps.get((system, obj), ())]
     for vocab in rt.vocabularies:
         if vocab.system.value == system and vocab.obj == obj:
             names += [vocab.prop, *vocab.stamp_props()]

@@ -11,7 +11,6 @@ from leadsync.mapping.fields import (
     DEFAULT_OUTBOUND,
     OUTPUTS,
     map_fields,
-    merge_fields,
 )
 
 
@@ -57,13 +56,3 @@ def test_bad_value_names_record_and_field():
     assert err.value.field == "Email"
     assert "salesforce Lead 00Q000000000001AAA" in str(err.value)
     assert "'not-an-email' is not an email address" in str(err.value)
-
-
-def test_hubspot_profile_wins_and_salesforce_fills_gaps():
-    merged = merge_fields(
-        {
-            ("salesforce", "Lead"): {"title": "Buyer", "employees": 40, "lead_source": "Web"},
-            ("hubspot", "contact"): {"title": "Head of Buying", "employees": None},
-        }
-    )
-    assert merged == {"title": "Head of Buying", "employees": 40, "lead_source": "Web"}

@@ -206,13 +206,21 @@ def test_every_setting_appears_in_the_example_with_a_comment():
     lines = text.splitlines()
     missing = []
     for path in _keys(Settings):
-        if path in SECRET_KEYS or path[0] in ("stages", "fields", "writeback", "scoring"):
+        if path in SECRET_KEYS or path[0] in (
+            "stages",
+            "fields",
+            "writeback",
+            "scoring",
+            "sources",
+        ):
             continue
         key = path[-1]
         if not any(line.lstrip("# ").startswith(f"{key} =") for line in lines):
             missing.append(".".join(path))
     assert not missing, f"not in config.example.toml: {missing}"
-    assert "[sync]" in text and all(f"{k} =" in text for k in SyncSettings.model_fields)
+    tables = [f"[sync.{k}]" for k in SyncSettings.model_fields if f"{k} =" not in text]
+    assert "[sync]" in text and all(table in text for table in tables), tables
+    assert "[sources]" in text
 
 
 def test_unknown_keys_in_connector_sections_are_reported_too(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import requests
 from sqlalchemy import select
 
-from leadsync.sync.schema import LedgerRow, LinkRow
+from leadsync.sync.schema import LedgerRow, LinkRow, PersonRow
 
 from .test_dry_runs_e2e import leadsync
 
@@ -37,7 +37,12 @@ def test_the_ledger_names_the_sales_rep_who_disqualified_a_lead(world):
     world.cycle()
     token, rep = _as_rep(world)
     with world.runtime().sessions() as session:
-        link = session.scalars(select(LinkRow).where(LinkRow.kind == "salesforce_lead")).first()
+        # A Lead of someone scoring placed (no Opportunity floor under them), chosen stably.
+        link = session.scalars(
+            select(LinkRow).join(PersonRow, PersonRow.id == LinkRow.person_id)
+            .where(LinkRow.kind == "salesforce_lead", PersonRow.stage.in_(("lead", "mql")))
+            .order_by(LinkRow.id)
+        ).first()  # fmt: skip
     url = f"{world.info['salesforce_url']}/services/data/v59.0/sobjects/Lead/{link.record_id}"
     requests.patch(url, json={"Status": "Closed - Not Converted"}, timeout=10,
                    headers={"Authorization": f"Bearer {token}"},

@@ -1,0 +1,108 @@
+"""Which CRM a canonical field's value comes from, when more than one has a value.
+
+Each CRM record linked to a person maps to canonical fields on its own (`map_fields`); these
+rules pick one value per field, like the sync rules admins know from HubSpot's Salesforce
+integration:
+
+    prefer X       X's value unless X has none, then the others in `order`
+    always X       X's value, even none: the others never fill it
+    most_recent    the value of the record changed last (by the CRMs' own clocks), ties in `order`
+    ignore [X..]   (with any of the above) never take a value from these systems
+
+A value cleared in a CRM is no value: with the record's other fields it leaves this field to
+the next source, or to nobody. The merged value carries where it came from (system, object,
+record, when that record last changed), which `explain` shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+Kind = Literal["prefer", "always", "most_recent"]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRule:
+    kind: Kind = "prefer"
+    system: str | None = None  # the system `prefer` and `always` name
+    ignore: frozenset[str] = frozenset()
+
+    def describe(self) -> str:
+        said = {"prefer": f"prefer {self.system} unless blank", "always": f"always {self.system}",
+                "most_recent": "most recent"}[self.kind]  # fmt: skip
+        return said + (f", ignoring {', '.join(sorted(self.ignore))}" if self.ignore else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One linked record's canonical fields, with the record's own modification time."""
+
+    system: str
+    obj: str
+    record: str
+    at: datetime
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Sourced:
+    value: Any
+    system: str
+    obj: str
+    record: str
+    at: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"system": self.system, "object": self.obj, "record": self.record,
+                "at": self.at.isoformat()}  # fmt: skip
+
+
+# Marketing's HubSpot profile is usually the richer one for who a person is; Salesforce fills
+# what HubSpot lacks. The default rule for every field, and the tie order of the others.
+DEFAULT_RULE = SourceRule("prefer", "hubspot")
+ORDER: tuple[tuple[str, str], ...] = (
+    ("hubspot", "contact"),
+    ("salesforce", "Contact"),
+    ("salesforce", "Lead"),
+)
+
+
+def merge(
+    sources: Sequence[Source], rules: Mapping[str, SourceRule], default: SourceRule = DEFAULT_RULE
+) -> dict[str, Sourced]:
+    """One value per canonical field, and where it came from; fields nobody has are left out."""
+    names = {name for source in sources for name in source.fields}
+    merged = {}
+    for name in sorted(names):
+        won = pick(name, sources, rules.get(name, default))
+        if won is not None:
+            merged[name] = won
+    return merged
+
+
+def pick(name: str, sources: Sequence[Source], rule: SourceRule) -> Sourced | None:
+    allowed = [s for s in sources if s.system not in rule.ignore]
+    if rule.kind == "always":
+        allowed = [s for s in allowed if s.system == rule.system]
+    having = [s for s in allowed if s.fields.get(name) not in (None, "")]
+    if not having:
+        return None
+    if rule.kind == "most_recent":
+        best = max(having, key=lambda s: (s.at, -_rank(s, rule)))
+    else:
+        best = min(having, key=lambda s: (_rank(s, rule), -s.at.timestamp(), s.record))
+    return Sourced(best.fields[name], best.system, best.obj, best.record, best.at)
+
+
+def _rank(source: Source, rule: SourceRule) -> int:
+    """Preferred system first, then the shipped order, then anything else."""
+    first = 0 if rule.system is not None and source.system == rule.system else 1
+    key = (source.system, source.obj)
+    return first * 100 + (ORDER.index(key) if key in ORDER else len(ORDER))
+
+
+def values(merged: Mapping[str, Sourced]) -> dict[str, Any]:
+    return {name: sourced.value for name, sourced in merged.items()}
