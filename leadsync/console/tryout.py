@@ -10,6 +10,7 @@ everyone twice, which takes a while on a large store, so the console runs it as 
 from __future__ import annotations
 
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from leadsync.sync.decide_step import decider_for
 from leadsync.sync.outcome import Outcome
 from leadsync.sync.plots import score_histograms
 from leadsync.sync.preview import AXES, candidate_decider, preview
-from leadsync.sync.runtime import Runtime
+from leadsync.sync.runtime import Runtime, build_runtime
 from leadsync.sync.schema import PersonRow
 from leadsync.sync.wiring import build_connectors
 
@@ -78,6 +79,15 @@ def preview_report(rt: Runtime, draft: Settings, *, examples: int = 3) -> dict[s
     before = {axis: result.scores[axis]["before"] for axis in AXES}
     after = {axis: result.scores[axis]["after"] for axis in AXES}
     return {"data": data, "chart": _svg(before, after), "at": rt.clock()}
+
+
+def preview_elsewhere(
+    current_text: str, draft_text: str, where: str, now: datetime
+) -> dict[str, Any]:
+    """`preview_report` in a process of its own (see `jobs`): the runtime is rebuilt from the
+    config text in use, without recording a revision (the console has recorded it)."""
+    in_use = settings_from_text(current_text, where, secrets=False)
+    return preview_report(build_runtime(in_use, clock=lambda: now), candidate(draft_text, where))
 
 
 def _svg(before: dict[str, list[float]], after: dict[str, list[float]]) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from leadsync.console.app import create_app
 from leadsync.console.settings import ConsoleOptions
@@ -164,6 +164,27 @@ def test_trying_a_draft_on_a_person_shows_the_rules_that_change(page, state):
     assert "Adjacent industry industry-adjacent changed fit +5 +12" in tried
     assert "no person with email" in said(page.get("/draft/try", params={"email": "x@nowhere"}))
     page.post("/draft/discard", data={"csrf_token": csrf_of(page.get("/rules").text)})
+
+
+def test_a_drafts_preview_runs_behind_the_page_and_shows_its_impact_and_chart(page, state):
+    edit(page, "/rules", "gates", **{"mql-total_at_least": "65"})
+    token = csrf_of(page.get("/rules").text)
+    started = page.post("/draft/preview", data={"csrf_token": token},
+                        headers={"HX-Request": "true"})  # fmt: skip
+    assert "Deciding everyone twice" in said(started)  # answered at once, not when done
+    job = re.search(r'hx-get="(/jobs/[^"]+)"', started.text).group(1)
+    for _ in range(600):
+        result = page.get(job)
+        if "every 1s" not in result.text:
+            break
+        time.sleep(0.2)
+    with state.runtime().sessions() as session:
+        people = session.scalar(select(func.count()).select_from(ScoreRow))
+    assert f"Impact of your draft Over {people} people:" in said(result)
+    assert "mql->lead" in said(result)  # raising the bar holds MQLs where they are
+    chart = page.get(f"{job}/chart.svg")
+    assert chart.headers["content-type"].startswith("image/svg+xml") and "<svg" in chart.text
+    page.post("/draft/discard", data={"csrf_token": token})
 
 
 def test_a_live_check_reports_an_org_value_nobody_mapped_at_its_table(page, state, any_store):

@@ -45,18 +45,22 @@ def edit_draft(
     """Apply one table's edit to the account's draft, then show the page again."""
     who, console = actor(request), state(request)
     file_text = console.file_text()
-    shown = revisions.content_hash(drafts(request).working_text(who, file_text))
-    if form.get("draft") != shown:
-        flash(request, "Your draft changed since this page was shown (in another tab?); the "
-                       "page now shows it as it is. Make the change again.", ok=False)  # fmt: skip
+    before = drafts(request).working_text(who, file_text)
+    if form.get("draft") != revisions.content_hash(before):
+        flash(request, "The config changed since this page was shown (your draft, in another "
+                       "tab, or the file itself); the page now shows it as it is. Make the "
+                       "change again.", ok=False)  # fmt: skip
         return RedirectResponse(back, status_code=303)
     try:
         changed = drafts(request).change(who, file_text, edit, note)
     except LeadsyncError as exc:
         flash(request, f"{exc} The draft was not changed.", ok=False)
         return RedirectResponse(back, status_code=303)
-    flash(request, f"Draft updated ({len(changed.edits)} edits so far). Nothing is saved until "
-                   "you save the draft with a comment.")  # fmt: skip
+    if changed.text == before:
+        flash(request, "That table holds what it held: the draft did not change.")
+    else:
+        flash(request, f"Draft updated ({len(changed.edits)} edits so far). Nothing is saved "
+                       "until you save the draft with a comment.")  # fmt: skip
     return RedirectResponse(back, status_code=303)
 
 
@@ -69,11 +73,20 @@ def preview(request: Request) -> Response:
     except ConfigError:
         return _refused(request, "The draft has problems (marked in the tables): fix them, "
                                  "then preview.")  # fmt: skip
-    job = jobs(request).start(PREVIEW, actor(request),
-                              lambda job: tryout.preview_report(rt, settings), key=work.hash)  # fmt: skip
+    work_elsewhere = _preview_work(request, rt, settings, work)
+    job = jobs(request).start(PREVIEW, actor(request), work_elsewhere, key=work.hash)
     if wants_fragment(request):
         return render(request, "_job.html", job=job)
     return RedirectResponse(f"{back_to(request)}#draft-h", status_code=303)
+
+
+def _preview_work(request: Request, rt, settings, work) -> Callable:
+    """In a child process (it computes for long; see `jobs`), from the texts of the config in
+    use and of the draft; on a thread only for a runtime not loaded from a file."""
+    if rt.settings.source is None:
+        return lambda job: tryout.preview_report(rt, settings)
+    return jobs(request).in_process(tryout.preview_elsewhere, rt.settings.source.text, work.text,
+                                    work.where, rt.clock())  # fmt: skip
 
 
 def _refused(request: Request, message: str) -> Response:
