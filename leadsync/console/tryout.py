@@ -9,12 +9,14 @@ everyone twice, which takes a while on a large store, so the console runs it as 
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from leadsync.errors import UsageError
 from leadsync.scoring.explain import explain
@@ -85,9 +87,34 @@ def preview_elsewhere(
     current_text: str, draft_text: str, where: str, now: datetime
 ) -> dict[str, Any]:
     """`preview_report` in a process of its own (see `jobs`): the runtime is rebuilt from the
-    config text in use, without recording a revision (the console has recorded it)."""
+    config text in use, without recording a revision (the console has recorded it), and reads
+    the store without taking its write lock."""
     in_use = settings_from_text(current_text, where, secrets=False)
-    return preview_report(build_runtime(in_use, clock=lambda: now), candidate(draft_text, where))
+    built = build_runtime(in_use, clock=lambda: now)
+    built.sessions.kw["bind"].dispose()
+    rt = dataclasses.replace(built, sessions=reading(in_use.database_url))
+    try:
+        return preview_report(rt, candidate(draft_text, where))
+    finally:
+        rt.sessions.kw["bind"].dispose()
+
+
+def reading(url: str) -> sessionmaker[Session]:
+    """Sessions that only read. The store's own SQLite sessions begin every transaction with
+    the write lock (so two writers queue rather than fail); two passes over everyone holding
+    it chunk after chunk starve every other connection, the console's pages and a cycle alike.
+    These take no lock (WAL: a reader never blocks a writer) and cannot write (`query_only`)."""
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _read_only)
+    return sessionmaker(engine)
+
+
+def _read_only(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA query_only=1")
+    cursor.close()
 
 
 def _svg(before: dict[str, list[float]], after: dict[str, list[float]]) -> str:
