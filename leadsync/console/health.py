@@ -18,9 +18,8 @@ from sqlalchemy.orm import Session
 
 from leadsync.sync import triage
 from leadsync.sync.errorq import TYPES, summary
+from leadsync.sync.outbox import DUE
 from leadsync.sync.schema import CursorRow, OutboxRow, RunRow
-
-PENDING = "pending"
 
 
 def last_runs(session: Session, limit: int = 10) -> list[RunRow]:
@@ -104,11 +103,12 @@ def cursors(session: Session, now: datetime) -> list[dict[str, Any]]:
 
 
 def pending_plan(session: Session) -> list[dict[str, Any]]:
-    """Pending outbox writes per CRM and object: updates of existing records and creates."""
+    """Queued writes per CRM and object (`apply` sends them: planned ones and those sent without
+    a recorded answer): updates of existing records and creates."""
     creates = OutboxRow.record_id.is_(None)
     query = (
         select(OutboxRow.system, OutboxRow.obj, creates.label("create"), func.count())
-        .where(OutboxRow.state == PENDING)
+        .where(OutboxRow.state.in_(DUE))
         .group_by(OutboxRow.system, OutboxRow.obj, creates)
         .order_by(OutboxRow.system, OutboxRow.obj)
     )

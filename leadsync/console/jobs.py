@@ -22,6 +22,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,7 +69,17 @@ class Jobs:
                 context = multiprocessing.get_context("spawn")
                 self._processes = ProcessPoolExecutor(max_workers=1, mp_context=context)
             processes = self._processes
-        return lambda job: processes.submit(fn, *args).result()
+
+        def work(job: Job) -> Any:
+            try:
+                return processes.submit(fn, *args).result()
+            except BrokenProcessPool:  # killed (out of memory?): the next job starts a new one
+                with self._lock:
+                    if self._processes is processes:
+                        self._processes = None
+                raise LeadsyncError("its process stopped before it finished; try again") from None
+
+        return work
 
     def start(self, kind: str, owner: str, work: Callable[[Job], Any], *, key: str = "") -> Job:
         """Run `work(job)` on a thread; its return value becomes `job.result`. A job of the

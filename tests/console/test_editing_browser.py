@@ -54,6 +54,9 @@ def test_an_editor_maps_a_renamed_status_raises_mql_previews_saves_and_the_next_
     before_text = store.config.read_text(encoding="utf-8")
 
     page = sign_in("editor@example.com")
+    problems: list[str] = []  # HTMX swaps and polls included: nothing the browser refuses
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
     page.goto("/mappings")
     status = page.locator("#vocabulary-salesforce-Status")
     offered = page.locator("#values-salesforce-Lead-Status option[value='Working']")
@@ -91,6 +94,7 @@ def test_an_editor_maps_a_renamed_status_raises_mql_previews_saves_and_the_next_
     assert saved, page.locator("#flash").inner_text()
     revision = int(saved.group(1))
     assert page.get_by_label("mql total at least").input_value() == "60"  # the file, reloaded
+    assert problems == []
 
     # The preview said what `leadsync preview` says of the saved text against the old one.
     old_rt = build_runtime(settings_from_text(before_text, "before", secrets=False),
