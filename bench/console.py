@@ -8,7 +8,10 @@ ledger over 18 months, open errors, runs, cursors, a pending plan, audit entries
 not timed. Each page is then requested through the whole app (sessions, guards, queries,
 templates, charts) once, then `--repeat` times more: the first answer (cold: charts drawn, the
 funnel counted) and the median and slowest of the rest are printed; the rest are held to the
-issue's target of 300 ms.
+issue's target of 300 ms. Then the editing pages: one table's edit into a draft (POST), the
+editors and try-on-a-person with that draft, History; and the draft's preview, a background
+job that decides everyone twice, timed from the request that starts it to the poll that finds
+it done (`--no-preview` skips it).
 """
 
 from __future__ import annotations
@@ -55,9 +58,11 @@ PASSWORD = "benchmark passphrase"
 
 def _config(directory: Path, database_url: str) -> Path:
     path = directory / "config.toml"
+    # No CRM is reachable: the Mappings editor says so after one try each, not six.
     path.write_text(
         f'database_url = "{database_url}"\n[hubspot]\nbase_url = "http://127.0.0.1:9"\n'
         '[salesforce]\ninstance_url = "https://127.0.0.1:9"\nauth = "session"\n'
+        "[hubspot.retry]\nmax_attempts = 1\n[salesforce.retry]\nmax_attempts = 1\n"
     )
     os.environ.setdefault("LEADSYNC_HUBSPOT__ACCESS_TOKEN", "bench")
     os.environ.setdefault("LEADSYNC_SALESFORCE__ACCESS_TOKEN", "bench")
@@ -130,7 +135,8 @@ def _operations(session, rng: random.Random, people: int) -> None:
         add_user(session, email=email, password=PASSWORD, role=role, actor="bench", now=NOW)
     for i in range(2_000):
         quarantine(session, run_id=None, system="salesforce", stage="apply", record=f"Lead/{i}",
-                   code=rng.choice(["picklist_rejected", "required_field", "duplicate"]),
+                   code=rng.choice(["INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                                    "REQUIRED_FIELD_MISSING", "DUPLICATE_VALUE"]),
                    message="seeded", retry=Retry.FIX, now=NOW,
                    person_id=rng.randint(1, people))  # fmt: skip
     api = {"hubspot": {"calls": 40, "used": 90_000, "limit": 250_000, "share": 0.8}}
@@ -165,10 +171,18 @@ def _signed_in(state: ConsoleState) -> TestClient:
 
 
 def pages(people: int) -> list[str]:
-    return ["/health", "/health/errors?code=duplicate", "/mappings", "/rules", "/people",
+    return ["/health", "/health/errors?type=duplicate", "/mappings", "/rules", "/people",
             "/people?page=1000", "/people?stage=sql&page=20", "/people?q=hopper",
             "/people?q=company1999.example", "/people?q=no-such-person",
-            f"/people/{people // 2}", "/funnel", "/audit", "/audit?page=300", "/users"]  # fmt: skip
+            f"/people/{people // 2}", "/funnel", "/history", "/history/1", "/audit",
+            "/audit?page=300", "/users"]  # fmt: skip
+
+
+def editing_pages(state: ConsoleState, people: int) -> list[str]:
+    """With a draft in place: the editors, trying it on a person, History."""
+    with state.runtime().sessions() as session:
+        email = session.get(PersonRow, people // 3).email
+    return ["/rules", "/mappings", "/mappings/live", f"/draft/try?email={email}", "/history"]
 
 
 def measure(client: TestClient, path: str, repeat: int) -> list[float]:
@@ -182,6 +196,54 @@ def measure(client: TestClient, path: str, repeat: int) -> list[float]:
     return times
 
 
+def _token(client: TestClient, path: str) -> tuple[str, str]:
+    page = client.get(path).text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    draft = re.search(r'name="draft" value="([^"]+)"', page).group(1)
+    return csrf, draft
+
+
+def edit_draft(client: TestClient) -> float:
+    """Raise the MQL bar in a draft, as the Rules page's form does; milliseconds."""
+    csrf, draft = _token(client, "/rules")
+    form = {"csrf_token": csrf, "draft": draft, "mql-fit_at_least": "20",
+            "mql-total_at_least": "60", "sql-fit_at_least": "40",
+            "sql-requires_any": "demo-request, contact-sales, quote-request",
+            "sql-within_days": "30", "suspect-only_engagement": "careers-page"}  # fmt: skip
+    started = time.perf_counter()
+    answer = client.post("/rules/gates", data=form)
+    if answer.status_code != 303:
+        raise RuntimeError(f"the edit answered {answer.status_code}")
+    return (time.perf_counter() - started) * 1000
+
+
+def preview_seconds(client: TestClient) -> tuple[float, float, int]:
+    """Start the draft's preview and poll as the page does: (ms to answer the start, seconds
+    until done, polls)."""
+    csrf, _ = _token(client, "/rules")
+    started = time.perf_counter()
+    answer = client.post("/draft/preview", data={"csrf_token": csrf},
+                         headers={"HX-Request": "true"})  # fmt: skip
+    first = (time.perf_counter() - started) * 1000
+    job = re.search(r'hx-get="(/jobs/[^"]+)"', answer.text).group(1)
+    polls = 0
+    while "every 1s" in answer.text:
+        time.sleep(1)
+        answer, polls = client.get(job), polls + 1
+    if "Impact of your draft" not in answer.text:
+        raise RuntimeError("the preview failed: " + re.sub(r"<[^>]+>", " ", answer.text)[:300])
+    return first, time.perf_counter() - started, polls
+
+
+def _print_times(client: TestClient, paths: list[str], repeat: int) -> None:
+    print(f"{'page':40} {'first ms':>9} {'median ms':>10} {'slowest ms':>11}")
+    for path in paths:
+        first, *times = measure(client, path, repeat)
+        flag = "" if max(times) < TARGET_MS else f"  over {TARGET_MS} ms"
+        print(f"{path[:40]:40} {first:9.0f} {statistics.median(times):10.0f} "
+              f"{max(times):11.0f}{flag}")  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench.console", description=__doc__.split("\n")[0]
@@ -189,6 +251,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
+    parser.add_argument("--no-preview", action="store_true", help="skip the draft's preview")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'console.db'}"
@@ -199,13 +262,13 @@ def main(argv: list[str] | None = None) -> None:
             f"seeded {args.people:,} people in {time.perf_counter() - started:.0f} s ({url.split(':')[0]})"
         )
         client = _signed_in(state)
-        print(f"{'page':40} {'first ms':>9} {'median ms':>10} {'slowest ms':>11}")
-        for path in pages(args.people):
-            first, *times = measure(client, path, args.repeat)
-            flag = "" if max(times) < TARGET_MS else f"  over {TARGET_MS} ms"
-            print(
-                f"{path:40} {first:9.0f} {statistics.median(times):10.0f} {max(times):11.0f}{flag}"
-            )
+        _print_times(client, pages(args.people), args.repeat)
+        print(f"\nediting: one table into a draft {edit_draft(client):.0f} ms; with the draft:")
+        _print_times(client, editing_pages(state, args.people), args.repeat)
+        if not args.no_preview:
+            first, seconds, polls = preview_seconds(client)
+            print(f"\npreview of the draft over {args.people:,} people: answered in {first:.0f} ms, "
+                  f"done after {seconds:.0f} s ({polls} polls; CPU shared with the polls)")  # fmt: skip
 
 
 if __name__ == "__main__":

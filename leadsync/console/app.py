@@ -17,8 +17,22 @@ from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from leadsync.console import errors, reports
+from leadsync.console.drafts import Drafts
+from leadsync.console.jobs import Jobs
+from leadsync.console.live import LiveOptions
 from leadsync.console.middleware import SecurityHeaders, Sessions
-from leadsync.console.routes import admin, auth, config, funnel, health, people
+from leadsync.console.routes import (
+    admin,
+    auth,
+    background,
+    draft,
+    funnel,
+    health,
+    history,
+    mappings,
+    people,
+    rules,
+)
 from leadsync.console.security import GUARDS, LoginThrottle
 from leadsync.console.settings import ConsoleOptions
 from leadsync.console.state import ConsoleState
@@ -36,8 +50,9 @@ def create_app(state: ConsoleState, options: ConsoleOptions) -> FastAPI:
     )
     app.state.console, app.state.options, app.state.throttle = state, options, LoginThrottle()
     app.state.funnel = reports.funnel()
+    app.state.drafts, app.state.jobs, app.state.live = Drafts(), Jobs(), LiveOptions()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, health, config, people, funnel):
+    for module in (auth, health, mappings, rules, draft, history, background, people, funnel):
         app.include_router(module.router)
     app.include_router(admin.router)
     app.include_router(admin.owners)

@@ -1,8 +1,8 @@
 """The Health page's numbers: last runs, API use, the open error queue, cursors, pending plan.
 
-`leadsync status` prints much of this, but its data function is private and loads every open
-error; these are bounded queries (GROUP BY and LIMIT over indexed columns) so the page stays
-fast on a large store. API use is read from each run's counts under `"api"`:
+`leadsync status` and `leadsync errors` print much of this; the error queue comes from the same
+functions (`errorq.summary`, `triage.entries`), the rest from bounded queries (GROUP BY and
+LIMIT over indexed columns) so the page stays fast on a large store. API use is read from each run's counts under `"api"`:
 `{"hubspot": {"calls": n, "used": u, "limit": l, "share": s}, ...}` (`used`/`limit`: the
 daily allowance as the CRM's headers last reported it; `share`: `daily_budget_share`).
 """
@@ -16,9 +16,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from leadsync.sync.schema import CursorRow, ErrorRow, OutboxRow, PersonRow, RunRow
-
-PENDING = "pending"
+from leadsync.sync import triage
+from leadsync.sync.errorq import TYPES, summary
+from leadsync.sync.outbox import DUE
+from leadsync.sync.schema import CursorRow, OutboxRow, RunRow
 
 
 def last_runs(session: Session, limit: int = 10) -> list[RunRow]:
@@ -73,36 +74,16 @@ def api_usage(runs: list[RunRow]) -> list[Usage]:
     return [Usage(system, **entry) for system, entry in sorted(by_system.items())]
 
 
-def error_groups(session: Session) -> list[dict[str, Any]]:
-    """Open errors by (system, step, code): how many, since when, what retrying does."""
-    query = (
-        select(
-            ErrorRow.system,
-            ErrorRow.stage,
-            ErrorRow.code,
-            ErrorRow.retry,
-            func.count(),
-            func.min(ErrorRow.created_at),
-            func.max(ErrorRow.id),
-        )
-        .where(ErrorRow.resolved_at.is_(None))
-        .group_by(ErrorRow.system, ErrorRow.stage, ErrorRow.code, ErrorRow.retry)
-        .order_by(func.count().desc())
-    )
-    keys = ("system", "stage", "code", "retry", "count", "oldest", "latest_id")
-    return [dict(zip(keys, row, strict=True)) for row in session.execute(query)]
+def error_types(session: Session) -> list[dict[str, Any]]:
+    """Open entries (unresolved, not dismissed) per type, most first, with what to do."""
+    return [{"type": type_, "count": count, "hint": TYPES.get(type_, "")}
+            for type_, count in summary(session).items()]  # fmt: skip
 
 
-def open_errors_of(session: Session, code: str, limit: int = 25) -> list[tuple[ErrorRow, str]]:
-    """The newest open errors of one type with their person's email, for its expanded group."""
-    query = (
-        select(ErrorRow, PersonRow.email)
-        .outerjoin(PersonRow, PersonRow.id == ErrorRow.person_id)
-        .where(ErrorRow.resolved_at.is_(None), ErrorRow.code == code)
-        .order_by(ErrorRow.id.desc())
-        .limit(limit)
-    )
-    return [(row, email) for row, email in session.execute(query)]
+def open_entries(session: Session, type_: str, limit: int = 25) -> tuple[list[dict[str, Any]], int]:
+    """The newest open entries of one type as `leadsync errors` shows them, and how many."""
+    found = triage.entries(session, type_=type_)
+    return [triage.view(entry) for entry in reversed(found[-limit:])], len(found)
 
 
 def cursors(session: Session, now: datetime) -> list[dict[str, Any]]:
@@ -122,11 +103,12 @@ def cursors(session: Session, now: datetime) -> list[dict[str, Any]]:
 
 
 def pending_plan(session: Session) -> list[dict[str, Any]]:
-    """Pending outbox writes per CRM and object: updates of existing records and creates."""
+    """Queued writes per CRM and object (`apply` sends them: planned ones and those sent without
+    a recorded answer): updates of existing records and creates."""
     creates = OutboxRow.record_id.is_(None)
     query = (
         select(OutboxRow.system, OutboxRow.obj, creates.label("create"), func.count())
-        .where(OutboxRow.state == PENDING)
+        .where(OutboxRow.state.in_(DUE))
         .group_by(OutboxRow.system, OutboxRow.obj, creates)
         .order_by(OutboxRow.system, OutboxRow.obj)
     )

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
 
 from leadsync.mapping.model import Stage
-from leadsync.sync.schema import PersonRow, ScoreRow
+from leadsync.sync.schema import LedgerRow, PersonRow, ScoreRow
 
 PER_PAGE = 50
 
@@ -117,3 +117,9 @@ def email_of(session: Session, person_id: int) -> str | None:
     if row is None:
         raise LookupError(person_id)
     return row.email
+
+
+def trail_revisions(session: Session, person_id: int) -> list[int | None]:
+    """The config revision of each stage change, in the order `leadsync explain` lists them."""
+    query = select(LedgerRow.revision_id).where(LedgerRow.person_id == person_id)
+    return list(session.scalars(query.order_by(LedgerRow.id)))

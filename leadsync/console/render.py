@@ -8,6 +8,7 @@ else.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,11 @@ def compact(value: Any) -> str:
     return "–" if value is None else json.dumps(value, default=str, sort_keys=True)
 
 
+def dom_id(*parts: str) -> str:
+    """An element id from names that may hold spaces, dots or slashes."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", "-".join(parts))
+
+
 def svg(text: str | None) -> Markup | None:
     return Markup(text) if text else None
 
@@ -76,13 +82,21 @@ def environment() -> jinja2.Environment:
     env.filters.update(
         when=when, number=number, percent=percent, duration=duration, compact=compact, svg=svg
     )
+    env.globals["dom_id"] = dom_id
     return env
 
 
 templates = Jinja2Templates(env=environment())
 
 
-def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
+def render(
+    request: Request,
+    name: str,
+    status_code: int = 200,
+    *,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Response:
     """A page (or an HTMX fragment) with the signed-in account, CSRF token and flash messages."""
     state = request.app.state
     user = context.setdefault("user", getattr(request.state, "account", None))
@@ -94,7 +108,9 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
         flashes=[] if fragment else request.session.pop("flash", []),
         problems=state.console.problems,
     )
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+    return templates.TemplateResponse(
+        request, name, context, status_code=status_code, headers=headers
+    )
 
 
 def flash(request: Request, message: str, ok: bool = True) -> None:

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from leadsync.errors import ConfigError, LeadsyncError
-from leadsync.sync.config import load_settings
+from leadsync.sync.config import load_settings, read_text
 from leadsync.sync.runtime import Runtime, build_runtime, utc_now
 
 
@@ -25,6 +25,15 @@ class ConsoleState:
         self._lock = threading.Lock()
         self._stamp = self._mtime()
         self._rt = build_runtime(load_settings(config_path), clock=clock)
+
+    @property
+    def where(self) -> str:
+        """How problems name the file, as `mapping validate` does."""
+        return str(self.config_path)
+
+    def file_text(self) -> str:
+        """The config file's text as it is now (what the editors start from and save over)."""
+        return read_text(self.config_path)
 
     def _mtime(self) -> float | None:
         try:

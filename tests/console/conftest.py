@@ -14,7 +14,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,12 +30,16 @@ from leadsync.sync.config import SHIPPED_RULES
 from leadsync.sync.errorq import Retry, quarantine
 from leadsync.sync.schema import OutboxRow, PersonRow, RunRow
 from tests.conftest import fresh_postgres_database
-from tests.sync.conftest import start_world
+from tests.sync.conftest import World, start_world
 
 PASSWORD = "correct horse battery staple"
 USERS = {"owner@example.com": Role.OWNER, "editor@example.com": Role.EDITOR,
          "viewer@example.com": Role.VIEWER}  # fmt: skip
 SCRIPT_LABEL = "<script>window.__pwned = 1</script>Core industry"
+# The seeded error queue: two refused writes (type rejected-value), one unmapped value
+# (type invalid-value).
+PICKLIST = ("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", "apply")
+UNMAPPED = ("UNMAPPED_VALUE", "decide")
 SECRET_KEY = "k" * 48
 CHROMIUM = os.environ.get("LEADSYNC_CHROMIUM", "/usr/bin/chromium")
 # What works for Debian's Chromium on these machines: headless, no sandbox (root in a
@@ -68,6 +72,7 @@ class Store:
     env: dict[str, str]
     now: datetime
     tokens: list[str]
+    world: World
 
     def state(self) -> ConsoleState:
         return ConsoleState(self.config, clock=lambda: self.now)
@@ -86,8 +91,8 @@ def _seed(state: ConsoleState, now: datetime) -> None:
             add_user(session, email=email, password=PASSWORD, role=role, actor="cli:test", now=now)
         people = session.scalars(select(PersonRow).order_by(PersonRow.id).limit(3)).all()
         for i, person in enumerate(people):
-            code = "picklist_rejected" if i < 2 else "unknown_stage_value"
-            quarantine(session, run_id=None, system="salesforce", stage="apply",
+            code, stage = PICKLIST if i < 2 else UNMAPPED
+            quarantine(session, run_id=None, system="salesforce", stage=stage,
                        record=f"Lead/00Q{i}", code=code, retry=Retry.FIX, now=now,
                        message=f"Lead.Status value {i} is not in the picklist; map it in "
                                "stages.salesforce.Status", person_id=person.id)  # fmt: skip
@@ -112,7 +117,7 @@ def build_store(directory: Path, database_url: str) -> Iterator[Store]:
         with world.config.open("a", encoding="utf-8") as handle:
             handle.write("\n" + _rules_with_script_label())
         assert world.cycle().error is None
-        store = Store(world.config, world.env, world.now, list(world.env.values()))
+        store = Store(world.config, world.env, world.now, list(world.env.values()), world)
         _seed(store.state(), world.now)
         yield store
     finally:
@@ -192,3 +197,35 @@ def browser():
 def screenshots() -> Path:
     OUTPUT.mkdir(parents=True, exist_ok=True)
     return OUTPUT
+
+
+@pytest.fixture
+def contexts(browser, live) -> Iterator[Callable[[], object]]:
+    opened = []
+
+    def new():
+        context = browser.new_context(base_url=live)
+        opened.append(context)
+        return context
+
+    yield new
+    for context in opened:
+        context.close()
+
+
+@pytest.fixture
+def sign_in(contexts) -> Callable[[str], object]:
+    def as_user(email: str):
+        page = contexts().new_page()
+        page.goto("/login")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/health")
+        return page
+
+    return as_user
+
+
+def token(page) -> str:
+    return page.locator("input[name=csrf_token]").first.get_attribute("value")

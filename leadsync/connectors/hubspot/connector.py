@@ -113,6 +113,11 @@ class HubSpotConnector:
         options = sorted(found.get("options") or [], key=lambda o: o.get("displayOrder") or 0)
         return [o["value"] for o in options] if found.get("type") == "enumeration" else None
 
+    def property_names(self, obj: str) -> list[str]:
+        """The names of `obj`'s properties, sorted (for the console's field-map editor). One
+        properties-API call."""
+        return sorted(access._properties(self.client, access.OBJECT_TYPES.get(obj, obj)))
+
     def warnings(self) -> list[str]:
         """What this connector could not read (nothing so far: a private app's scopes are
         checked by `check`, and its properties by `check_fields`); here for the same contract

@@ -106,6 +106,12 @@ class SalesforceConnector:
                 return [v["value"] for v in values if v.get("active", True)] or None
         return None
 
+    def property_names(self, obj: str) -> list[str] | None:
+        """The field names the describe of `obj` lists, sorted (None: the user cannot read
+        `obj`); for the console's field-map editor. One describe."""
+        found = self.access.readable(obj)
+        return None if found is None else sorted(found)
+
     def provision(self, objects: Sequence[str] = ("Lead",)) -> FieldReport:
         """Make sure each object has the External ID field creates upsert on; safe to repeat.
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from starlette.responses import Response
+from typing import Annotated
 
-from leadsync.console import people
-from leadsync.console.render import render
-from leadsync.console.routes import runtime
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from starlette.responses import RedirectResponse, Response
+
+from leadsync.console import actions, people
+from leadsync.console.render import flash, render
+from leadsync.console.routes import actor, runtime
 from leadsync.console.security import current_account
 from leadsync.mapping.model import Stage
 from leadsync.sync.cli_report import explanation
@@ -39,9 +41,8 @@ def people_page(request: Request, q: str = "", stage: str = "", page: int = 1) -
     )
 
 
-@router.get("/people/{person_id}")
-def person_page(request: Request, person_id: int) -> Response:
-    rt = runtime(request)
+def _email(rt, person_id: int) -> str:
+    """The email a person is explained and moved by; 404 when there is none."""
     try:
         with rt.sessions() as session:
             email = people.email_of(session, person_id)
@@ -50,7 +51,32 @@ def person_page(request: Request, person_id: int) -> Response:
     if email is None:
         raise HTTPException(
             404,
-            f"Person {person_id} has no email; explanations look people up "
-            "by email, so there is no explanation to show.",
+            f"Person {person_id} has no email; explanations and moves look people up "
+            "by email, so there is nothing to show.",
         )
-    return render(request, "person.html", person_id=person_id, data=explanation(rt, email))
+    return email
+
+
+@router.get("/people/{person_id}")
+def person_page(request: Request, person_id: int) -> Response:
+    rt = runtime(request)
+    email = _email(rt, person_id)
+    with rt.sessions() as session:
+        revisions = people.trail_revisions(session, person_id)
+    data = explanation(rt, email)
+    return render(request, "person.html", person_id=person_id, data=data, stages=STAGES,
+                  revisions=revisions)  # fmt: skip
+
+
+@router.post("/people/{person_id}/move")
+def move_person(
+    request: Request,
+    person_id: int,
+    to: Annotated[str, Form(min_length=1)],
+    why: Annotated[str, Form(min_length=1)],
+) -> Response:
+    """A deliberate move with a reason (`leadsync move EMAIL --to STAGE --why TEXT`)."""
+    rt = runtime(request)
+    outcome = actions.move_person(rt, _email(rt, person_id), to, why=why, actor=actor(request))
+    flash(request, outcome.message, outcome.ok)
+    return RedirectResponse(f"/people/{person_id}#trail-h", status_code=303)
