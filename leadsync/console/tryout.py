@@ -15,8 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
 
 from leadsync.errors import UsageError
 from leadsync.scoring.explain import explain
@@ -29,6 +28,7 @@ from leadsync.sync.plots import score_histograms
 from leadsync.sync.preview import AXES, candidate_decider, preview
 from leadsync.sync.runtime import Runtime, build_runtime
 from leadsync.sync.schema import PersonRow
+from leadsync.sync.store import open_reader
 from leadsync.sync.wiring import build_connectors
 
 
@@ -92,29 +92,11 @@ def preview_elsewhere(
     in_use = settings_from_text(current_text, where, secrets=False)
     built = build_runtime(in_use, clock=lambda: now)
     built.sessions.kw["bind"].dispose()
-    rt = dataclasses.replace(built, sessions=reading(in_use.database_url))
+    rt = dataclasses.replace(built, sessions=open_reader(in_use.database_url))
     try:
         return preview_report(rt, candidate(draft_text, where))
     finally:
         rt.sessions.kw["bind"].dispose()
-
-
-def reading(url: str) -> sessionmaker[Session]:
-    """Sessions that only read. The store's own SQLite sessions begin every transaction with
-    the write lock (so two writers queue rather than fail); two passes over everyone holding
-    it chunk after chunk starve every other connection, the console's pages and a cycle alike.
-    These take no lock (WAL: a reader never blocks a writer) and cannot write (`query_only`)."""
-    engine = create_engine(url)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _read_only)
-    return sessionmaker(engine)
-
-
-def _read_only(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA query_only=1")
-    cursor.close()
 
 
 def _svg(before: dict[str, list[float]], after: dict[str, list[float]]) -> str:

@@ -39,7 +39,7 @@ def explain(email: str, config_path: str | None, as_json: bool) -> None:
 
 
 def explanation(rt: Runtime, email: str) -> dict[str, Any]:
-    with rt.sessions() as session:
+    with rt.reading() as session:
         person = session.scalars(
             select(PersonRow).where(PersonRow.email == email.strip().lower())
         ).first()
@@ -132,7 +132,7 @@ def funnel(config_path: str | None, as_json: bool) -> None:
 
 
 def _moves(rt: Runtime) -> list[Transition]:
-    with rt.sessions() as session:
+    with rt.reading() as session:
         rows = session.execute(
             select(LedgerRow.person_id, LedgerRow.from_stage, LedgerRow.to_stage, LedgerRow.at)
         ).all()
@@ -147,7 +147,7 @@ def _system_counts(rt: Runtime) -> dict[str, Counter[str]]:
     primary = {(v.system.value, v.obj): v for v in rt.vocabularies if v.primary}
     objects = {RecordKind.HUBSPOT_CONTACT.value: ("hubspot", "contact"),
                RecordKind.SALESFORCE_LEAD.value: ("salesforce", "Lead")}  # fmt: skip
-    with rt.sessions() as session:
+    with rt.reading() as session:
         for kind, snapshot in session.execute(select(LinkRow.kind, LinkRow.snapshot)):
             key = objects.get(kind)
             vocab = primary.get(key) if key else None
@@ -161,7 +161,7 @@ def _system_counts(rt: Runtime) -> dict[str, Counter[str]]:
 def funnel_data(rt: Runtime) -> dict[str, Any]:
     moves = _moves(rt)
     now = rt.clock()
-    with rt.sessions() as session:
+    with rt.reading() as session:
         canonical = Counter(stage or "(none)" for stage in session.scalars(select(PersonRow.stage)))
     systems = _system_counts(rt)
     conversion = metrics.mql_to_sql(moves)

@@ -34,7 +34,7 @@ def status(config_path: str | None, as_json: bool) -> None:
 
 
 def status_data(rt: Runtime) -> dict[str, Any]:
-    with rt.sessions() as session:
+    with rt.reading() as session:
         stages = session.execute(select(PersonRow.stage, func.count()).group_by(PersonRow.stage))
         outbox = session.execute(select(OutboxRow.state, func.count()).group_by(OutboxRow.state))
         cursor_rows = session.scalars(
@@ -45,7 +45,7 @@ def status_data(rt: Runtime) -> dict[str, Any]:
         return {
             "persons": {str(k): v for k, v in stages.all()},
             "outbox": dict(outbox.all()),
-            "pending": _pending(session),
+            "pending": pending_plan(session),
             "cursors": [
                 {"system": c.system, "stream": c.stream, "position": c.position_at,
                  "id": c.position_id}
@@ -65,7 +65,7 @@ def status_data(rt: Runtime) -> dict[str, Any]:
         }  # fmt: skip
 
 
-def _pending(session: Any) -> dict[str, Any]:
+def pending_plan(session: Any) -> dict[str, Any]:
     """What the next `apply` (or cycle) would act on without pulling anything new."""
     queued = session.execute(
         select(OutboxRow.system, func.count()).where(OutboxRow.state.in_(DUE))

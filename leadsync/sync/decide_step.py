@@ -79,7 +79,7 @@ class DecideStep:
         """Decide the dirty persons (`everyone`: all; `only`: these), a chunk per transaction."""
         after = 0
         # A dry step reads in a session that is closed, never committed.
-        opened = self.rt.sessions if dry else self.rt.sessions.begin
+        opened = self.rt.reading if dry else self.rt.sessions.begin
         sync = self.rt.settings.sync
         with self.rt.sessions() as session:
             budget = HandoffBudget.load(session, sync.handoff, sync.timezone, self.now)

@@ -23,7 +23,7 @@ from leadsync.sync.config_mapping import (
     build_vocabularies,
 )
 from leadsync.sync.ingest import Mapping_
-from leadsync.sync.store import open_store
+from leadsync.sync.store import open_reader, open_store
 
 CLOCK_ENV = "LEADSYNC_NOW"
 
@@ -63,6 +63,19 @@ class Runtime:
     # Which CRM a canonical field's value comes from: per field, and for the rest.
     source_rules: Mapping[str, SourceRule] = field(default_factory=dict)
     default_source: SourceRule = DEFAULT_RULE
+    # Sessions that only read and take no lock (see `store.open_reader`); None: `sessions`.
+    readers: sessionmaker[Session] | None = None
+
+    @property
+    def reading(self) -> sessionmaker[Session]:
+        return self.readers or self.sessions
+
+    def close(self) -> None:
+        """Close the store's connection pools (a long-running scheduler builds one per job)."""
+        for made in (self.sessions, self.readers):
+            if made is not None:
+                made.kw["bind"].dispose()
+
     # The config revision this run uses (None only for settings built in code, not from a file).
     revision_id: int | None = None
 
@@ -92,6 +105,7 @@ def build_runtime(
         clock=clock,
         source_rules=source_rules,
         default_source=default_source,
+        readers=open_reader(settings.database_url),
         revision_id=_revision(sessions, settings, clock(), why, actor),
     )
 

@@ -74,9 +74,9 @@ def _cycle(config_path: str | None, full: bool) -> cycle.CycleResult:
                 _leave_rescore_plan(rt, connectors)
             return result
     finally:
-        # Each job opens its own engine (the config may have changed); a long-running
-        # scheduler must not keep one connection pool per past cycle.
-        rt.sessions.kw["bind"].dispose()
+        # Each job opens its own engines (the config may have changed); a long-running
+        # scheduler must not keep connection pools of past cycles.
+        rt.close()
 
 
 def _leave_rescore_plan(rt: Runtime, connectors: Any) -> None:

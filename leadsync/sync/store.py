@@ -73,6 +73,23 @@ def migrate(engine: Engine) -> None:
         ) from None
 
 
+def open_reader(url: str) -> sessionmaker[Session]:
+    """Sessions that only read: on SQLite they take no lock (WAL: a reader never waits for a
+    writer, nor blocks one) and cannot write (`query_only`). `status`, reports, dry runs and
+    previews use these, so a long read never stalls a cycle, nor a cycle a page."""
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_read_only)
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def _sqlite_read_only(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA query_only=1")
+    cursor.close()
+
+
 def open_store(url: str) -> sessionmaker[Session]:
     """An engine with the schema at head, as a session factory."""
     engine = make_engine(url)

@@ -16,7 +16,7 @@ from leadsync.console.security import current_account
 
 # `status`'s own account of what is pending; the rest of `status_data` (every open error, people
 # per stage) costs 150 ms more on 100,000 people on PostgreSQL, for nothing this page shows.
-from leadsync.sync.cli_status import _pending as pending_of
+from leadsync.sync.cli_status import pending_plan as pending_of
 
 router = APIRouter(dependencies=[Depends(current_account)])
 USAGE_RUNS = 20
