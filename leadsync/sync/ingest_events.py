@@ -1,16 +1,18 @@
 """Ingest engagement: events from HubSpot and Salesforce activity, resolved to people.
 
-A page at a time: one query per reference kind resolves a page's people, one query finds
-the events already stored, so a backfill of millions of events keeps pace with the API.
-An event whose person has not arrived yet is parked (retried each cycle), never dropped.
+A page at a time: one query per reference kind resolves a page's people, and one
+`INSERT ... ON CONFLICT DO NOTHING RETURNING` stores the events not stored yet and says which
+were new (no read of the events table first), so a backfill of millions of events keeps pace
+with the API. An event whose person has not arrived yet is parked (retried each cycle), never
+dropped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import update
 
 from leadsync.connectors.base import RawRecord
 from leadsync.errors import MappingError
@@ -21,34 +23,55 @@ from leadsync.mapping.normalize import (
     hubspot_engagement,
     salesforce_engagement,
 )
+from leadsync.sync.bulk import insert_new
 from leadsync.sync.errorq import Retry, resolve
-from leadsync.sync.schema import EventRow, LinkRow
+from leadsync.sync.schema import EventRow, PersonRow
 from leadsync.sync.values import SOURCE_ID_MAX, too_long
 
 if TYPE_CHECKING:  # the ingest calls into this module; no import cycle at run time
     from leadsync.sync.ingest import Ingest
 
+_KEY = ("source", "source_id")
+
 
 def ingest_contact_events(
-    ingest: Ingest, records: Sequence[RawRecord], links: dict[str, LinkRow]
+    ingest: Ingest, records: Sequence[RawRecord], person_of: Mapping[str, int]
 ) -> None:
     """Events the contact records themselves tell of (arriving from a paid ad)."""
-    found = [
-        (links[raw.id].person_id, event)
-        for raw in records if raw.id in links
+    rows = [
+        _event_row(person_of[raw.id], Engagement((), event))
+        for raw in records if raw.id in person_of
         for event in hubspot_contact_events(raw.id, raw.data)
     ]  # fmt: skip
-    if not found:
-        return
-    known = _stored(ingest, [(e.source.value, e.source_id) for _, e in found])
-    fresh = [(pid, e) for pid, e in found if (e.source.value, e.source_id) not in known]
-    _insert(ingest, [_event_row(pid, Engagement((), e)) for pid, e in fresh])
-    ingest.counts.events += len(fresh)
-    ingest.mark_dirty({pid for pid, _ in fresh})
+    _store(ingest, rows)
 
 
 def ingest_engagements(ingest: Ingest, records: Sequence[RawRecord]) -> None:
-    parsed: list[tuple[RawRecord, Engagement]] = []
+    parsed = _parsed(ingest, records)
+    if not parsed:
+        return
+    resolver = _resolver(ingest, [found for _, found in parsed])
+    rows: list[dict[str, Any]] = []
+    resolved: list[str] = []
+    for raw, found in parsed:
+        person_id = resolver(found)
+        if person_id is None:
+            ingest.quarantine_record(
+                raw, "UNKNOWN_PERSON",
+                f"{ingest.label(raw)}: no person with "
+                f"{', '.join(r.value for r in found.refs) or 'any reference'} yet; "
+                "retried when that record is pulled", Retry.AUTO,
+            )  # fmt: skip
+            continue
+        rows.append(_event_row(person_id, found))
+        resolved.append(ingest.label(raw))
+    _store(ingest, rows)
+    resolve(ingest.session, system=records[0].system, stage="ingest", records=resolved,
+            now=ingest.now)  # fmt: skip
+
+
+def _parsed(ingest: Ingest, records: Sequence[RawRecord]) -> list[tuple[RawRecord, Engagement]]:
+    parsed = []
     for raw in records:
         try:
             found = _engagement(raw)
@@ -62,37 +85,18 @@ def ingest_engagements(ingest: Ingest, records: Sequence[RawRecord]) -> None:
             ingest.quarantine_record(raw, "INVALID_VALUE", problem, Retry.FIX)
             continue
         parsed.append((raw, found))
-    if not parsed:
-        return
-    known = _stored(ingest, [(e.event.source.value, e.event.source_id) for _, e in parsed])
-    resolved: list[str] = []
-    resolver = _resolver(ingest, [found for _, found in parsed])
-    dirty: set[int] = set()
-    rows: list[dict[str, Any]] = []
-    for raw, found in parsed:
-        key = (found.event.source.value, found.event.source_id)
-        if key in known:
-            resolved.append(ingest.label(raw))
-            continue
-        person_id = resolver(found)
-        if person_id is None:
-            ingest.quarantine_record(
-                raw, "UNKNOWN_PERSON",
-                f"{ingest.label(raw)}: no person with "
-                f"{', '.join(r.value for r in found.refs) or 'any reference'} yet; "
-                "retried when that record is pulled", Retry.AUTO,
-            )  # fmt: skip
-            continue
-        rows.append(_event_row(person_id, found))
-        ingest.counts.events += 1
-        dirty.add(person_id)
-        known.add(key)
-        resolved.append(ingest.label(raw))
-    _insert(ingest, rows)
-    ingest.mark_dirty(dirty)
-    resolve(
-        ingest.session, system=records[0].system, stage="ingest", records=resolved, now=ingest.now
-    )
+    return parsed
+
+
+def _store(ingest: Ingest, rows: list[dict[str, Any]]) -> None:
+    """Insert the events not stored yet; mark the people who got a new one for a decision."""
+    new = insert_new(ingest.session, EventRow.__table__, rows, _KEY, returning=["person_id"])
+    people = {row.person_id for row in new}
+    ingest.counts.events += len(new)
+    if people:
+        ingest.session.execute(
+            update(PersonRow).where(PersonRow.id.in_(sorted(people))).values(dirty=True)
+        )
 
 
 def _resolver(ingest: Ingest, found: Sequence[Engagement]) -> Callable[[Engagement], int | None]:
@@ -102,9 +106,9 @@ def _resolver(ingest: Ingest, found: Sequence[Engagement]) -> Callable[[Engageme
         for ref in engagement.refs:
             by_kind.setdefault(ref.kind, set()).add(ref.value)
     links = {
-        (kind, record_id): link.person_id
+        (kind, record_id): person_id
         for kind, ids in by_kind.items() if kind is not None
-        for record_id, link in ingest.links(kind, sorted(ids)).items()
+        for record_id, person_id in ingest.links(kind, sorted(ids)).items()
     }  # fmt: skip
     emails = ingest.people_by_email(sorted(by_kind.get(None, ())))
 
@@ -116,23 +120,6 @@ def _resolver(ingest: Ingest, found: Sequence[Engagement]) -> Callable[[Engageme
         return None
 
     return person_of
-
-
-def _stored(ingest: Ingest, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
-    """The `(source, source_id)` keys among `keys` already in the store: one query."""
-    rows = ingest.session.execute(
-        select(EventRow.source, EventRow.source_id).where(
-            tuple_(EventRow.source, EventRow.source_id).in_(keys)
-        )
-    )
-    return {(source, source_id) for source, source_id in rows}
-
-
-def _insert(ingest: Ingest, rows: list[dict[str, Any]]) -> None:
-    # One executemany per page: events are never read back in the ingest, so the ORM's
-    # per-object bookkeeping (about a fifth of a backfill's CPU) buys nothing here.
-    if rows:
-        ingest.session.execute(insert(EventRow), rows)
 
 
 def _event_row(person_id: int, found: Engagement) -> dict[str, Any]:

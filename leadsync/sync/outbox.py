@@ -115,21 +115,22 @@ def known_writes(session: Session, record_ids: Sequence[str]) -> dict[str, dict[
     return known
 
 
-def adopt_created(session: Session, person_id: int, kind: RecordKind, record_id: str) -> None:
-    """A record of `kind` just linked to the person may be one leadsync created, its answer lost.
-
-    Address the person's unanswered create to that record, so its values count as echoes and
-    a resend updates it.
-    """
+def adopt_created(session: Session, kind: RecordKind, linked: Mapping[str, int]) -> None:
+    """Records of `kind` just linked (record id -> person) may be ones leadsync created, their
+    answers lost: address each person's unanswered create to that record, so its values count
+    as echoes and a resend updates it. One query for a whole page."""
+    if not linked:
+        return
     system, obj = next(key for key, made in CREATED_KIND.items() if made is kind)
+    record_of = {person_id: record_id for record_id, person_id in linked.items()}
     rows = session.scalars(
         select(OutboxRow).where(
-            OutboxRow.person_id == person_id, OutboxRow.system == system,
+            OutboxRow.person_id.in_(list(record_of)), OutboxRow.system == system,
             OutboxRow.obj == obj, OutboxRow.record_id.is_(None), OutboxRow.state.in_(DUE),
         )
     )  # fmt: skip
     for row in rows:
-        row.record_id = record_id
+        row.record_id = record_of[row.person_id]
 
 
 def create_label(system: str, obj: str, email: str | None) -> str:

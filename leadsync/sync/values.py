@@ -9,6 +9,7 @@ a message, and the record goes to the error queue.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -20,16 +21,21 @@ RECORD_ID_MAX = 64
 SOURCE_ID_MAX = 128
 
 
+_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]").search
+
+
 def storable(value: Any) -> Any:
     """A JSON-safe copy: control characters out of strings, non-finite numbers as None."""
-    if isinstance(value, str):
-        return clean_text(value)
-    if isinstance(value, float):
+    kind = type(value)
+    if kind is str:  # by far the most common: checked first, copied only when unsafe
+        return clean_text(value) if _UNSAFE(value) else value
+    if kind is dict or isinstance(value, Mapping):
+        return {(clean_text(k) if _UNSAFE(k) else k) if type(k) is str else str(k): storable(v)
+                for k, v in value.items()}  # fmt: skip
+    if kind is float:
         return value if math.isfinite(value) else None
     if isinstance(value, datetime):
         return value.isoformat()
-    if isinstance(value, Mapping):
-        return {clean_text(str(k)): storable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [storable(v) for v in value]
     return value
