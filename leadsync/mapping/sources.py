@@ -75,26 +75,31 @@ def merge(
 ) -> dict[str, Sourced]:
     """One value per canonical field, and where it came from; fields nobody has are left out."""
     names = {name for source in sources for name in source.fields}
+    ranked: dict[SourceRule, list[Source]] = {}  # each rule orders the sources once
     merged = {}
     for name in sorted(names):
-        won = pick(name, sources, rules.get(name, default))
+        rule = rules.get(name, default)
+        if rule not in ranked:
+            ranked[rule] = ranked_sources(sources, rule)
+        won = next((s for s in ranked[rule] if s.fields.get(name) not in (None, "")), None)
         if won is not None:
-            merged[name] = won
+            merged[name] = Sourced(won.fields[name], won.system, won.obj, won.record, won.at)
     return merged
 
 
 def pick(name: str, sources: Sequence[Source], rule: SourceRule) -> Sourced | None:
+    """The value `rule` gives field `name` among `sources` (None: nobody has one)."""
+    return merge(sources, {name: rule}).get(name)
+
+
+def ranked_sources(sources: Sequence[Source], rule: SourceRule) -> list[Source]:
+    """The sources `rule` may take a value from, best first; ties never depend on read order."""
     allowed = [s for s in sources if s.system not in rule.ignore]
     if rule.kind == "always":
         allowed = [s for s in allowed if s.system == rule.system]
-    having = [s for s in allowed if s.fields.get(name) not in (None, "")]
-    if not having:
-        return None
     if rule.kind == "most_recent":
-        best = max(having, key=lambda s: (s.at, -_rank(s, rule)))
-    else:
-        best = min(having, key=lambda s: (_rank(s, rule), -s.at.timestamp(), s.record))
-    return Sourced(best.fields[name], best.system, best.obj, best.record, best.at)
+        return sorted(allowed, key=lambda s: (-s.at.timestamp(), _rank(s, rule), s.record))
+    return sorted(allowed, key=lambda s: (_rank(s, rule), -s.at.timestamp(), s.record))
 
 
 def _rank(source: Source, rule: SourceRule) -> int:

@@ -1,7 +1,7 @@
 """Everything the decide step reads about a chunk of persons, in one query per table.
 
 Scoring 100,000 people one query at a time would cost a million round trips; loading a chunk's
-links, events, last ledger entries, echoes, opportunities, scores and pending outbox rows
+links, events, last ledger entries, echoes, opportunities and pending outbox rows
 together keeps the decide step bound by scoring, not by the database.
 """
 
@@ -25,7 +25,6 @@ from leadsync.sync.schema import (
     OpportunityRoleRow,
     OpportunityRow,
     OutboxRow,
-    ScoreRow,
 )
 
 OutboxKey = tuple[int, str, str, str | None]
@@ -40,7 +39,6 @@ class ChunkContext:
     opportunities: dict[str, list[OpportunityRow]] = field(
         default_factory=lambda: defaultdict(list)
     )
-    scores: dict[int, ScoreRow] = field(default_factory=dict)
     pending: dict[OutboxKey, OutboxRow] = field(default_factory=dict)
 
     @classmethod
@@ -54,8 +52,6 @@ class ChunkContext:
         ctx._last(session, ids)
         ctx._echoes(session, record_ids)
         ctx._opportunities(session, record_ids)
-        for row in session.scalars(select(ScoreRow).where(ScoreRow.person_id.in_(ids))):
-            ctx.scores[row.person_id] = row
         pending = select(OutboxRow).where(OutboxRow.state == PENDING, OutboxRow.person_id.in_(ids))
         for row in session.scalars(pending):
             ctx.pending[(row.person_id, row.system, row.obj, row.record_id)] = row

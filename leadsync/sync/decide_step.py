@@ -18,18 +18,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from leadsync.mapping.model import Stage
 from leadsync.scoring.compile import predicate
 from leadsync.scoring.explain import explain
+from leadsync.sync.bulk import update_by_id, upsert
 from leadsync.sync.chunk import ChunkContext
 from leadsync.sync.errorq import Retry, quarantine, resolve
 from leadsync.sync.handoff import HandoffBudget
 from leadsync.sync.outbox import PENDING
 from leadsync.sync.outcome import Decider, Handoff, Outcome, Write
-from leadsync.sync.person_fields import merged_fields
+from leadsync.sync.person_fields import merged_fields, provenance
 from leadsync.sync.plan_summary import PlanSummary
 from leadsync.sync.runtime import Runtime
 from leadsync.sync.schema import LedgerRow, OutboxRow, PersonRow, ScoreRow
@@ -130,18 +131,23 @@ class DecideStep:
         self, session: Session, ctx: ChunkContext, persons: list[PersonRow],
         outcomes: list[Outcome],
     ) -> None:  # fmt: skip
-        decided = []
-        for row, out in zip(persons, outcomes, strict=True):
+        """A chunk's outcomes in a few statements: scores upserted, ledger rows inserted, people
+        updated by one executemany per shape, writes folded into the outbox."""
+        decided = [out for out in outcomes if out.error is None]
+        for out in outcomes:
             if out.error is not None:
                 self._unmapped(session, out)
-                continue
-            self._store_score(session, ctx, row, out)
-            for entry in out.entries:
-                self._append_ledger(session, row, entry)
+        rows = {row.id: row for row in persons}
+        scores = [self._score(ctx, rows[out.person_id], out) for out in decided]
+        upsert(session, ScoreRow.__table__, scores, ["person_id"])
+        ledger = [self._ledger(out.person_id, e) for out in decided for e in out.entries]
+        if ledger:
+            session.execute(insert(LedgerRow), ledger)
+        for shape in _by_shape(self._person(out) for out in decided).values():
+            update_by_id(session, PersonRow, shape)
+        for out in decided:
             for write in out.writes:
                 self._enqueue(session, ctx, write)
-            row.dirty = out.deferred
-            decided.append(out)
         labels = [f"person {out.person_id}" for out in decided]
         resolve(session, system="leadsync", stage="decide", records=labels, now=self.now)
 
@@ -155,42 +161,50 @@ class DecideStep:
             payload={"email": out.email, "record": error.record, "field": error.field},
         )  # fmt: skip
 
-    def _store_score(
-        self, session: Session, ctx: ChunkContext, row: PersonRow, out: Outcome
-    ) -> None:
+    def _score(self, ctx: ChunkContext, row: PersonRow, out: Outcome) -> dict[str, Any]:
         result = out.score
         assert result is not None
-        sources = merged_fields(ctx.links.get(row.id, []), self.rt.field_maps,
-                                self.rt.source_rules, self.rt.default_source)  # fmt: skip
-        explanation = explain(result, out.decision) | {
-            "sources": {name: s.as_dict() for name, s in sources.items()}
-        }
-        values = {
-            "fit": result.fit, "engagement": result.engagement, "total": result.total,
-            "grade": result.grade, "explanation": explanation,
-            "reasons": out.reasons, "computed_at": self.now, "revision_id": self.rt.revision_id,
+        explanation = explain(result, out.decision) | {"sources": self._sources(ctx, row)}
+        return {
+            "person_id": out.person_id, "fit": result.fit, "engagement": result.engagement,
+            "total": result.total, "grade": result.grade, "explanation": explanation,
+            "reasons": out.reasons, "computed_at": self.now, "rules_version": "",
+            "revision_id": self.rt.revision_id,
         }  # fmt: skip
-        existing = ctx.scores.get(row.id)
-        if existing is None:
-            session.add(ScoreRow(person_id=row.id, **values))
-            return
-        for name, value in values.items():
-            setattr(existing, name, value)
 
-    def _append_ledger(self, session: Session, row: PersonRow, entry: Any) -> None:
-        session.add(
-            LedgerRow(
-                person_id=row.id, from_stage=entry.src.value if entry.src else None,
-                to_stage=entry.dst.value, at=entry.at, actor=entry.actor or entry.cause.value,
-                cause=entry.cause.value, reason=entry.reason, rule_ids=list(entry.rule_ids),
-                score={"fit": entry.fit, "engagement": entry.engagement, "total": entry.total},
-                revision_id=self.rt.revision_id,
+    def _sources(self, ctx: ChunkContext, row: PersonRow) -> dict[str, Any]:
+        """Where the person's fields came from: kept by the ingest; mapped afresh only for
+        people stored before it kept them, or when this step re-maps (a preview)."""
+        if row.sources and self.decider.field_maps is None:
+            return row.sources
+        maps = self.decider.field_maps or self.rt.field_maps
+        return provenance(
+            merged_fields(
+                ctx.links.get(row.id, []),
+                maps,
+                self.decider.source_rules,
+                self.decider.default_source,
             )
-        )  # fmt: skip
-        row.stage = entry.dst.value
-        row.stage_since = entry.at
-        if entry.dst is Stage.SUSPECT:
-            row.disqualified_at = entry.at
+        )
+
+    def _ledger(self, person_id: int, entry: Any) -> dict[str, Any]:
+        return {
+            "person_id": person_id, "from_stage": entry.src.value if entry.src else None,
+            "to_stage": entry.dst.value, "at": entry.at, "actor": entry.actor or entry.cause.value,
+            "cause": entry.cause.value, "reason": entry.reason, "rule_ids": list(entry.rule_ids),
+            "score": {"fit": entry.fit, "engagement": entry.engagement, "total": entry.total},
+            "revision_id": self.rt.revision_id,
+        }  # fmt: skip
+
+    def _person(self, out: Outcome) -> dict[str, Any]:
+        row: dict[str, Any] = {"id": out.person_id, "dirty": out.deferred}
+        if out.entries:
+            last = out.entries[-1]
+            row |= {"stage": last.dst.value, "stage_since": last.at}
+            suspect = [e for e in out.entries if e.dst is Stage.SUSPECT]
+            if suspect:
+                row["disqualified_at"] = suspect[-1].at
+        return row
 
     def _enqueue(self, session: Session, ctx: ChunkContext, write: Write) -> None:
         """Add a write, folding it into the person's pending row for the same record."""
@@ -209,3 +223,11 @@ class DecideStep:
         )  # fmt: skip
         session.add(pending)
         ctx.pending[key] = pending
+
+
+def _by_shape(rows: Any) -> dict[tuple[str, ...], list[dict[str, Any]]]:
+    """Rows grouped by their keys: an executemany sends one shape of row."""
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        shapes.setdefault(tuple(sorted(row)), []).append(row)
+    return shapes

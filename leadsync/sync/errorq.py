@@ -191,18 +191,19 @@ def _email(session: Session, person_id: int | None, payload: Mapping[str, Any]) 
 def resolve(
     session: Session, *, system: str, stage: str, records: list[str], now: datetime
 ) -> None:
-    """Close open errors for records that have now gone through."""
+    """Close open errors for records that have now gone through.
+
+    Called for every page and batch, almost always with nothing open: one indexed look for an
+    open entry of this system and stage comes first, and the update only when there is one.
+    """
     if not records:
         return
+    scope = (ErrorRow.system == system, ErrorRow.stage == stage, ErrorRow.resolved_at.is_(None))
+    if session.scalar(select(ErrorRow.id).where(*scope).limit(1)) is None:
+        return
     session.execute(
-        update(ErrorRow)
-        .where(
-            ErrorRow.system == system,
-            ErrorRow.stage == stage,
-            ErrorRow.record.in_(records),
-            ErrorRow.resolved_at.is_(None),
-        )
-        .values(resolved_at=now)
+        update(ErrorRow).where(*scope, ErrorRow.record.in_(records)).values(resolved_at=now),
+        execution_options={"synchronize_session": False},
     )
 
 

@@ -26,7 +26,7 @@ from leadsync.sync.errorq import Retry, resolve
 from leadsync.sync.ingest_events import ingest_contact_events
 from leadsync.sync.ingest_sales import lead_conversions
 from leadsync.sync.outbox import adopt_created, known_writes
-from leadsync.sync.person_fields import merged_fields, stored
+from leadsync.sync.person_fields import merged_fields, provenance, stored
 from leadsync.sync.schema import LinkRow, PersonRow, new_uid
 
 if TYPE_CHECKING:  # the ingest calls into this module; no import cycle at run time
@@ -250,8 +250,10 @@ def refresh_people(ingest: Ingest, person_ids: set[int]) -> None:
     m = ingest.mapping
     updates, with_email = [], []
     for pid in ids:
-        fields = stored(merged_fields(links[pid], m.field_maps, m.source_rules, m.default_source))
-        row = {"id": pid, "fields": fields, "dirty": True, "updated_at": ingest.now}
+        merged = merged_fields(links[pid], m.field_maps, m.source_rules, m.default_source)
+        fields = stored(merged)
+        row = {"id": pid, "fields": fields, "sources": provenance(merged), "dirty": True,
+               "updated_at": ingest.now}  # fmt: skip
         if emails.get(pid) is None and fields.get("email"):
             with_email.append(row | {"email": fields["email"]})
         else:

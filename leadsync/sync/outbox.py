@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadsync.connectors.base import Change, Connector, WriteResult
 from leadsync.mapping.model import RecordKind
 from leadsync.sync import audit
+from leadsync.sync.bulk import update_by_id, upsert
 from leadsync.sync.errorq import Retry, quarantine, resolve
 from leadsync.sync.schema import EchoRow, LinkRow, OutboxRow, PersonRow
 
@@ -253,10 +254,7 @@ class Applier:
             written[row.record_id] = dict(result.written) or dict(row.properties)
             labels.append(f"{row.system} {row.obj} {row.record_id}")
         _remember(session, system, written, now)
-        links = session.scalars(select(LinkRow).where(LinkRow.record_id.in_(list(written))))
-        for link in links:
-            # What the CRM now holds, so the next plan does not write it again.
-            link.snapshot = {**(link.snapshot or {}), **written[link.record_id]}
+        _hold(session, written)
         resolve(session, system=system, stage="apply", records=labels, now=now)
         self.counts.done += len(done)
         self.counts.by_system[system] = self.counts.by_system.get(system, 0) + len(done)
@@ -319,18 +317,26 @@ def _change(row: OutboxRow, uid: str | None) -> Change:
 def _remember(
     session: Session, system: str, written: Mapping[str, Mapping[str, Any]], now: datetime
 ) -> None:
-    # Only the properties written now are replaced: older echoes of others still hold.
-    pairs = [(record_id, prop) for record_id, props in written.items() for prop in props]
-    session.execute(
-        delete(EchoRow).where(
-            EchoRow.system == system, tuple_(EchoRow.record_id, EchoRow.prop).in_(pairs)
-        )
-    )
-    session.add_all(
-        EchoRow(system=system, record_id=record_id, prop=prop, value=echo_text(value),
-                written_at=now)
+    """One upsert: the properties written now replace their echoes; others' still hold."""
+    rows = [
+        {"system": system, "record_id": record_id, "prop": prop, "value": echo_text(value),
+         "written_at": now}
         for record_id, props in written.items() for prop, value in props.items()
+    ]  # fmt: skip
+    upsert(session, EchoRow.__table__, rows, ["system", "record_id", "prop"])
+
+
+def _hold(session: Session, written: Mapping[str, Mapping[str, Any]]) -> None:
+    """The held snapshots take what the CRM now holds, so the next plan does not write it
+    again: one read and one executemany update."""
+    rows = session.execute(
+        select(LinkRow.id, LinkRow.record_id, LinkRow.snapshot)
+        .where(LinkRow.record_id.in_(list(written)))
     )  # fmt: skip
+    update_by_id(session, LinkRow, [
+        {"id": link_id, "snapshot": {**(snapshot or {}), **written[record_id]}}
+        for link_id, record_id, snapshot in rows
+    ])  # fmt: skip
 
 
 def _batch_kind(row: OutboxRow) -> tuple[str, bool, bool]:

@@ -51,3 +51,8 @@ def merged_fields(
 def stored(merged: Mapping[str, Sourced]) -> dict[str, Any]:
     """The merged values as the persons table keeps them."""
     return {name: storable(sourced.value) for name, sourced in merged.items()}
+
+
+def provenance(merged: Mapping[str, Sourced]) -> dict[str, Any]:
+    """Where each merged value came from, as the persons table keeps it (`persons.sources`)."""
+    return {name: sourced.as_dict() for name, sourced in merged.items()}

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from leadsync.sync.person_fields import merged_fields, stored
+from leadsync.sync.person_fields import merged_fields, provenance, stored
 from leadsync.sync.runtime import Runtime
 from leadsync.sync.schema import LinkRow, PersonRow
 
@@ -47,7 +47,8 @@ def remap(rt: Runtime, *, dry_run: bool = False) -> RemapResult:
 
 
 def _one(rt: Runtime, person: PersonRow, links: list[LinkRow], result: RemapResult) -> None:
-    fresh = stored(merged_fields(links, rt.field_maps, rt.source_rules, rt.default_source))
+    merged = merged_fields(links, rt.field_maps, rt.source_rules, rt.default_source)
+    fresh = stored(merged)
     held = person.fields or {}
     result.people += 1
     changed = [name for name in set(fresh) | set(held) if fresh.get(name) != held.get(name)]
@@ -55,3 +56,5 @@ def _one(rt: Runtime, person: PersonRow, links: list[LinkRow], result: RemapResu
         result.changed += 1
         result.fields.update(changed)
         person.fields, person.dirty = fresh, True
+    if changed or person.sources != provenance(merged):
+        person.sources = provenance(merged)

@@ -61,6 +61,8 @@ class PersonRow(Base):
     uid: Mapped[str | None] = mapped_column(String(32), index=True, unique=True, default=new_uid)
     email: Mapped[str | None] = mapped_column(String(320), index=True)
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Per field, the record its value came from (see `mapping.sources`).
+    sources: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     stage: Mapped[str | None] = mapped_column(String(32), index=True)
     stage_since: Mapped[datetime | None]
     disqualified_at: Mapped[datetime | None]
@@ -74,7 +76,10 @@ class LinkRow(Base):
     """A person's record in one CRM, with the last values pulled from it."""
 
     __tablename__ = "links"
-    __table_args__ = (UniqueConstraint("kind", "record_id"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "record_id"),
+        Index("ix_links_record_id", "record_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
@@ -178,7 +183,10 @@ class OutboxRow(Base):
     """A planned write, stored in the transaction that stores the new canonical state."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_state_system", "state", "system"),)
+    __table_args__ = (
+        Index("ix_outbox_state_system", "state", "system"),
+        Index("ix_outbox_record_id", "record_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
@@ -200,6 +208,7 @@ class EchoRow(Base):
     """What leadsync last wrote to a record's property, to recognise it when it comes back."""
 
     __tablename__ = "echoes"
+    __table_args__ = (Index("ix_echoes_record_id", "record_id"),)
 
     system: Mapped[str] = mapped_column(String(16), primary_key=True)
     record_id: Mapped[str] = mapped_column(String(64), primary_key=True)
