@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from leadsync.sync.schema import LedgerRow, LinkRow, PersonRow
 
@@ -56,3 +57,55 @@ def test_the_ledger_names_the_sales_rep_who_disqualified_a_lead(world):
         ).first()  # fmt: skip
     assert last.to_stage == "suspect" and last.cause == "human"
     assert rep["Name"] in last.actor and last.actor.startswith("salesforce:")
+
+
+def test_a_user_named_as_an_integration_is_not_credited_with_a_human_move(world):
+    """HubSpot's own Salesforce connector writes Lead Status too: named in
+    `salesforce.integration_users`, its changes are a system's claim, not a rep's judgment."""
+    token, rep = _as_rep(world)
+    text = world.config.read_text()
+    assert "\n[salesforce]\n" in text
+    world.config.write_text(text.replace(
+        "\n[salesforce]\n", f'\n[salesforce]\nintegration_users = ["{rep["Username"]}"]\n', 1))  # fmt: skip
+    world.cycle()
+    with world.runtime().sessions() as session:
+        link = session.scalars(
+            select(LinkRow).join(PersonRow, PersonRow.id == LinkRow.person_id)
+            .where(LinkRow.kind == "salesforce_lead", PersonRow.stage.in_(("lead", "mql")))
+            .order_by(LinkRow.id)
+        ).first()  # fmt: skip
+        before = session.scalar(select(func.max(LedgerRow.id)))
+    url = f"{world.info['salesforce_url']}/services/data/v59.0/sobjects/Lead/{link.record_id}"
+    requests.patch(url, json={"Status": "Closed - Not Converted"}, timeout=10,
+                   headers={"Authorization": f"Bearer {token}"},
+                   verify=world.info["ca_bundle"]).raise_for_status()  # fmt: skip
+    world.tick()
+    world.cycle()
+    with world.runtime().sessions() as session:
+        entries = session.scalars(
+            select(LedgerRow).where(LedgerRow.person_id == link.person_id, LedgerRow.id > before)
+        ).all()  # fmt: skip
+    credited = [
+        (e.to_stage, e.cause, e.actor)
+        for e in entries
+        if e.cause == "human" or rep["Name"] in e.actor
+    ]
+    assert not credited, credited
+    # The value still counts, as the CRM's claim: moved by evidence, credited to no one.
+    assert [(e.to_stage, e.cause, e.actor) for e in entries] == [
+        ("suspect", "evidence", "salesforce")]  # fmt: skip
+
+
+@pytest.mark.parametrize("unattributed", ["person", "integration"])
+def test_hubspot_changes_naming_no_user_can_be_taken_as_an_integrations(world, unattributed):
+    """Seeded lifecycle stages name no HubSpot user: by default a person set them; with
+    `unattributed_changes = "integration"` they are claims, credited to no one."""
+    text = world.config.read_text()
+    assert "\n[hubspot]\n" in text
+    world.config.write_text(text.replace(
+        "\n[hubspot]\n", f'\n[hubspot]\nunattributed_changes = "{unattributed}"\n', 1))  # fmt: skip
+    world.cycle()
+    with world.runtime().sessions() as session:
+        human = session.scalar(select(func.count()).select_from(LedgerRow).where(
+            LedgerRow.cause == "human", LedgerRow.actor.like("hubspot%")))  # fmt: skip
+    assert (human > 0) is (unattributed == "person")
