@@ -304,3 +304,14 @@ def _blocked(case: _Case, target: Stage) -> str:
 def _said(e: StageEvidence, verb: str) -> str:
     who = f"{e.actor} " if e.actor and verb == "set" else ""
     return f"{who}{verb} {e.system.value} {e.raw_value!r} ({e.stage.value})"
+
+
+def may_follow(placed: Stage, scored: Stage) -> bool:
+    """May the rules move on from a stage a person or CRM record just set, in the same cycle?
+
+    Up the ladder, yes. Out of plain `lead` into `suspect` too: `lead` is where CRMs put
+    everyone by default, not a judgment. Never to contradict a judgment in the same breath.
+    """
+    if scored is Stage.SUSPECT:
+        return placed is Stage.LEAD
+    return scored.rank > placed.rank

@@ -62,10 +62,6 @@ class HubSpotConnector:
         self._writer = ContactWriter(self.client)
         self._users = Users(self.client)
 
-    @classmethod
-    def from_settings(cls, settings: HubSpotSettings | Mapping[str, Any]) -> HubSpotConnector:
-        return cls(HubSpotSettings.model_validate(settings))
-
     @property
     def lookback(self) -> timedelta:
         """How far the caller should reach back behind its cursor (search index lag)."""
