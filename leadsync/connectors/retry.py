@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import tenacity
 from pydantic import BaseModel, ConfigDict, Field
@@ -170,6 +170,7 @@ class Policy:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._clock = clock
+        self.rate_limited = 0  # 429 answers seen, for metrics
 
     def call(self, fn: Callable[[], T], *, refresh: Callable[[], None] | None = None) -> T:
         tries = _Tries()
@@ -205,6 +206,7 @@ class Policy:
         now = self._clock()
         tries.rate_limited_since = tries.rate_limited_since or now
         tries.counts[Failure.RATE_LIMITED] += 1
+        self.rate_limited += 1
         cap = self.settings.rate_limited_attempts
         if cap is not None and tries.counts[Failure.RATE_LIMITED] >= cap:
             return False
@@ -290,6 +292,33 @@ class Pacer:
                 self._starts.popleft()
                 now = self._clock()
             self._starts.append(now)
+
+
+class Pacing(Protocol):
+    def acquire(self) -> None: ...
+
+
+# Makes the pacer of one named limit; a fleet of workers swaps in one shared through Redis
+# (`leadsync.distributed.pacing`), so every process's calls count against the same window.
+PacerFactory = Callable[[str, int, float], Pacing]
+
+
+def _own_pacer(_key: str, limit: int, period: float) -> Pacing:
+    return Pacer(limit, period)
+
+
+_pacer_factory: PacerFactory = _own_pacer
+
+
+def use_pacers(factory: PacerFactory | None) -> None:
+    """Make every pacer made from now on with `factory` (None: each client paces alone)."""
+    global _pacer_factory
+    _pacer_factory = factory or _own_pacer
+
+
+def pacer(key: str, limit: int, period: float) -> Pacing:
+    """A pacer for the limit named `key` (e.g. one portal's ten-second limit)."""
+    return _pacer_factory(key, limit, period)
 
 
 class Budget:
