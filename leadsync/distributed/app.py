@@ -9,8 +9,6 @@ from celery import Celery
 
 from leadsync.distributed.settings import FleetSettings
 
-QUEUE = "leadsync"
-
 
 def make_app(fleet: FleetSettings | None = None) -> Celery:
     fleet = fleet or FleetSettings()
@@ -21,7 +19,7 @@ def make_app(fleet: FleetSettings | None = None) -> Celery:
         task_reject_on_worker_lost=True,
         # One message at a time per process: a long cycle never holds others back unstarted.
         worker_prefetch_multiplier=1,
-        task_default_queue=QUEUE,
+        task_default_queue=fleet.queue,
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],

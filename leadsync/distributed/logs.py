@@ -41,6 +41,8 @@ def configure(level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Each task opens its tenant's store, which checks migrations: two lines a task otherwise.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _stderr() -> Any:

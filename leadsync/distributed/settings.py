@@ -22,6 +22,8 @@ class FleetSettings(BaseSettings):
 
     tenants_database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/leadsync"
     broker_url: str = DEFAULT_BROKER
+    # The queue workers take tasks from: fleets (or tests) sharing one broker keep apart.
+    queue: str = "leadsync"
     result_backend: str | None = None
     redis_url: str | None = None
     metrics_port: int = Field(9808, ge=0, le=65535)

@@ -8,6 +8,7 @@ import functools
 from datetime import datetime
 from typing import Any
 
+import structlog
 from celery import Task, group
 from sqlalchemy import Engine
 
@@ -33,8 +34,10 @@ def control() -> Engine:
     return registry.open_registry(fleet_settings().tenants_database_url)
 
 
-def _run(name: str, what: str, work: runner.Work) -> runner.Outcome:
-    return runner.run_locked(control(), FLEET.tenants_database_url, name, what, work)
+def _run(task: Task, name: str, what: str, work: runner.Work) -> runner.Outcome:
+    # Every log line of this task, Celery's and ours, names the tenant and the task.
+    with structlog.contextvars.bound_contextvars(tenant=name, task_id=task.request.id):
+        return runner.run_locked(control(), FLEET.tenants_database_url, name, what, work)
 
 
 def _redelivered(task: Task) -> bool:
@@ -44,7 +47,7 @@ def _redelivered(task: Task) -> bool:
 @app.task(name="leadsync.cycle", **OPTIONS)
 def cycle(self: Task, name: str) -> dict[str, Any]:
     """One incremental cycle; a cycle of the same tenant already running means none now."""
-    outcome = _run(name, "cycle", runner.sync_cycle)
+    outcome = _run(self, name, "cycle", runner.sync_cycle)
     if outcome.status == "busy" and _redelivered(self):
         raise self.retry(countdown=REDELIVERED_WAIT, max_retries=REDELIVERED_RETRIES)
     return outcome.as_dict()
@@ -58,7 +61,7 @@ def nightly(self: Task, name: str) -> dict[str, Any]:
         return runner.Outcome(name, "gone").as_dict()
     settings = tenant_settings(tenant, FLEET.tenants_database_url, secrets=False)
     if not settings.sync.auto_apply_rescore:
-        return _run(name, "rescore-plan", runner.nightly_review).as_dict()
+        return _run(self, name, "rescore-plan", runner.nightly_review).as_dict()
     shards = FLEET.rescore_shards
     group(rescore_shard.s(name, k, shards) for k in range(shards)).apply_async()
     return {"tenant": name, "status": "sharded", "shards": shards}
@@ -67,7 +70,7 @@ def nightly(self: Task, name: str) -> dict[str, Any]:
 @app.task(name="leadsync.rescore_shard", **OPTIONS)
 def rescore_shard(self: Task, name: str, shard: int, shards: int) -> dict[str, Any]:
     """Rescore one shard of a tenant's people and send the writes; waits its turn on the lock."""
-    outcome = _run(name, f"rescore-{shard}/{shards}", runner.rescore_shard(shard, shards))
+    outcome = _run(self, name, f"rescore-{shard}/{shards}", runner.rescore_shard(shard, shards))
     if outcome.status == "busy":
         raise self.retry(countdown=BUSY_WAIT, max_retries=BUSY_RETRIES)
     return outcome.as_dict()
@@ -80,7 +83,7 @@ def backfill_window(
     """Pull one stream over one window (ISO 8601 bounds); waits its turn on the tenant's lock."""
     since = datetime.fromisoformat(start) if start else None
     work = runner.backfill_window(system, stream, since, datetime.fromisoformat(end))
-    outcome = _run(name, f"backfill {system}.{stream}", work)
+    outcome = _run(self, name, f"backfill {system}.{stream}", work)
     if outcome.status == "busy":
         raise self.retry(countdown=BUSY_WAIT, max_retries=BUSY_RETRIES)
     return outcome.as_dict()

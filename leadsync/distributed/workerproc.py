@@ -23,7 +23,7 @@ def run_worker(*, concurrency: int | None, pool: str, metrics_port: int | None,
                hostname: str | None) -> None:  # fmt: skip
     _prepare()
     from leadsync.distributed import health, metrics, registry
-    from leadsync.distributed.app import QUEUE, app
+    from leadsync.distributed.app import app
     from leadsync.distributed.settings import fleet_settings
 
     fleet = fleet_settings()
@@ -31,7 +31,17 @@ def run_worker(*, concurrency: int | None, pool: str, metrics_port: int | None,
     port = fleet.metrics_port if metrics_port is None else metrics_port
     if port:
         health.serve(port, lambda: metrics.exposition(lambda: last_ok(control)), lambda: True)
-    argv = ["worker", "--loglevel=INFO", "-Q", QUEUE, "--pool", pool]
+    # Mingle and gossip serve features a fleet does not use; they only slow the start.
+    argv = [
+        "worker",
+        "--loglevel=INFO",
+        "-Q",
+        fleet.queue,
+        "--pool",
+        pool,
+        "--without-mingle",
+        "--without-gossip",
+    ]
     argv += ["--concurrency", str(concurrency)] if concurrency else []
     argv += ["--hostname", hostname] if hostname else []
     app.worker_main(argv=argv)
