@@ -93,7 +93,7 @@ class Fleet:
     def start_worker(self, label: str, **extra: str) -> subprocess.Popen:
         log = (self.tmp / f"worker-{label}.log").open("w")
         env = {k: v for k, v in os.environ.items() if not k.startswith("LEADSYNC_")}
-        env.update(self.env, LEADSYNC_METRICS_PORT="0", **extra)
+        env.update({**self.env, "LEADSYNC_METRICS_PORT": "0", **extra})
         process = subprocess.Popen(
             [sys.executable, "-m", "leadsync", "worker", "--concurrency", "1",
              "--hostname", f"{label}-{self.queue}@%h"],
@@ -101,6 +101,11 @@ class Fleet:
         )  # fmt: skip
         self.workers.append(process)
         return process
+
+    def wait_ready(self) -> None:
+        """Until every worker started so far takes tasks."""
+        for log in self.tmp.glob("worker-*.log"):
+            wait_for(lambda log=log: " ready." in log.read_text(), 60, f"{log.name} ready")
 
     def send(self, task: str, *args: Any) -> None:
         from leadsync.distributed.app import make_app

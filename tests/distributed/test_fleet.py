@@ -1,0 +1,134 @@
+"""Tenants on two Celery workers over RabbitMQ, PostgreSQL schemas and Redis pacing.
+
+Each tenant's CRMs must end as a single-process run leaves them (a twin sandbox with the same
+world, synced by `run_cycle` in this process); a worker killed mid-cycle loses and doubles
+nothing; a tenant's cycles never overlap; a tenant with a revoked token is reported while the
+others sync.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+
+import pytest
+import requests
+from kombu import Connection
+
+from leadsync.sandbox.world import generate
+
+from ..sync.test_recovery_e2e import crm_state
+from .conftest import BROKER, Fleet, tenant_world, wait_for
+
+pytestmark = [pytest.mark.services, pytest.mark.integration]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _twins(fleet: Fleet, name: str, contacts: int, seed: int):
+    """The tenant's sandbox and a twin of it (same world) for the single-process reference."""
+    world = generate(contacts, seed)
+    served = tenant_world(fleet, name, contacts, seed, world)
+    twin = tenant_world(fleet, f"{name}-twin", contacts, seed, world)
+    twin.config.write_text(
+        twin.config.read_text().replace("sqlite:///unused.db",
+                                        f"sqlite:///{fleet.tmp / (name + '-twin.db')}"),
+    )  # fmt: skip
+    return served, twin
+
+
+def _finished(fleet: Fleet, names: list[str]) -> bool:
+    return all(fleet.tenant(n).last_status not in (None, "busy") for n in names)
+
+
+def test_tenants_on_two_workers_converge_and_a_revoked_one_is_reported(fleet):
+    pairs = {name: _twins(fleet, name, 200, seed) for name, seed in (("acme", 1), ("globex", 2), ("initech", 3))}  # fmt: skip
+    now = max(served.now for served, _ in pairs.values())
+    for name, (served, twin) in pairs.items():
+        served.now = twin.now = now
+        fleet.add(name, served)
+    fleet.add("revoked", tenant_world(fleet, "revoked", 20, 4), token="pat-na1-revoked-0000")
+    ports = [_free_port(), _free_port()]
+    for label, port in zip(("one", "two"), ports, strict=True):
+        fleet.start_worker(label, LEADSYNC_NOW=now.isoformat(), LEADSYNC_METRICS_PORT=str(port))
+
+    names = [*pairs, "revoked"]
+    for name in names:
+        fleet.send("leadsync.cycle", name)
+    wait_for(lambda: _finished(fleet, names), what="every tenant's cycle")
+
+    status = {row["tenant"]: row for row in json.loads(fleet.leadsync("tenants", "status", "--json").output)}  # fmt: skip
+    assert status["revoked"]["status"] == "auth", status["revoked"]
+    assert "credentials" in status["revoked"]["advice"]
+    assert "pat-na1-revoked-0000" not in json.dumps(status)
+    for name, (served, twin) in pairs.items():
+        assert status[name]["status"] == "ok", status[name]
+        twin.cycle()
+        assert crm_state(served) == crm_state(twin), f"tenant {name} differs from a single run"
+
+    # Whichever worker ran a tenant counted it; both report every tenant's last good cycle.
+    scraped = [requests.get(f"http://127.0.0.1:{p}/metrics", timeout=10).text for p in ports]
+    assert all('leadsync_seconds_since_last_good_cycle{tenant="acme"}' in s for s in scraped)
+    assert any('leadsync_errors_total{crm="hubspot",tenant="revoked",type="auth"} 1.0' in s
+               for s in scraped), scraped  # fmt: skip
+    assert any('leadsync_records_pulled_total{crm="salesforce",tenant="globex"}' in s
+               for s in scraped)  # fmt: skip
+    assert requests.get(f"http://127.0.0.1:{ports[0]}/healthz", timeout=10).status_code == 200
+
+
+def test_a_worker_killed_mid_cycle_is_redelivered_and_nothing_is_lost_or_doubled(fleet):
+    served, twin = _twins(fleet, "acme", 200, 5)
+    served.now = twin.now
+    fleet.add("acme", served)
+    # Slow every write down so the kill lands mid-apply, after some batches went through.
+    for route in ("POST /crm/v3/objects/contacts/batch/*", "*/composite/sobjects"):
+        served.admin("POST", "faults", system="*", status=0, delay=0.4, route=route)
+    first = fleet.start_worker("first", LEADSYNC_NOW=served.now.isoformat())
+    fleet.send("leadsync.cycle", "acme")
+    wait_for(lambda: served.stats()["hubspot"]["writes"] >= 2, what="the first writes")
+    fleet.start_worker("second", LEADSYNC_NOW=served.now.isoformat())
+    os.killpg(first.pid, signal.SIGKILL)  # the worker and the process running the cycle
+    first.wait(timeout=10)
+    served.admin("DELETE", "faults")
+
+    wait_for(lambda: fleet.tenant("acme").last_status == "ok", what="the redelivered cycle")
+    runs = fleet.runs("acme")
+    assert [r["status"] for r in runs if r["kind"] == "sync"][-1] == "ok"
+    assert any(r["status"] == "running" for r in runs), "the kill landed after the cycle ended"
+    twin.cycle()
+    assert crm_state(served) == crm_state(twin)
+
+
+def _queue_empty(queue: str) -> bool:
+    with Connection(BROKER) as conn:
+        declared = conn.default_channel.queue_declare(queue, passive=True)
+    return declared.message_count == 0
+
+
+def _cycles(fleet: Fleet, name: str) -> list[dict]:
+    return sorted((r for r in fleet.runs(name) if r["kind"] == "sync"), key=lambda r: r["id"])
+
+
+def test_cycles_of_one_tenant_never_overlap_across_workers(fleet):
+    world = tenant_world(fleet, "acme", 60, 6)
+    fleet.add("acme", world)
+    world.admin("POST", "faults", system="*", status=0, delay=0.05, route="*")
+    fleet.start_worker("one")
+    fleet.start_worker("two")
+    fleet.wait_ready()
+    for round_ in (1, 2):
+        # Two cycles at once, one for each idle worker: one runs, the other ends quietly.
+        fleet.send("leadsync.cycle", "acme")
+        fleet.send("leadsync.cycle", "acme")
+        wait_for(lambda r=round_: len(_cycles(fleet, "acme")) >= r and _queue_empty(fleet.queue)
+                 and all(c["finished_at"] for c in _cycles(fleet, "acme")), what="the cycles")  # fmt: skip
+
+    cycles = _cycles(fleet, "acme")
+    assert len(cycles) == 2, cycles
+    assert cycles[0]["finished_at"] <= cycles[1]["started_at"], cycles
