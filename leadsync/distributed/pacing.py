@@ -33,6 +33,7 @@ class SharedPacer:
     ) -> None:  # fmt: skip
         self.limiter = limiter
         self.key = key
+        self.period = period
         # Whole seconds only (the library's granularity); the margin lowers the count instead.
         self.item = RateLimitItemPerSecond(max(1, math.floor(limit / (1 + MARGIN))),
                                            max(1, math.ceil(period)), namespace="leadsync")  # fmt: skip
@@ -41,7 +42,10 @@ class SharedPacer:
     def acquire(self) -> None:
         while not self.limiter.hit(self.item, self.key):
             stats = self.limiter.get_window_stats(self.item, self.key)
-            self._sleep(max(SHORTEST_WAIT, stats.reset_time - time.time()))
+            # A call reaches the API a little after its slot was taken: waiting a margin past
+            # the window's end keeps a burst from landing inside the previous one's window.
+            wait = stats.reset_time - time.time() + MARGIN * self.period
+            self._sleep(max(SHORTEST_WAIT, wait))
 
 
 def shared_factory(redis_url: str) -> Callable[[str, int, float], Pacing]:
