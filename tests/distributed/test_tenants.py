@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -56,6 +58,12 @@ def test_each_tenant_syncs_into_its_own_schema_and_drops_alone(fleet_db, monkeyp
     engine.dispose()
     assert people["tenant_acme"] >= 20 and people["tenant_globex"] >= 20
 
+    if shutil.which("pg_dump"):
+        dump = fleet_db.tmp / "globex.sql"
+        assert fleet_db.leadsync("tenants", "export", "globex", str(dump)).exit_code == 0
+        assert "CREATE TABLE tenant_globex.persons" in dump.read_text()
+        assert "tenant_acme" not in dump.read_text()
+
     listed = json.loads(fleet_db.leadsync("tenants", "list", "--json").output)
     assert [row["name"] for row in listed] == ["acme", "globex"]
     done = fleet_db.leadsync("tenants", "remove", "acme", "--drop-data")
@@ -100,3 +108,14 @@ def test_bad_names_duplicates_and_missing_secrets_are_one_clear_line(fleet_db, m
     status = json.loads(fleet_db.leadsync("tenants", "status", "hooli", "--json").output)
     assert status[0]["status"] == "config" and status[0]["last_ok_at"] is None
     assert fleet_db.leadsync("tenants", "status", "nobody").exit_code == 2
+
+
+def test_a_backfill_window_pulls_that_window_into_the_tenants_store(fleet_db, monkeypatch):
+    fleet_db.add("umbrella", tenant_world(fleet_db, "umbrella", 15, 5))
+    for key, value in fleet_db.env.items():
+        monkeypatch.setenv(key, value)
+    window = runner.backfill_window("hubspot", "contacts", None, datetime.now(UTC))
+    outcome = runner.run_locked(open_registry(fleet_db.url), fleet_db.url, "umbrella",
+                                "backfill", window)  # fmt: skip
+    assert outcome.status == "ok" and outcome.pulled == 15
+    assert _cycle(fleet_db, "umbrella", monkeypatch).status == "ok"
