@@ -56,6 +56,28 @@ def add(name: str, config_path: str, secrets_file: str | None) -> None:
                   + ("" if secrets else f" ({', '.join([v for v in secret_variables(name) if 'ACCESS_TOKEN' in v])}, ...)"))  # fmt: skip
 
 
+@tenants.command("update")
+@click.argument("name")
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False))
+@report_errors
+def update(name: str, config_path: str) -> None:
+    """Replace a tenant's config (checked first); its next task uses it, its data stays."""
+    from dataclasses import replace
+
+    from leadsync.distributed import registry
+    from leadsync.distributed.tenant import tenant_settings
+    from leadsync.sync.config import read_text
+
+    fleet, control = _control()
+    path = Path(config_path).resolve()
+    tenant = replace(
+        registry.get(control, name), config_path=str(path), config_text=read_text(path)
+    )
+    tenant_settings(tenant, fleet.tenants_database_url, secrets=False)  # the file alone
+    registry.replace_config(control, name, tenant.config_path, tenant.config_text)
+    console.print(f"tenant {name}: config replaced from {path}")
+
+
 @tenants.command("list")
 @click.option("--json", "as_json", is_flag=True)
 @report_errors

@@ -102,6 +102,12 @@ def test_bad_names_duplicates_and_missing_secrets_are_one_clear_line(fleet_db, m
     again = fleet_db.leadsync("tenants", "add", "hooli", "--config", str(world.config))
     assert again.exit_code == 2 and "exists" in again.output
 
+    broken = fleet_db.tmp / "hooli-broken.toml"
+    broken.write_text(world.config.read_text() + "[sync]\ninterval_minutes = 0\n")
+    refused = fleet_db.leadsync("tenants", "update", "hooli", "--config", str(broken))
+    assert refused.exit_code == 2 and "interval_minutes" in refused.output
+    assert fleet_db.tenant("hooli").config_text == world.config.read_text()
+
     outcome = _cycle(fleet_db, "hooli", monkeypatch)  # no LEADSYNC_TENANT_HOOLI__ tokens set
     assert outcome.status == "config"
     assert "LEADSYNC_TENANT_HOOLI__" in outcome.error
