@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
 
 def _prepare() -> None:
     # prometheus-client picks its multiprocess mode when first imported: before any metric.
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="leadsync-metrics-")
+        made = tempfile.mkdtemp(prefix="leadsync-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+        atexit.register(shutil.rmtree, made, True)
     from leadsync.distributed import logs, pacing
     from leadsync.distributed.settings import fleet_settings
 
