@@ -8,10 +8,12 @@ others sync.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import socket
+from pathlib import Path
 
 import pytest
 import requests
@@ -82,7 +84,18 @@ def test_tenants_on_two_workers_converge_and_a_revoked_one_is_reported(fleet):
     assert requests.get(f"http://127.0.0.1:{ports[0]}/healthz", timeout=10).status_code == 200
 
 
-def test_a_worker_killed_mid_cycle_is_redelivered_and_nothing_is_lost_or_doubled(fleet):
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize("victim", ["worker", "pool process"])
+def test_a_worker_killed_mid_cycle_is_redelivered_and_nothing_is_lost_or_doubled(fleet, victim):
     served, twin = _twins(fleet, "acme", 200, 5)
     served.now = twin.now
     fleet.add("acme", served)
@@ -92,9 +105,13 @@ def test_a_worker_killed_mid_cycle_is_redelivered_and_nothing_is_lost_or_doubled
     first = fleet.start_worker("first", LEADSYNC_NOW=served.now.isoformat())
     fleet.send("leadsync.cycle", "acme")
     wait_for(lambda: served.stats()["hubspot"]["writes"] >= 2, what="the first writes")
-    fleet.start_worker("second", LEADSYNC_NOW=served.now.isoformat())
-    os.killpg(first.pid, signal.SIGKILL)  # the worker and the process running the cycle
-    first.wait(timeout=10)
+    if victim == "worker":  # the whole worker: its broker connection drops with it
+        fleet.start_worker("second", LEADSYNC_NOW=served.now.isoformat())
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+    else:  # only the process running the cycle: the worker rejects the task back to the queue
+        (child,) = _children(first.pid)
+        os.kill(child, signal.SIGKILL)
     served.admin("DELETE", "faults")
 
     wait_for(lambda: fleet.tenant("acme").last_status == "ok", what="the redelivered cycle")
