@@ -91,12 +91,18 @@ class Fleet:
         self.worlds[name] = world
 
     def start_worker(self, label: str, **extra: str) -> subprocess.Popen:
-        log = (self.tmp / f"worker-{label}.log").open("w")
+        return self._start(f"worker-{label}", "worker", "--concurrency", "1",
+                           "--hostname", f"{label}-{self.queue}@%h", **extra)  # fmt: skip
+
+    def start_beat(self) -> subprocess.Popen:
+        return self._start("beat", "beat")
+
+    def _start(self, label: str, *command: str, **extra: str) -> subprocess.Popen:
+        log = (self.tmp / f"{label}.log").open("w")
         env = {k: v for k, v in os.environ.items() if not k.startswith("LEADSYNC_")}
         env.update({**self.env, "LEADSYNC_METRICS_PORT": "0", **extra})
         process = subprocess.Popen(
-            [sys.executable, "-m", "leadsync", "worker", "--concurrency", "1",
-             "--hostname", f"{label}-{self.queue}@%h"],
+            [sys.executable, "-m", "leadsync", *command],
             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         self.workers.append(process)

@@ -149,3 +149,11 @@ def test_cycles_of_one_tenant_never_overlap_across_workers(fleet):
     cycles = _cycles(fleet, "acme")
     assert len(cycles) == 2, cycles
     assert cycles[0]["finished_at"] <= cycles[1]["started_at"], cycles
+
+
+def test_beat_runs_each_registered_tenants_first_cycle_at_once(fleet):
+    fleet.add("acme", tenant_world(fleet, "acme", 20, 7))
+    fleet.start_worker("one")
+    fleet.start_beat()
+    wait_for(lambda: fleet.tenant("acme").last_status == "ok", 120, "beat's first cycle")
+    assert fleet.runs("acme")[0]["kind"] == "sync"
