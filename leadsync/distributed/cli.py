@@ -161,12 +161,12 @@ def sync_now(names: tuple[str, ...]) -> None:
     from leadsync.distributed import registry
     from leadsync.distributed.tasks import cycle
 
-    _, control = _control()
+    fleet, control = _control()
     chosen = [registry.get(control, n).name for n in names] or [
         t.name for t in registry.all_tenants(control)
     ]
     for tenant in chosen:
-        cycle.delay(tenant)
+        cycle.apply_async((tenant,), queue=fleet.queue)
     console.print(f"queued a cycle for {len(chosen)} tenant(s)")
 
 
@@ -181,7 +181,8 @@ def backfill(name: str, since: str) -> None:
     fleet, control = _control()
     start = datetime.fromisoformat(since)
     count = queue_backfill(control, fleet.tenants_database_url, name,
-                           start if start.tzinfo else start.replace(tzinfo=UTC))  # fmt: skip
+                           start if start.tzinfo else start.replace(tzinfo=UTC),
+                           queue=fleet.queue)  # fmt: skip
     console.print(f"queued {count} backfill windows for {name}")
 
 

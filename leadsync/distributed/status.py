@@ -64,8 +64,12 @@ def dump_schema(base_url: str, schema: str, file: Path) -> None:
         raise LeadsyncError(f"pg_dump of schema {schema} failed: {done.stderr.strip()[:300]}")
 
 
-def queue_backfill(control: Engine, base_url: str, name: str, since: datetime) -> int:
-    """Send one task per (CRM, stream, month) of the tenant's history; return how many."""
+def queue_backfill(
+    control: Engine, base_url: str, name: str, since: datetime, *, queue: str
+) -> int:
+    """Queue one task per (CRM, stream, month) of the tenant's history; return how many."""
+    from celery import chain
+
     from leadsync.distributed.tasks import backfill_window
     from leadsync.sync.runtime import build_runtime
     from leadsync.sync.wiring import build_connectors
@@ -74,13 +78,18 @@ def queue_backfill(control: Engine, base_url: str, name: str, since: datetime) -
     rt = build_runtime(tenant_settings(tenant, base_url), actor="backfill")
     try:
         connectors = build_connectors(rt)
-        end, count = rt.clock(), 0
-        for system, connector in connectors.items():
-            for stream in ordered_streams(connector):
-                for window in month_windows(since, end):
-                    backfill_window.delay(name, system, stream, window.start.isoformat(),
-                                          window.end.isoformat())  # fmt: skip
-                    count += 1
-        return count
+        end = rt.clock()
+        windows = [
+            backfill_window.si(name, system, stream, w.start.isoformat(), w.end.isoformat()).set(
+                queue=queue
+            )
+            for system, connector in connectors.items()
+            for stream in ordered_streams(connector)
+            for w in month_windows(since, end)
+        ]
+        # One after another (they share the tenant's lock and API limits), each on whichever
+        # worker is free; a failed window is recorded and the chain goes on.
+        chain(*windows).apply_async()
+        return len(windows)
     finally:
         rt.close()

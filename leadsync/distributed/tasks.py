@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from celery import Task, group
+from celery import Task, chain
 from sqlalchemy import Engine
 
 from leadsync.distributed import registry, runner
@@ -18,10 +18,11 @@ from leadsync.distributed.settings import FleetSettings, fleet_settings
 from leadsync.distributed.tenant import tenant_settings
 
 FLEET = FleetSettings()
-# A lock still held when a redelivered task starts is most likely the dead worker's session,
+# A lock still held when a redelivered cycle starts is most likely the dead worker's session,
 # which PostgreSQL ends within seconds: try again a few times before giving up quietly.
 REDELIVERED_RETRIES, REDELIVERED_WAIT = 12, 5
-BUSY_RETRIES, BUSY_WAIT = 20, 30
+# A rescore shard or backfill window must not be lost to a running cycle: it waits its turn.
+BUSY_WAIT = 30
 
 LIMITS = {"soft_time_limit": FLEET.cycle_soft_limit, "time_limit": FLEET.cycle_hard_limit}
 OPTIONS: dict[str, Any] = {"bind": True, "acks_late": True, "reject_on_worker_lost": True,
@@ -48,7 +49,8 @@ def _redelivered(task: Task) -> bool:
 def cycle(self: Task, name: str) -> dict[str, Any]:
     """One incremental cycle; a cycle of the same tenant already running means none now."""
     outcome = _run(self, name, "cycle", runner.sync_cycle)
-    if outcome.status == "busy" and _redelivered(self):
+    patient = _redelivered(self) or self.request.retries > 0
+    if outcome.status == "busy" and patient and self.request.retries < REDELIVERED_RETRIES:
         raise self.retry(countdown=REDELIVERED_WAIT, max_retries=REDELIVERED_RETRIES)
     return outcome.as_dict()
 
@@ -63,7 +65,8 @@ def nightly(self: Task, name: str) -> dict[str, Any]:
     if not settings.sync.auto_apply_rescore:
         return _run(self, name, "rescore-plan", runner.nightly_review).as_dict()
     shards = FLEET.rescore_shards
-    group(rescore_shard.s(name, k, shards) for k in range(shards)).apply_async()
+    # One after another (they share the tenant's lock), each on whichever worker is free.
+    chain(rescore_shard.si(name, k, shards) for k in range(shards)).apply_async()
     return {"tenant": name, "status": "sharded", "shards": shards}
 
 
@@ -72,7 +75,7 @@ def rescore_shard(self: Task, name: str, shard: int, shards: int) -> dict[str, A
     """Rescore one shard of a tenant's people and send the writes; waits its turn on the lock."""
     outcome = _run(self, name, f"rescore-{shard}/{shards}", runner.rescore_shard(shard, shards))
     if outcome.status == "busy":
-        raise self.retry(countdown=BUSY_WAIT, max_retries=BUSY_RETRIES)
+        raise self.retry(countdown=BUSY_WAIT, max_retries=None)
     return outcome.as_dict()
 
 
@@ -85,5 +88,5 @@ def backfill_window(
     work = runner.backfill_window(system, stream, since, datetime.fromisoformat(end))
     outcome = _run(self, name, f"backfill {system}.{stream}", work)
     if outcome.status == "busy":
-        raise self.retry(countdown=BUSY_WAIT, max_retries=BUSY_RETRIES)
+        raise self.retry(countdown=BUSY_WAIT, max_retries=None)
     return outcome.as_dict()

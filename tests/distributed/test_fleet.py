@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import socket
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,24 @@ def test_beat_runs_each_registered_tenants_first_cycle_at_once(fleet):
     fleet.start_beat()
     wait_for(lambda: fleet.tenant("acme").last_status == "ok", 120, "beat's first cycle")
     assert fleet.runs("acme")[0]["kind"] == "sync"
+
+
+def test_a_backfill_and_the_nightly_rescore_run_as_chains_of_tasks(fleet):
+    world = tenant_world(fleet, "acme", 20, 8)
+    world.config.write_text(world.config.read_text() + "[sync]\nauto_apply_rescore = true\n")
+    fleet.add("acme", world)
+    fleet.start_worker("one")
+    fleet.start_worker("two")
+    since = (datetime.now(UTC) - timedelta(days=40)).date().isoformat()
+    done = fleet.leadsync("tenants", "backfill", "acme", "--since", since)
+    assert done.exit_code == 0, done.output
+    windows = int(done.output.split()[1])
+
+    def kinds(kind: str) -> list[dict]:
+        return [r for r in fleet.runs("acme") if r["kind"] == kind and r["finished_at"]]
+
+    wait_for(lambda: len(kinds("backfill-window")) == windows, what="every backfill window")
+    assert {r["status"] for r in kinds("backfill-window")} == {"ok"}
+    fleet.send("leadsync.nightly", "acme")
+    wait_for(lambda: len(kinds("rescore")) == 4, what="the four rescore shards")
+    assert {r["status"] for r in kinds("rescore")} == {"ok"}
