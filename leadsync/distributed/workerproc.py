@@ -34,7 +34,8 @@ def run_worker(*, concurrency: int | None, pool: str, metrics_port: int | None,
     control = registry.open_registry(fleet.tenants_database_url)
     port = fleet.metrics_port if metrics_port is None else metrics_port
     if port:
-        health.serve(port, lambda: metrics.exposition(lambda: last_ok(control)), lambda: True)
+        health.serve(port, lambda: metrics.exposition(lambda: last_ok(control)),
+                     lambda: answers(control))  # fmt: skip
     # Mingle and gossip serve features a fleet does not use; they only slow the start.
     argv = [
         "worker",
@@ -55,6 +56,18 @@ def last_ok(control) -> dict:
     from leadsync.distributed.registry import all_tenants
 
     return {tenant.name: tenant.last_ok_at for tenant in all_tenants(control)}
+
+
+def answers(control) -> bool:
+    """Healthy while the fleet's database answers: without it no task can do anything."""
+    from sqlalchemy import text
+
+    try:
+        with control.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True
 
 
 def run_beat() -> None:

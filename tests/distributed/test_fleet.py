@@ -9,6 +9,7 @@ others sync.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import signal
@@ -148,8 +149,10 @@ def test_cycles_of_one_tenant_never_overlap_across_workers(fleet):
                  and all(c["finished_at"] for c in _cycles(fleet, "acme")), what="the cycles")  # fmt: skip
 
     cycles = _cycles(fleet, "acme")
-    assert len(cycles) == 2, cycles
-    assert cycles[0]["finished_at"] <= cycles[1]["started_at"], cycles
+    # Usually two ran and two ended at once; on a slow host a late one may find the lock free.
+    assert len(cycles) >= 2, cycles
+    for earlier, later in itertools.pairwise(cycles):
+        assert earlier["finished_at"] <= later["started_at"], cycles
 
 
 def test_beat_runs_each_registered_tenants_first_cycle_at_once(fleet):
