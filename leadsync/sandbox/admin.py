@@ -23,6 +23,10 @@
     POST   /_sandbox/hubspot/email_events  {"email", "type", "url"?, "created"?}
     POST   /_sandbox/hubspot/edits         {"contact_id"|"email", "properties", "user_id"?}:
                                            an edit a user made in HubSpot's UI (see `owners`)
+    GET|POST|DELETE /_sandbox/hubspot/webhooks
+                                           signed webhooks to a registered URL, with
+                                           knobs to drop, delay, duplicate or reorder
+                                           (see `hubspot.webhooks`)
     POST   /_sandbox/hubspot/marketing_events
                                            {"contact_id"|"email", "event", "state"?
                                             (ATTENDED), "event_type"? (WEBINAR),
@@ -41,7 +45,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from leadsync.sandbox.control import Control, Fault
-from leadsync.sandbox.hubspot import owners, seeding
+from leadsync.sandbox.hubspot import owners, seeding, webhooks
 from leadsync.sandbox.hubspot.responses import ApiError, iso_ms, json_response
 from leadsync.sandbox.hubspot.state import HubSpotState
 
@@ -135,6 +139,8 @@ def create_admin_app(
                 raise AdminError(f"no Salesforce user {wanted!r} (an Id or a Username)")
             token = salesforce.issue_token(found[0]["Id"])
         return json_response({"token": token, "user_id": found[0]["Id"]}, 201)
+
+    webhooks.register(app, hubspot.webhooks)
 
     @app.post("/_sandbox/hubspot/page_views")
     def page_views() -> Response:

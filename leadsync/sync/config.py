@@ -41,6 +41,7 @@ from leadsync.sync.config_mapping import (
     check_mapping,
     check_writeback,
 )
+from leadsync.sync.push.settings import PushSettings
 
 CONFIG_ENV = "LEADSYNC_CONFIG"
 DEFAULT_PATH = Path("config.toml")
@@ -117,6 +118,7 @@ class Settings(BaseSettings):
     hubspot: HubSpotSettings
     salesforce: SalesforceSettings
     sync: SyncSettings = Field(default_factory=SyncSettings)
+    push: PushSettings = Field(default_factory=PushSettings)
     stages: StagesConfig = Field(default_factory=StagesConfig)
     fields: dict[str, dict[str, dict[str, FieldMapConfig]]] = Field(default_factory=dict)
     writeback: dict[str, dict[str, dict[str, str]]] = Field(default_factory=dict)

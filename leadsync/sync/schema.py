@@ -332,3 +332,45 @@ class ConsoleUserRow(Base):
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
     disabled_at: Mapped[datetime | None]
+
+
+# --- push: webhooks and change events (issue 18) -------------------------------------------
+
+
+class PushEventRow(Base):
+    """One notification a CRM pushed, queued durably before it is answered.
+
+    `(source, event_id)` is unique: HubSpot retries and duplicates carry the same `eventId`,
+    so a second delivery is recognised and processed no more. `state`: pending, done, failed.
+    """
+
+    __tablename__ = "push_events"
+    __table_args__ = (
+        UniqueConstraint("source", "event_id", name="uq_push_events_source_event"),
+        Index("ix_push_events_state", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(64))
+    object_id: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class PushChannelRow(Base):
+    """One push channel (HubSpot webhooks, a Salesforce CDC topic): when it last proved
+    itself, and where a subscription resumes (`replay_id`)."""
+
+    __tablename__ = "push_channels"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    last_verified_at: Mapped[datetime | None]
+    replay_id: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime | None]

@@ -1,0 +1,101 @@
+"""The webhook receiver: `POST /webhooks/hubspot`, a small Starlette app.
+
+    leadsync push serve                      the app on its own (uvicorn)
+    app.mount("/webhooks", service.routes())  inside another app (the console)
+
+Each request is verified (signature v3, five-minute window; 401 otherwise), its events are
+queued in the store (duplicates by `eventId` dropped), and it is answered at once: HubSpot
+gives up on a slow answer and retries. The mini-cycle runs on the worker thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Mapping
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route, Router
+
+from leadsync.connectors.base import Connector
+from leadsync.connectors.hubspot import webhooks
+from leadsync.sync.push import queue
+from leadsync.sync.push.worker import SOURCE, PushWorker
+from leadsync.sync.runtime import Runtime
+from leadsync.sync.wiring import build_connectors
+
+NO_SECRET = (
+    "webhooks are not configured: set LEADSYNC_HUBSPOT__CLIENT_SECRET to the app's client "
+    "secret and restart"
+)
+
+
+class PushService:
+    """What the receiver needs: the secret, the store and the worker it wakes."""
+
+    def __init__(self, rt: Runtime, connectors: Mapping[str, Connector] | None = None) -> None:
+        self.rt = rt
+        secret = rt.settings.hubspot.client_secret
+        self._secret = secret.get_secret_value() if secret is not None else None
+        self.worker = PushWorker(rt, connectors or push_connectors(rt))
+
+    @property
+    def configured(self) -> bool:
+        return bool(self._secret)
+
+    def routes(self) -> Router:
+        """The receiver's routes, to mount at `/webhooks`."""
+        return Router(routes=[Route("/hubspot", self.hubspot, methods=["POST"])])
+
+    def app(self) -> Starlette:
+        """The standalone app: the receiver at `/webhooks/hubspot`."""
+        return Starlette(routes=[Mount("/webhooks", app=self.routes())])
+
+    async def hubspot(self, request: Request) -> JSONResponse:
+        if not self._secret:
+            return JSONResponse({"error": NO_SECRET}, 503)
+        body = await request.body()
+        try:
+            webhooks.verify(self._secret, method=request.method, uri=self.signed_uri(request),
+                            body=body, headers=request.headers,
+                            now_ms=int(time.time() * 1000))  # fmt: skip
+            events = webhooks.parse(body)
+        except webhooks.Refused as exc:
+            return JSONResponse({"error": str(exc)}, 401)
+        except webhooks.Malformed as exc:
+            return JSONResponse({"error": str(exc)}, 400)
+        new = await run_in_threadpool(self.accept, events)
+        return JSONResponse({"received": len(events), "new": new})
+
+    def signed_uri(self, request: Request) -> str:
+        """The URL HubSpot signed: `push.public_url` behind a proxy, else the one called."""
+        public = self.rt.settings.push.public_url
+        if not public:
+            return str(request.url)
+        query = request.url.query
+        return public + (f"?{query}" if query else "")
+
+    def accept(self, events: list[webhooks.Event]) -> int:
+        """Queue the events durably, wake the worker; the number that were new."""
+        notices = [
+            queue.Notice(
+                e.event_id, e.subscription, e.object_id, e.occurred_at, e.contacts, e.converted
+            )
+            for e in events
+        ]
+        with self.rt.sessions.begin() as session:
+            new = queue.enqueue(session, SOURCE, notices, self.rt.clock())
+        if new:
+            self.worker.wake()
+        return new
+
+
+def push_connectors(rt: Runtime) -> dict[str, Connector]:
+    """The run's connectors, reading form submissions without the search probe: a push says a
+    contact converted, and HubSpot's search index may not show it for a few seconds yet."""
+    hubspot = rt.settings.hubspot.model_copy(update={"form_probe": False})
+    settings = rt.settings.model_copy(update={"hubspot": hubspot})
+    return build_connectors(dataclasses.replace(rt, settings=settings))

@@ -1,0 +1,110 @@
+"""The push worker: drains the queue of notifications, one mini-cycle per burst.
+
+It wakes when a notification is queued, waits `push.batch_wait_seconds` so the rest of a burst
+arrives, then takes the cycle lock and syncs every contact the pending notifications name in
+one mini-cycle. While a poll holds the lock the notifications stay queued and the worker tries
+again a second later; it also looks every few seconds on its own, so rows left by a crash or a
+refused lock are never stranded.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Mapping
+
+from leadsync.connectors.base import Connector
+from leadsync.mapping.model import RecordKind
+from leadsync.sync.cycle import CycleResult
+from leadsync.sync.lock import Busy, cycle_lock
+from leadsync.sync.push import queue
+from leadsync.sync.push.minicycle import mini_cycle
+from leadsync.sync.runtime import Runtime
+
+log = logging.getLogger("leadsync.push")
+IDLE_SECONDS = 5.0
+BUSY_RETRY_SECONDS = 1.0
+SOURCE = "hubspot"
+
+
+class PushWorker:
+    """One background thread per process; `drain()` also works without it (tests, benches)."""
+
+    def __init__(self, rt: Runtime, connectors: Mapping[str, Connector]) -> None:
+        self.rt = rt
+        self.connectors = connectors
+        self.settings = rt.settings.push
+        self.last: CycleResult | None = None
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def wake(self) -> None:
+        """Something was queued: start the thread if needed and have it look soon."""
+        with self._start_lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="leadsync-push",
+                                                daemon=True)  # fmt: skip
+                self._thread.start()
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=60)
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(timeout=IDLE_SECONDS)
+            self._wake.clear()
+            if self._stopping.is_set():
+                return
+            time.sleep(self.settings.batch_wait_seconds)
+            try:
+                while self.drain_once():
+                    pass
+            except Busy:
+                time.sleep(BUSY_RETRY_SECONDS)
+                self._wake.set()
+            except Exception as exc:  # logged; the queued rows wait for the next wake
+                log.error("push: %s: %s", type(exc).__name__, exc)
+
+    def drain(self) -> int:
+        """Process everything pending now (waiting for the lock); the number of mini-cycles."""
+        done = 0
+        while True:
+            try:
+                if not self.drain_once():
+                    return done
+                done += 1
+            except Busy:
+                time.sleep(BUSY_RETRY_SECONDS)
+
+    def drain_once(self) -> bool:
+        """One mini-cycle over the pending notifications; False when there were none.
+        Raises `Busy` when a cycle holds the lock."""
+        with cycle_lock(self.rt.sessions.kw["bind"]):
+            with self.rt.sessions() as session:
+                claimed = queue.pending(session, SOURCE)
+            if not claimed.ids:
+                return False
+            streams = self.settings.conversion_streams if claimed.converted else []
+            try:
+                result = mini_cycle(self.rt, self.connectors, system=SOURCE, stream="contacts",
+                                    kind=RecordKind.HUBSPOT_CONTACT,
+                                    record_ids=claimed.records, streams=streams)  # fmt: skip
+            except Exception as exc:
+                with self.rt.sessions.begin() as session:
+                    queue.settle_failed(session, claimed.ids, exc, self.settings.max_attempts)
+                log.error("push: mini-cycle failed, the notices wait for a retry: %s", exc)
+                return False
+            with self.rt.sessions.begin() as session:
+                queue.settle_done(session, claimed.ids, result.run_id)
+        self.last = result
+        log.info("push run %s: %s contacts read, %s stage changes, %s written",
+                 result.run_id, result.ingest.pulled, result.decide.moved,
+                 result.apply.done)  # fmt: skip
+        return True
