@@ -61,10 +61,10 @@ class Receiver:
         self.service.worker.stop()
 
 
-def signed_post(
+def signed_body(
     url: str, secret: str, events: list[dict[str, Any]], *, age_ms: int = 0
-) -> requests.Response:
-    """POST `events` as HubSpot would, signed with `secret`, stamped `age_ms` ago."""
+) -> tuple[bytes, dict[str, str]]:
+    """The body and headers HubSpot would send: signed with `secret`, stamped `age_ms` ago."""
     body = json.dumps(events).encode()
     stamp = str(int(time.time() * 1000) - age_ms)
     headers = {
@@ -72,6 +72,13 @@ def signed_post(
         webhooks.SIGNATURE: webhooks.signature(secret, "POST", url, body, stamp),
         "Content-Type": "application/json",
     }
+    return body, headers
+
+
+def signed_post(
+    url: str, secret: str, events: list[dict[str, Any]], *, age_ms: int = 0
+) -> requests.Response:
+    body, headers = signed_body(url, secret, events, age_ms=age_ms)
     return requests.post(url, data=body, headers=headers, timeout=10)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -137,3 +138,27 @@ def test_push_then_poll_never_write_twice(world, receiver):
     world.cycle()
     stats = world.stats()
     assert stats["hubspot"]["writes"] == 0 and stats["salesforce"]["writes"] == 0
+
+
+def polls(world) -> int:
+    with world.runtime().sessions() as session:
+        return session.scalar(select(func.count()).where(RunRow.kind == "sync"))
+
+
+def test_polls_relax_while_push_is_healthy_and_come_back_when_it_is_not(
+    world, receiver, monkeypatch
+):
+    from leadsync.sync.scheduler import scheduled_cycle
+
+    before = polls(world)
+    scheduled_cycle(str(world.config))
+    assert polls(world) == before + 1, "no webhook has arrived yet: the schedule polls as usual"
+    contact = next(iter(world.hs_contacts(["email"])))
+    assert signed_post(receiver.url, SECRET, [change_event(contact, 5)]).status_code == 200
+    assert wait_for(lambda: settled(world))
+    scheduled_cycle(str(world.config))
+    assert polls(world) == before + 1, "push is healthy and a poll just ran: this one waits"
+    later = datetime.now(UTC) + timedelta(hours=2)
+    monkeypatch.setenv("LEADSYNC_NOW", later.isoformat())
+    scheduled_cycle(str(world.config))
+    assert polls(world) == before + 2, "two quiet hours: push is not healthy, polling is back"

@@ -11,8 +11,10 @@ gives up on a slow answer and retries. The mini-cycle runs on the worker thread.
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -91,6 +93,25 @@ class PushService:
         if new:
             self.worker.wake()
         return new
+
+
+class Mounted:
+    """The receiver inside another app (the console): `app.mount("/webhooks", Mounted(rt))`.
+
+    The service (and its worker) is built on the first webhook, from the host's runtime, so
+    an app that never receives one never opens connectors for it.
+    """
+
+    def __init__(self, runtime: Callable[[], Runtime]) -> None:
+        self._runtime = runtime
+        self._routes: Router | None = None
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        with self._lock:
+            if self._routes is None:
+                self._routes = PushService(self._runtime()).routes()
+        await self._routes(scope, receive, send)
 
 
 def push_connectors(rt: Runtime) -> dict[str, Connector]:

@@ -1,0 +1,56 @@
+"""Push health, and what it means for polling: a healthy push lets the schedule relax.
+
+Push is healthy while a verified notification arrived within `push.healthy_within_minutes`
+and no notification was given up on since. While it is, a scheduled poll runs only every
+`push.reconcile_every_minutes`; otherwise at every `sync.interval_minutes`, as without push.
+Either way polls never stop: they are what catches a webhook HubSpot dropped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from leadsync.sync.push import queue
+from leadsync.sync.push.worker import SOURCE
+from leadsync.sync.schema import PushEventRow, RunRow
+
+if TYPE_CHECKING:
+    from leadsync.sync.config import Settings
+
+POLL_KINDS = ("sync", "nightly")
+
+
+def healthy(session: Session, within: timedelta, now: datetime) -> bool:
+    verified = queue.last_verified(session, SOURCE)
+    if verified is None or now - verified > within:
+        return False
+    since = last_poll(session) or verified - within
+    given_up = select(func.count()).where(
+        PushEventRow.state == queue.FAILED, PushEventRow.received_at >= since
+    )
+    return not session.scalar(given_up)
+
+
+def last_poll(session: Session) -> datetime | None:
+    """When the last successful poll started (its reads cover everything changed before)."""
+    return session.scalar(
+        select(func.max(RunRow.started_at)).where(
+            RunRow.kind.in_(POLL_KINDS), RunRow.status == "ok"
+        )
+    )
+
+
+def poll_due(session: Session, settings: Settings, now: datetime) -> bool:
+    """Whether a scheduled poll should run now."""
+    push, interval = settings.push, timedelta(minutes=settings.sync.interval_minutes)
+    if not healthy(session, timedelta(minutes=push.healthy_within_minutes), now):
+        return True
+    last = last_poll(session)
+    # Half an interval of slack: the job's own start drifts by a moment each time.
+    return (
+        last is None or now - last >= timedelta(minutes=push.reconcile_every_minutes) - interval / 2
+    )
