@@ -162,3 +162,21 @@ def test_polls_relax_while_push_is_healthy_and_come_back_when_it_is_not(
     monkeypatch.setenv("LEADSYNC_NOW", later.isoformat())
     scheduled_cycle(str(world.config))
     assert polls(world) == before + 2, "two quiet hours: push is not healthy, polling is back"
+
+
+def test_a_merge_in_hubspot_is_pushed_and_the_surviving_contact_read(world, receiver):
+    subscribe(world, receiver)
+    primary, merged = list(world.hs_contacts(["email"]))[:2]
+    world._hs("POST", "/crm/v3/objects/contacts/merge",
+              json={"primaryObjectId": primary, "objectIdToMerge": merged})  # fmt: skip
+    assert wait_for(lambda: settled(world))
+
+    def merge_done() -> list[str]:
+        with world.runtime().sessions() as session:
+            return session.scalars(
+                select(PushEventRow.object_id).where(
+                    PushEventRow.kind == "contact.merge", PushEventRow.state == queue.DONE
+                )
+            ).all()
+
+    assert wait_for(merge_done) == [primary]

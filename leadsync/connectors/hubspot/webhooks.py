@@ -125,8 +125,9 @@ def _event(item: Any, index: int) -> Event:
     try:
         event_id, kind = str(item["eventId"]), str(item["subscriptionType"])
         occurred = datetime.fromtimestamp(int(item["occurredAt"]) / 1000, UTC)
-        # A merge names the surviving record as `primaryObjectId` (and `objectId`).
-        target = item.get("primaryObjectId") or item["objectId"]
+        # A merge names the surviving record as `primaryObjectId` (and `objectId`); an
+        # association change names its two ends `fromObjectId` and `toObjectId`.
+        target = item.get("primaryObjectId") or item.get("fromObjectId") or item["objectId"]
     except (KeyError, TypeError, ValueError) as exc:
         raise Malformed(f"event {index} lacks or garbles {exc}") from None
     value = item.get("propertyValue")

@@ -132,7 +132,8 @@ class ObjectStore:
     def reindex_unique(self, record: Record, old_value: str | None) -> None:
         self._index_unique(record, old_value)
 
-    def archive(self, record: Record, now_ms: int) -> None:
+    def archive(self, record: Record, now_ms: int, *, quiet: bool = False) -> None:
+        """Move `record` to the archive (`quiet`: a merge, reported as such by the caller)."""
         del self.records[record.id]
         index = bisect.bisect_left(self.ids, record.id)
         del self.ids[index]
@@ -142,7 +143,8 @@ class ObjectStore:
             del self.unique[key]
         record.archived_ms = now_ms
         self.archived[record.id] = record
-        self.notify("deletion", record, {}, "API", now_ms)
+        if not quiet:
+            self.notify("deletion", record, {}, "API", now_ms)
 
     def notify(
         self, kind: str, record: Record, values: dict[str, str], source: str, now_ms: int

@@ -104,7 +104,7 @@ class PushWorker:
             with self.rt.sessions.begin() as session:
                 queue.settle_done(session, claimed.ids, result.run_id)
         self.last = result
-        log.info("push run %s: %s contacts read, %s stage changes, %s written",
+        log.info("push run %s: %s records read, %s stage changes, %s written",
                  result.run_id, result.ingest.pulled, result.decide.moved,
                  result.apply.done)  # fmt: skip
         return True
