@@ -38,15 +38,21 @@ def serve(config_path: str | None, host: str, port: int) -> None:  # fmt: skip
 
     _logging()
     service = PushService(build_runtime(load(config_path), actor="push"))
-    if not service.configured:
-        raise ConfigError(NO_SECRET.replace("restart", "run again"))
+    if not service.configured and service.cdc is None:
+        raise ConfigError(NO_SECRET.replace("restart", "run again")
+                          + ", or turn on push.salesforce_cdc")  # fmt: skip
     service.worker.wake()  # notices queued before a restart are processed now
+    if service.cdc is not None:
+        service.cdc.start()
+        console.print(f"Salesforce change events: {', '.join(service.cdc.topics)}")
     console.print(f"leadsync push on http://{host}:{port}/webhooks/hubspot (Ctrl-C stops it)")
     config = uvicorn.Config(service.app(), host=host, port=port, server_header=False,
                             proxy_headers=False, log_level="warning")  # fmt: skip
     try:
         uvicorn.Server(config).run()
     finally:
+        if service.cdc is not None:
+            service.cdc.stop()
         service.worker.stop()
 
 

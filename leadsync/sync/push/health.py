@@ -1,7 +1,7 @@
 """Push health, and what it means for polling: a healthy push lets the schedule relax.
 
-Push is healthy while a verified notification arrived within `push.healthy_within_minutes`
-and no notification was given up on since. While it is, a scheduled poll runs only every
+Push is healthy while every channel (HubSpot webhooks, each CDC topic) delivered a verified
+notification within `push.healthy_within_minutes` and no notification was given up on since. While it is, a scheduled poll runs only every
 `push.reconcile_every_minutes`; otherwise at every `sync.interval_minutes`, as without push.
 Either way polls never stop: they are what catches a webhook HubSpot dropped.
 """
@@ -15,8 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from leadsync.sync.push import queue
-from leadsync.sync.push.worker import SOURCE
-from leadsync.sync.schema import PushEventRow, RunRow
+from leadsync.sync.schema import PushChannelRow, PushEventRow, RunRow
 
 if TYPE_CHECKING:
     from leadsync.sync.config import Settings
@@ -25,7 +24,12 @@ POLL_KINDS = ("sync", "nightly")
 
 
 def healthy(session: Session, within: timedelta, now: datetime) -> bool:
-    verified = queue.last_verified(session, SOURCE)
+    """Every push channel that ever delivered did so within `within`, and nothing was given up
+    on since the last poll."""
+    stamps = session.scalars(
+        select(PushChannelRow.last_verified_at).where(PushChannelRow.last_verified_at.is_not(None))
+    ).all()
+    verified = min(stamps, default=None)
     if verified is None or now - verified > within:
         return False
     since = last_poll(session) or verified - within

@@ -33,9 +33,12 @@ KIND = "push"
 
 def mini_cycle(
     rt: Runtime, connectors: Mapping[str, Connector], *, system: str, stream: str,
-    kind: RecordKind, record_ids: Sequence[str], streams: Sequence[str] = (),
+    kind: RecordKind | None, record_ids: Sequence[str], streams: Sequence[str] = (),
 ) -> CycleResult:  # fmt: skip
     """Sync the records `record_ids` of `system`'s `stream` (and `streams` from their cursors).
+
+    `kind`: the person records `stream` holds; their writes are sent. None (opportunities):
+    every write due is sent, since the persons an opportunity moves are not known up front.
 
     Raises what a cycle raises; the run is recorded as failed first.
     """
@@ -52,8 +55,8 @@ def mini_cycle(
         for name in streams:
             _pull_from_cursor(rt, ingest, connector, name)
         result.decide = DecideStep(rt, run_id=run_id, now=run_start).run()
-        people = persons_of(rt, kind, record_ids)
-        if people:
+        people = persons_of(rt, kind, record_ids) if kind is not None else None
+        if people is None or people:
             result.apply = drain_all(rt, connectors, run_id=run_id, person_ids=people)
     except Exception as exc:
         result.error = str(exc)

@@ -8,7 +8,7 @@ takes the pending rows under the cycle lock, so no two processes work the same r
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import case, func, select, update
@@ -33,18 +33,26 @@ class Notice:
     occurred_at: datetime
     records: tuple[str, ...]
     converted: bool = False
+    # The stream the records belong to, and whether to read it on from its cursor as well
+    # (a change too big to name its records).
+    stream: str = "contacts"
+    refresh: bool = False
 
 
 @dataclass
-class Claimed:
-    ids: list[int]
-    records: list[str]
-    converted: bool
+class Job:
+    """The pending notices of one stream, folded into one mini-cycle's work."""
+
+    source: str
+    stream: str
+    ids: list[int] = field(default_factory=list)
+    records: list[str] = field(default_factory=list)
+    converted: bool = False
+    refresh: bool = False
 
 
 def enqueue(session: Session, source: str, notices: Iterable[Notice], now: datetime) -> int:
-    """Store the notices not stored yet; return how many were new. Also marks the channel as
-    verified at `now` (the caller checked the request)."""
+    """Store the notices not stored yet; return how many were new."""
     rows = {
         n.event_id: {
             "source": source,
@@ -55,32 +63,44 @@ def enqueue(session: Session, source: str, notices: Iterable[Notice], now: datet
             "received_at": now,
             "state": PENDING,
             "attempts": 0,
-            "payload": {"records": list(n.records), "converted": n.converted},
+            "payload": {
+                "records": list(n.records),
+                "converted": n.converted,
+                "stream": n.stream,
+                "refresh": n.refresh,
+            },
         }
         for n in notices
     }
     new = insert_new(session, PushEventRow.__table__, list(rows.values()),
                      ["source", "event_id"], returning=["id"])  # fmt: skip
-    mark_verified(session, source, now)
     return len(new)
 
 
 def mark_verified(session: Session, channel: str, now: datetime) -> None:
+    """`channel` just delivered something provably genuine (push health)."""
     upsert(session, PushChannelRow.__table__,
            [{"name": channel, "last_verified_at": now, "updated_at": now}], ["name"])  # fmt: skip
 
 
-def pending(session: Session, source: str) -> Claimed:
-    """The pending notices of `source` (up to `BATCH`), folded into one mini-cycle's work."""
+def pending(session: Session) -> list[Job]:
+    """The oldest pending notices (up to `BATCH`), one job per source and stream."""
     rows = session.execute(
-        select(PushEventRow.id, PushEventRow.payload)
-        .where(PushEventRow.source == source, PushEventRow.state == PENDING)
+        select(PushEventRow.id, PushEventRow.source, PushEventRow.payload)
+        .where(PushEventRow.state == PENDING)
         .order_by(PushEventRow.id)
         .limit(BATCH)
     ).all()
-    records = dict.fromkeys(r for _, payload in rows for r in (payload or {}).get("records", []))
-    converted = any((payload or {}).get("converted") for _, payload in rows)
-    return Claimed([row_id for row_id, _ in rows], list(records), converted)
+    jobs: dict[tuple[str, str], Job] = {}
+    for row_id, source, payload in rows:
+        payload = payload or {}
+        stream = payload.get("stream") or "contacts"
+        job = jobs.setdefault((source, stream), Job(source, stream))
+        job.ids.append(row_id)
+        job.records += [r for r in payload.get("records", []) if r not in job.records]
+        job.converted = job.converted or bool(payload.get("converted"))
+        job.refresh = job.refresh or bool(payload.get("refresh"))
+    return list(jobs.values())
 
 
 def settle_done(session: Session, ids: Sequence[int], run_id: int | None) -> None:
@@ -112,3 +132,14 @@ def last_verified(session: Session, channel: str) -> datetime | None:
     return session.scalar(
         select(PushChannelRow.last_verified_at).where(PushChannelRow.name == channel)
     )
+
+
+def save_replay(session: Session, channel: str, replay_id: bytes, now: datetime) -> None:
+    """Where `channel`'s subscription resumes; stored with the events it delivered."""
+    upsert(session, PushChannelRow.__table__, [{"name": channel, "replay_id": replay_id.hex(),
+           "last_verified_at": now, "updated_at": now}], ["name"])  # fmt: skip
+
+
+def replay_of(session: Session, channel: str) -> bytes | None:
+    stored = session.scalar(select(PushChannelRow.replay_id).where(PushChannelRow.name == channel))
+    return bytes.fromhex(stored) if stored else None

@@ -24,7 +24,9 @@ from starlette.routing import Mount, Route, Router
 
 from leadsync.connectors.base import Connector
 from leadsync.connectors.hubspot import webhooks
+from leadsync.connectors.salesforce.cdc import ChangeStream
 from leadsync.sync.push import queue
+from leadsync.sync.push.cdc import CdcListener
 from leadsync.sync.push.worker import SOURCE, PushWorker
 from leadsync.sync.runtime import Runtime
 from leadsync.sync.wiring import build_connectors
@@ -42,7 +44,12 @@ class PushService:
         self.rt = rt
         secret = rt.settings.hubspot.client_secret
         self._secret = secret.get_secret_value() if secret is not None else None
-        self.worker = PushWorker(rt, connectors or push_connectors(rt))
+        connectors = connectors or push_connectors(rt)
+        self.worker = PushWorker(rt, connectors)
+        self.cdc: CdcListener | None = None
+        if rt.settings.push.salesforce_cdc:
+            stream = ChangeStream(connectors["salesforce"])  # type: ignore[arg-type]
+            self.cdc = CdcListener(rt, stream, rt.settings.push.cdc_topics, self.worker.wake)
 
     @property
     def configured(self) -> bool:
@@ -90,6 +97,7 @@ class PushService:
         ]
         with self.rt.sessions.begin() as session:
             new = queue.enqueue(session, SOURCE, notices, self.rt.clock())
+            queue.mark_verified(session, SOURCE, self.rt.clock())
         if new:
             self.worker.wake()
         return new

@@ -22,3 +22,12 @@ class PushSettings(BaseModel):
     max_attempts: int = Field(5, ge=1, le=100)
     # Event streams read in a mini-cycle when a contact just converted (a form submission).
     conversion_streams: list[str] = Field(default_factory=lambda: ["form_submissions"])
+    # Salesforce Change Data Capture over the Pub/Sub API, subscribed by `leadsync push serve`.
+    salesforce_cdc: bool = False
+    cdc_topics: list[str] = Field(
+        default_factory=lambda: [
+            "/data/LeadChangeEvent",
+            "/data/ContactChangeEvent",
+            "/data/OpportunityChangeEvent",
+        ]
+    )

@@ -26,6 +26,12 @@ log = logging.getLogger("leadsync.push")
 IDLE_SECONDS = 5.0
 BUSY_RETRY_SECONDS = 1.0
 SOURCE = "hubspot"
+# The person records each pushed stream holds (others, like opportunities, hold none).
+PERSON_KINDS = {
+    ("hubspot", "contacts"): RecordKind.HUBSPOT_CONTACT,
+    ("salesforce", "Lead"): RecordKind.SALESFORCE_LEAD,
+    ("salesforce", "Contact"): RecordKind.SALESFORCE_CONTACT,
+}
 
 
 class PushWorker:
@@ -84,27 +90,40 @@ class PushWorker:
                 time.sleep(BUSY_RETRY_SECONDS)
 
     def drain_once(self) -> bool:
-        """One mini-cycle over the pending notifications; False when there were none.
-        Raises `Busy` when a cycle holds the lock."""
+        """One mini-cycle per stream over the pending notifications; False when there were
+        none, or one failed (its notices wait for a retry). Raises `Busy` when a cycle holds
+        the lock."""
+        # Looked at without the lock first: an idle worker must not hold up a poll.
+        with self.rt.reading() as session:
+            if not queue.pending(session):
+                return False
         with cycle_lock(self.rt.sessions.kw["bind"]):
             with self.rt.sessions() as session:
-                claimed = queue.pending(session, SOURCE)
-            if not claimed.ids:
-                return False
-            streams = self.settings.conversion_streams if claimed.converted else []
-            try:
-                result = mini_cycle(self.rt, self.connectors, system=SOURCE, stream="contacts",
-                                    kind=RecordKind.HUBSPOT_CONTACT,
-                                    record_ids=claimed.records, streams=streams)  # fmt: skip
-            except Exception as exc:
-                with self.rt.sessions.begin() as session:
-                    queue.settle_failed(session, claimed.ids, exc, self.settings.max_attempts)
-                log.error("push: mini-cycle failed, the notices wait for a retry: %s", exc)
-                return False
+                jobs = queue.pending(session)
+            return bool(jobs) and all([self._run(job) for job in jobs])
+
+    def _run(self, job: queue.Job) -> bool:
+        try:
+            result = mini_cycle(self.rt, self.connectors, system=job.source, stream=job.stream,
+                                kind=PERSON_KINDS.get((job.source, job.stream)),
+                                record_ids=job.records, streams=self._streams(job))  # fmt: skip
+        except Exception as exc:
             with self.rt.sessions.begin() as session:
-                queue.settle_done(session, claimed.ids, result.run_id)
+                queue.settle_failed(session, job.ids, exc, self.settings.max_attempts)
+            log.error("push: a %s mini-cycle failed; its notices wait for a retry: %s",
+                      job.source, exc)  # fmt: skip
+            return False
+        with self.rt.sessions.begin() as session:
+            queue.settle_done(session, job.ids, result.run_id)
         self.last = result
-        log.info("push run %s: %s records read, %s stage changes, %s written",
-                 result.run_id, result.ingest.pulled, result.decide.moved,
-                 result.apply.done)  # fmt: skip
+        log.info("push run %s (%s %s): %s records read, %s stage changes, %s written",
+                 result.run_id, job.source, job.stream, result.ingest.pulled,
+                 result.decide.moved, result.apply.done)  # fmt: skip
         return True
+
+    def _streams(self, job: queue.Job) -> list[str]:
+        """What to read on from its cursor besides the records: a conversion's events, or the
+        whole stream's recent changes when a change event could not name its records."""
+        if job.converted:
+            return list(self.settings.conversion_streams)
+        return [job.stream] if job.refresh else []
