@@ -16,7 +16,6 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -136,9 +135,3 @@ def _event(item: Any, index: int) -> Event:
         None if value is None else str(value), int(item.get("attemptNumber") or 0),
         tuple(str(i) for i in item.get("mergedObjectIds") or ()),
     )  # fmt: skip
-
-
-def contact_ids(events: Iterable[Event]) -> list[str]:
-    """The distinct contacts to read again for these events, in numeric order."""
-    ids = {cid for event in events for cid in event.contacts}
-    return sorted(ids, key=lambda i: (len(i), i))
