@@ -107,3 +107,19 @@ def test_an_overflow_is_caught_by_reading_the_stream_from_its_cursor(cdc_world):
         assert wait_for(lambda: snapshot(world, lead).get("Title") == "Chief Digital Officer")
     finally:
         stop(service)
+
+
+def test_a_replay_id_no_longer_retained_restarts_from_the_newest_event(cdc_world):
+    world = cdc_world
+    (lead,) = open_leads(world, 1)
+    with world.runtime().sessions.begin() as session:
+        queue.save_replay(session, channel_name(LEADS), (10**9).to_bytes(8, "big"), world.now)
+    service = listening(world)
+    try:
+        resumed = wait_for(lambda: replay_id(world) not in (None, (10**9).to_bytes(8, "big")),
+                           timeout=20)  # fmt: skip
+        assert resumed, "subscribed again from the newest event, its position stored"
+        world.sf_update("Lead", lead, {"Title": "VP Digital"})
+        assert wait_for(lambda: lead in queued(world).get("Lead.UPDATE", []), timeout=20)
+    finally:
+        stop(service)

@@ -209,7 +209,11 @@ class PubSubService(pb_grpc.PubSubServicer):
         self._check(context)
         first = next(requests)
         channel = self._channel(first.topic_name, context)
-        state = {"asked": first.num_requested, "at": self._start(channel, first)}
+        start = self._start(channel, first)
+        if start is None:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT,
+                          "The Replay ID validation failed: it is not retained on this channel")  # fmt: skip
+        state = {"asked": first.num_requested, "at": start}
         threading.Thread(target=self._asks, args=(requests, state), daemon=True).start()
         while context.is_active():
             with self.log.cond:
@@ -222,13 +226,15 @@ class PubSubService(pb_grpc.PubSubServicer):
             yield pb.FetchResponse(events=taken, latest_replay_id=latest, rpc_id="sandbox",
                                    pending_num_requested=state["asked"])  # fmt: skip
 
-    def _start(self, channel: _Channel, first: pb.FetchRequest) -> int:
-        """How many events of the channel the subscription skips."""
+    def _start(self, channel: _Channel, first: pb.FetchRequest) -> int | None:
+        """How many events of the channel the subscription skips (None: a replay id this
+        channel never issued, as after a retention period has passed)."""
         with self.log.cond:
             if first.replay_preset == pb.ReplayPreset.EARLIEST:
                 return 0
             if first.replay_preset == pb.ReplayPreset.CUSTOM:
-                return min(int.from_bytes(first.replay_id, "big"), len(channel.events))
+                after = int.from_bytes(first.replay_id, "big")
+                return after if 0 < after <= len(channel.events) else None
             return len(channel.events)
 
     def _asks(self, requests: Any, state: dict[str, int]) -> None:

@@ -77,7 +77,14 @@ class CdcListener:
         code = exc.code() if hasattr(exc, "code") else None
         log.warning("cdc %s: subscription ended (%s); resuming from the stored replay id",
                     topic, getattr(code, "name", code))  # fmt: skip
-        if code == grpc.StatusCode.UNAUTHENTICATED:
+        if code == grpc.StatusCode.INVALID_ARGUMENT and self.replay_id(topic) is not None:
+            # The stored position is no longer retained (Salesforce keeps 72 hours): start
+            # from the newest event; the next poll reads what happened in between.
+            log.warning("cdc %s: the stored replay id is no longer valid; resuming from the "
+                        "newest event, the next poll reconciles the gap", topic)  # fmt: skip
+            with self.rt.sessions.begin() as session:
+                queue.forget_replay(session, channel_name(topic))
+        elif code == grpc.StatusCode.UNAUTHENTICATED:
             try:
                 self.stream.relogin()
             except Exception as login_error:

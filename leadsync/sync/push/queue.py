@@ -143,3 +143,8 @@ def save_replay(session: Session, channel: str, replay_id: bytes, now: datetime)
 def replay_of(session: Session, channel: str) -> bytes | None:
     stored = session.scalar(select(PushChannelRow.replay_id).where(PushChannelRow.name == channel))
     return bytes.fromhex(stored) if stored else None
+
+
+def forget_replay(session: Session, channel: str) -> None:
+    session.execute(update(PushChannelRow).where(PushChannelRow.name == channel)
+                    .values(replay_id=None))  # fmt: skip
