@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from leadsync.sync.cli import config_option, load, report_errors
 from leadsync.sync.errorq import open_errors, summary
 from leadsync.sync.outbox import DUE
+from leadsync.sync.push import health as push_health
 from leadsync.sync.runtime import Runtime, build_runtime
 from leadsync.sync.schema import CursorRow, OutboxRow, PersonRow, RunRow
 
@@ -57,6 +58,7 @@ def status_data(rt: Runtime) -> dict[str, Any]:
                 for r in runs
             ],
             "errors_by_type": summary(session),
+            "push": push_health.summary(session, rt.settings, rt.clock()),
             "errors": [
                 {"id": e.id, "system": e.system, "stage": e.stage, "record": e.record,
                  "code": e.code, "retry": e.retry, "attempts": e.attempts, "message": e.message}
@@ -106,6 +108,7 @@ def _print_status(data: dict[str, Any]) -> None:
         runs.add_row(str(r["id"]), r["kind"], str(r["started"]), r["status"], r["message"] or "")
     console.print(runs)
     _print_pending(data["pending"])
+    console.print(push_health.describe(data["push"]))
     errors = Table(title=f"error queue ({len(data['errors'])} open)")
     for column in ("type", "open"):
         errors.add_column(column)

@@ -15,6 +15,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from leadsync.sync.cli_status import status_data
 from leadsync.sync.config import load_settings
 from leadsync.sync.push import queue
 from leadsync.sync.push.receiver import PushService
@@ -156,6 +157,7 @@ def test_polls_relax_while_push_is_healthy_and_come_back_when_it_is_not(
     contact = next(iter(world.hs_contacts(["email"])))
     assert signed_post(receiver.url, SECRET, [change_event(contact, 5)]).status_code == 200
     assert wait_for(lambda: settled(world))
+    assert status_data(world.runtime())["push"]["healthy"], "`leadsync status` says so too"
     scheduled_cycle(str(world.config))
     assert polls(world) == before + 1, "push is healthy and a poll just ran: this one waits"
     later = datetime.now(UTC) + timedelta(hours=2)

@@ -9,7 +9,7 @@ Either way polls never stop: they are what catches a webhook HubSpot dropped.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -58,3 +58,26 @@ def poll_due(session: Session, settings: Settings, now: datetime) -> bool:
     return (
         last is None or now - last >= timedelta(minutes=push.reconcile_every_minutes) - interval / 2
     )
+
+
+def summary(session: Session, settings: Settings, now: datetime) -> dict[str, Any]:
+    """For `leadsync status`: the queue by state, each channel, and whether push is healthy."""
+    channels = session.execute(
+        select(PushChannelRow.name, PushChannelRow.last_verified_at).order_by(PushChannelRow.name)
+    ).all()
+    within = timedelta(minutes=settings.push.healthy_within_minutes)
+    return {
+        "notices": queue.counts(session),
+        "channels": {name: at for name, at in channels},
+        "healthy": healthy(session, within, now),
+    }
+
+
+def describe(push: dict[str, Any]) -> str:
+    """One line for `leadsync status`."""
+    if not push["channels"]:
+        return "push: nothing received yet (polling alone; see `leadsync push serve`)"
+    notices = ", ".join(f"{n} {state}" for state, n in sorted(push["notices"].items())) or "none"
+    health = "healthy: polls relax" if push["healthy"] else "not healthy: polls at every interval"
+    last = max(at for at in push["channels"].values() if at is not None)
+    return f"push: {health}; last notice {last:%Y-%m-%d %H:%M:%S}; notices {notices}"

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from leadsync.sync.bulk import insert_new, upsert
@@ -148,3 +148,12 @@ def replay_of(session: Session, channel: str) -> bytes | None:
 def forget_replay(session: Session, channel: str) -> None:
     session.execute(update(PushChannelRow).where(PushChannelRow.name == channel)
                     .values(replay_id=None))  # fmt: skip
+
+
+def prune(session: Session, before: datetime) -> int:
+    """Forget processed notices received before `before` (their ids no longer need guarding:
+    HubSpot stops retrying a delivery within a day)."""
+    gone = session.execute(
+        delete(PushEventRow).where(PushEventRow.state == DONE, PushEventRow.received_at < before)
+    )
+    return gone.rowcount or 0

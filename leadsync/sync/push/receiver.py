@@ -31,6 +31,8 @@ from leadsync.sync.push.worker import SOURCE, PushWorker
 from leadsync.sync.runtime import Runtime
 from leadsync.sync.wiring import build_connectors
 
+# HubSpot sends at most 100 events a request, well under this; a bigger body is not HubSpot's.
+MAX_BODY = 1_000_000
 NO_SECRET = (
     "webhooks are not configured: set LEADSYNC_HUBSPOT__CLIENT_SECRET to the app's client "
     "secret and restart"
@@ -66,6 +68,8 @@ class PushService:
     async def hubspot(self, request: Request) -> JSONResponse:
         if not self._secret:
             return JSONResponse({"error": NO_SECRET}, 503)
+        if int(request.headers.get("content-length") or 0) > MAX_BODY:
+            return JSONResponse({"error": "the body is larger than a webhook batch can be"}, 413)
         body = await request.body()
         try:
             webhooks.verify(self._secret, method=request.method, uri=self.signed_uri(request),

@@ -1,8 +1,8 @@
 """The push worker: drains the queue of notifications, one mini-cycle per burst.
 
 It wakes when a notification is queued, waits `push.batch_wait_seconds` so the rest of a burst
-arrives, then takes the cycle lock and syncs every contact the pending notifications name in
-one mini-cycle. While a poll holds the lock the notifications stay queued and the worker tries
+arrives, then takes the cycle lock and syncs the records the pending notifications name: one
+mini-cycle per pushed stream (HubSpot contacts, Salesforce Leads, ...). While a poll holds the lock the notifications stay queued and the worker tries
 again a second later; it also looks every few seconds on its own, so rows left by a crash or a
 refused lock are never stranded.
 """
@@ -13,10 +13,11 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
 
 from leadsync.connectors.base import Connector
 from leadsync.mapping.model import RecordKind
-from leadsync.sync.cycle import CycleResult
 from leadsync.sync.lock import Busy, cycle_lock
 from leadsync.sync.push import queue
 from leadsync.sync.push.minicycle import mini_cycle
@@ -24,6 +25,8 @@ from leadsync.sync.runtime import Runtime
 
 log = logging.getLogger("leadsync.push")
 IDLE_SECONDS = 5.0
+# Processed notices are kept this long (duplicates of them are still recognised), then pruned.
+KEEP = timedelta(days=7)
 BUSY_RETRY_SECONDS = 1.0
 SOURCE = "hubspot"
 # The person records each pushed stream holds (others, like opportunities, hold none).
@@ -35,13 +38,13 @@ PERSON_KINDS = {
 
 
 class PushWorker:
-    """One background thread per process; `drain()` also works without it (tests, benches)."""
+    """One background thread per process, started by the first `wake`."""
 
     def __init__(self, rt: Runtime, connectors: Mapping[str, Connector]) -> None:
         self.rt = rt
         self.connectors = connectors
         self.settings = rt.settings.push
-        self.last: CycleResult | None = None
+        self._pruned_at: datetime | None = None
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -78,17 +81,6 @@ class PushWorker:
             except Exception as exc:  # logged; the queued rows wait for the next wake
                 log.error("push: %s: %s", type(exc).__name__, exc)
 
-    def drain(self) -> int:
-        """Process everything pending now (waiting for the lock); the number of mini-cycles."""
-        done = 0
-        while True:
-            try:
-                if not self.drain_once():
-                    return done
-                done += 1
-            except Busy:
-                time.sleep(BUSY_RETRY_SECONDS)
-
     def drain_once(self) -> bool:
         """One mini-cycle per stream over the pending notifications; False when there were
         none, or one failed (its notices wait for a retry). Raises `Busy` when a cycle holds
@@ -115,11 +107,18 @@ class PushWorker:
             return False
         with self.rt.sessions.begin() as session:
             queue.settle_done(session, job.ids, result.run_id)
-        self.last = result
+            self._prune(session)
         log.info("push run %s (%s %s): %s records read, %s stage changes, %s written",
                  result.run_id, job.source, job.stream, result.ingest.pulled,
                  result.decide.moved, result.apply.done)  # fmt: skip
         return True
+
+    def _prune(self, session: Any) -> None:
+        """Forget old processed notices, at most once an hour."""
+        now = self.rt.clock()
+        if self._pruned_at is None or now - self._pruned_at > timedelta(hours=1):
+            queue.prune(session, now - KEEP)
+            self._pruned_at = now
 
     def _streams(self, job: queue.Job) -> list[str]:
         """What to read on from its cursor besides the records: a conversion's events, or the
