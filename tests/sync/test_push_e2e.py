@@ -182,3 +182,19 @@ def test_a_merge_in_hubspot_is_pushed_and_the_surviving_contact_read(world, rece
             ).all()
 
     assert wait_for(merge_done) == [primary]
+
+
+def test_a_late_webhook_after_the_poll_synced_its_contact_writes_nothing(world, receiver):
+    subscribe(world, receiver, delay=2.0)
+    email = f"late.{uuid.uuid4().hex[:8]}@northwind-outfitters.com"
+    form = demo_form(world.box.hubspot)
+    submit_form(world.info["hubspot_url"], world.box.hubspot.settings.portal_id, form, email,
+                DEMO_FIELDS)  # fmt: skip
+    world.tick()
+    world.cycle()
+    assert salesforce_lead(world.box.salesforce, email), "the poll got there first"
+    world.reset_stats()
+    assert wait_for(lambda: push_runs(world) >= 1)
+    assert wait_for(lambda: settled(world))
+    stats = world.stats()
+    assert stats["hubspot"]["writes"] == 0 and stats["salesforce"]["writes"] == 0
