@@ -25,6 +25,7 @@ from starlette.routing import Mount, Route, Router
 from leadsync.connectors.base import Connector
 from leadsync.connectors.hubspot import webhooks
 from leadsync.connectors.salesforce.cdc import ChangeStream
+from leadsync.sync.outbox import known_writes
 from leadsync.sync.push import queue
 from leadsync.sync.push.cdc import CdcListener
 from leadsync.sync.push.worker import SOURCE, PushWorker
@@ -92,19 +93,27 @@ class PushService:
         return public + (f"?{query}" if query else "")
 
     def accept(self, events: list[webhooks.Event]) -> int:
-        """Queue the events durably, wake the worker; the number that were new."""
-        notices = [
-            queue.Notice(
-                e.event_id, e.subscription, e.object_id, e.occurred_at, e.contacts, e.converted
-            )
-            for e in events
-        ]
+        """Queue the events durably, wake the worker; the number that were new.
+
+        A property change to the value leadsync itself last wrote there is its own write coming
+        back: queued (so a redelivery is still recognised) with nothing to read.
+        """
         with self.rt.sessions.begin() as session:
+            echoes = known_writes(session, [e.object_id for e in events if e.property_name])
+            notices = [_notice(e, echoes) for e in events]
             new = queue.enqueue(session, SOURCE, notices, self.rt.clock())
             queue.mark_verified(session, SOURCE, self.rt.clock())
         if new:
             self.worker.wake()
         return new
+
+
+def _notice(event: webhooks.Event, echoes: Mapping[str, Mapping[str, str | None]]) -> queue.Notice:
+    written = echoes.get(event.object_id, {})
+    echo = event.property_name in written and written[event.property_name] == event.property_value
+    records = () if echo else event.contacts
+    return queue.Notice(event.event_id, event.subscription, event.object_id, event.occurred_at,
+                        records, event.converted and not echo)  # fmt: skip
 
 
 class Mounted:
