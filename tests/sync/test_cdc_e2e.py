@@ -123,3 +123,28 @@ def test_a_replay_id_no_longer_retained_restarts_from_the_newest_event(cdc_world
         assert wait_for(lambda: lead in queued(world).get("Lead.UPDATE", []), timeout=20)
     finally:
         stop(service)
+
+
+def test_change_events_of_leadsyncs_own_writes_cost_no_read(cdc_world):
+    world = cdc_world
+    (lead,) = open_leads(world, 1)
+    service = listening(world)
+    try:
+        world.sf_update("Lead", lead, {"Status": "Working - Contacted"})
+        assert wait_for(lambda: lead in queued(world).get("Lead.UPDATE", []))
+
+        def settled() -> list:
+            with world.runtime().sessions() as session:
+                return session.execute(
+                    select(PushEventRow.payload, PushEventRow.run_id).where(
+                        PushEventRow.source == "salesforce", PushEventRow.state == queue.DONE
+                    )
+                ).all()
+
+        echoes = wait_for(lambda: [r for r in settled() if not r.payload["records"]])
+        assert echoes, "leadsync wrote the new stage back, and its change event came back"
+        assert all(run is None for _, run in echoes), "an echo runs no mini-cycle: no read"
+        runs = {run for _, run in settled() if run is not None}
+        assert len(runs) == 1, "only the rep's change was read and synced"
+    finally:
+        stop(service)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import fastavro
 import grpc
 
+from leadsync.connectors.salesforce.auth import CALL_CLIENT
 from leadsync.connectors.salesforce.pubsub import pubsub_api_pb2 as pb
 from leadsync.connectors.salesforce.pubsub import pubsub_api_pb2_grpc as pb_grpc
 
@@ -54,6 +55,11 @@ class ChangeEvent:
     record_ids: tuple[str, ...]
     committed_at: datetime
     origin: str = ""
+
+    @property
+    def own(self) -> bool:
+        """Made by leadsync's own calls (see `auth.CALL_CLIENT`): an echo, nothing to read."""
+        return f"client={CALL_CLIENT}" in self.origin.split(";")
 
     @property
     def overflow(self) -> bool:

@@ -26,6 +26,7 @@ from typing import Any
 
 import fastavro
 import grpc
+from flask import has_request_context, request
 
 from leadsync.connectors.salesforce.pubsub import pubsub_api_pb2 as pb
 from leadsync.connectors.salesforce.pubsub import pubsub_api_pb2_grpc as pb_grpc
@@ -129,7 +130,7 @@ class ChangeLog:
         replay = len(channel.events) + 1
         header = {
             "entityName": channel.entity, "recordIds": ids, "changeType": kind,
-            "changeOrigin": "com/salesforce/api/rest/59.0", "transactionKey": f"tx-{replay}",
+            "changeOrigin": _origin(), "transactionKey": f"tx-{replay}",
             "sequenceNumber": 1, "commitTimestamp": int(now.timestamp() * 1000),
             "commitNumber": replay, "commitUser": str(after.get("LastModifiedById") or ""),
             "nulledFields": [], "diffFields": [], "changedFields": [] if not data else changed,
@@ -168,6 +169,19 @@ def _change(before: dict | None, after: dict) -> tuple[str, list[str]]:
         return "UNDELETE", []
     changed = sorted(k for k in after if after.get(k) != before.get(k) and k not in _QUIET)
     return "UPDATE", changed
+
+
+def _origin() -> str:
+    """`changeOrigin` as Salesforce fills it: the API, and the client a caller named in
+    `Sforce-Call-Options: client=...`."""
+    origin = "com/salesforce/api/rest/59.0"
+    if not has_request_context():
+        return origin
+    options = request.headers.get("Sforce-Call-Options", "")
+    client = next(
+        (o.split("=", 1)[1] for o in options.split(",") if o.strip().startswith("client=")), ""
+    )
+    return f"{origin};client={client.strip()}" if client else origin
 
 
 def _text(value: Any) -> str | None:

@@ -109,13 +109,14 @@ class CdcListener:
 
 
 def _notice(event: ChangeEvent) -> queue.Notice:
-    """A change event as a queued notice: its records, or (an overflow) its whole stream."""
+    """A change event as a queued notice: its records, or (an overflow) its whole stream; an
+    echo of leadsync's own write is kept for the record, with nothing to read."""
     return queue.Notice(
         f"{event.topic}:{event.replay_id.hex()}",
         f"{event.entity}.{event.change_type}"[:64],
         event.record_ids[0] if event.record_ids else "",
         event.committed_at,
-        event.record_ids,
+        () if event.own else event.record_ids,
         stream=event.entity or TOPICS.get(event.topic, ""),
-        refresh=event.overflow,
+        refresh=event.overflow and not event.own,
     )
