@@ -29,3 +29,9 @@ def test_the_console_answers_webhooks_without_a_login_but_only_when_signed(clien
     assert client.post(url, content=forged_body, headers=forged).status_code == 401
     answer = client.post(url, content=body, headers=headers)
     assert answer.status_code == 200 and answer.json()["new"] == 1
+
+
+def test_a_body_bigger_than_any_webhook_batch_is_refused_unread(client):
+    url = "http://testserver/webhooks/hubspot"
+    body, headers = signed_body(url, "console-secret", [change_event("12", 2)] * 5000)
+    assert client.post(url, content=body, headers=headers).status_code == 413

@@ -1,7 +1,7 @@
 """The webhook receiver: `POST /webhooks/hubspot`, a small Starlette app.
 
-    leadsync push serve                      the app on its own (uvicorn)
-    app.mount("/webhooks", service.routes())  inside another app (the console)
+    leadsync push serve                  the app on its own (uvicorn), with Salesforce CDC
+    app.mount("/webhooks", Mounted(rt))  inside another app (the console), webhooks only
 
 Each request is verified (signature v3, five-minute window; 401 otherwise), its events are
 queued in the store (duplicates by `eventId` dropped), and it is answered at once: HubSpot
@@ -43,14 +43,18 @@ NO_SECRET = (
 class PushService:
     """What the receiver needs: the secret, the store and the worker it wakes."""
 
-    def __init__(self, rt: Runtime, connectors: Mapping[str, Connector] | None = None) -> None:
+    def __init__(
+        self, rt: Runtime, connectors: Mapping[str, Connector] | None = None, *, cdc: bool = True
+    ) -> None:
+        """`cdc`: also subscribe to Salesforce change events when `push.salesforce_cdc` says so
+        (`cdc.start()` starts them)."""
         self.rt = rt
         secret = rt.settings.hubspot.client_secret
         self._secret = secret.get_secret_value() if secret is not None else None
         connectors = connectors or push_connectors(rt)
         self.worker = PushWorker(rt, connectors)
         self.cdc: CdcListener | None = None
-        if rt.settings.push.salesforce_cdc:
+        if cdc and rt.settings.push.salesforce_cdc:
             stream = ChangeStream(connectors["salesforce"])  # type: ignore[arg-type]
             self.cdc = CdcListener(rt, stream, rt.settings.push.cdc_topics, self.worker.wake)
 
@@ -69,9 +73,9 @@ class PushService:
     async def hubspot(self, request: Request) -> JSONResponse:
         if not self._secret:
             return JSONResponse({"error": NO_SECRET}, 503)
-        if int(request.headers.get("content-length") or 0) > MAX_BODY:
+        body = await _capped_body(request)
+        if body is None:
             return JSONResponse({"error": "the body is larger than a webhook batch can be"}, 413)
-        body = await request.body()
         try:
             webhooks.verify(self._secret, method=request.method, uri=self.signed_uri(request),
                             body=body, headers=request.headers,
@@ -108,6 +112,17 @@ class PushService:
         return new
 
 
+async def _capped_body(request: Request) -> bytes | None:
+    """The body, or None once it passes `MAX_BODY` (read no further: nobody's memory to fill)."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _notice(event: webhooks.Event, echoes: Mapping[str, Mapping[str, str | None]]) -> queue.Notice:
     written = echoes.get(event.object_id, {})
     echo = event.property_name in written and written[event.property_name] == event.property_value
@@ -131,7 +146,7 @@ class Mounted:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         with self._lock:
             if self._routes is None:
-                self._routes = PushService(self._runtime()).routes()
+                self._routes = PushService(self._runtime(), cdc=False).routes()
         await self._routes(scope, receive, send)
 
 
