@@ -202,3 +202,19 @@ def test_a_late_webhook_after_the_poll_synced_its_contact_writes_nothing(world, 
     assert wait_for(lambda: settled(world))
     stats = world.stats()
     assert stats["hubspot"]["writes"] == 0 and stats["salesforce"]["writes"] == 0
+
+
+def test_shuffled_and_repeated_deliveries_are_queued_once_and_still_land(world, receiver):
+    subscribe(world, receiver, duplicate=1.0, reorder=True)
+    email = f"twice.{uuid.uuid4().hex[:8]}@northwind-outfitters.com"
+    form = demo_form(world.box.hubspot)
+    submit_form(world.info["hubspot_url"], world.box.hubspot.settings.portal_id, form, email,
+                DEMO_FIELDS)  # fmt: skip
+    assert wait_for(lambda: salesforce_lead(world.box.salesforce, email))
+    assert wait_for(lambda: settled(world))
+    sender = world.admin("GET", "hubspot/webhooks")
+    assert sender["sent"] == 2 * sender["events"], "every event was delivered twice"
+    with world.runtime().sessions() as session:
+        queued = session.scalar(select(func.count()).select_from(PushEventRow))
+    assert queued == sender["events"], "and queued once"
+    assert hubspot_contact(world.box.hubspot, email)["lifecyclestage"] == "salesqualifiedlead"
