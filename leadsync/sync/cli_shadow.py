@@ -48,7 +48,7 @@ def report(config_path: str | None, as_json: bool, since: datetime | None, examp
         print(json.dumps(data, default=str, indent=2))
         return
     if data["candidate"] is None:
-        console.print("no shadow decisions yet: set [scoring] shadow = \"candidate.toml\" in the "
+        console.print("no shadow decisions yet: set \\[scoring] shadow = \"candidate.toml\" in the "
                       "config; every cycle from then on decides with it too")  # fmt: skip
         return
     _print(data)

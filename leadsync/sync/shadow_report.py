@@ -156,7 +156,7 @@ def _first_mql(session: Session, table: Any, start: datetime, *where: Any) -> di
         .where(table.to_stage == Stage.MQL.value, table.at >= start, *where)
         .group_by(table.person_id)
     )
-    return dict(rows.tuples().all())
+    return {person: at for person, at in rows}
 
 
 def _later_moves(session: Session, start: datetime) -> dict[int, list[tuple[Stage, datetime]]]:
