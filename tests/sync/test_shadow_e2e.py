@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from leadsync.mapping.model import RecordKind
 from leadsync.sandbox.world import generate
 from leadsync.sync.schema import (
     LedgerRow,
+    LinkRow,
     OutboxRow,
     PersonRow,
     ShadowCandidateRow,
@@ -121,11 +123,28 @@ def test_a_shadow_candidate_decides_every_cycle_and_changes_no_live_write(twins)
     assert promoted > live_mqls  # the lower bar qualifies more people
 
 
+def _only_the_candidates_mql_with_a_lead(world: World) -> str:
+    """The Salesforce Lead of someone the candidate qualified and the live config did not."""
+    with world.runtime().sessions() as session:
+        return session.scalars(
+            select(LinkRow.record_id)
+            .join(ShadowDecisionRow, ShadowDecisionRow.person_id == LinkRow.person_id)
+            .where(LinkRow.kind == RecordKind.SALESFORCE_LEAD.value,
+                   ShadowDecisionRow.live_stage == "lead", ShadowDecisionRow.stage == "mql")
+            .order_by(LinkRow.record_id)
+        ).first()  # fmt: skip
+
+
 def test_the_report_shows_agreement_divergence_and_what_each_sides_mqls_became(world):
     shadowing(world, lower_bar(world).name)
     world.cycle()
     world.tick()
     world.cycle(everyone=True)
+    # A rep works a Lead only the candidate had qualified: the candidate's MQL converted.
+    world.sf_update("Lead", _only_the_candidates_mql_with_a_lead(world),
+                    {"Status": "Working - Contacted"})  # fmt: skip
+    world.tick()
+    world.cycle()
 
     done = leadsync(world, "shadow", "report", "--json")
     assert done.returncode == 0, done.stderr
@@ -139,7 +158,8 @@ def test_the_report_shows_agreement_divergence_and_what_each_sides_mqls_became(w
     assert all("@" in email for d in data["divergence"] for email in d["examples"])
     conversion = data["conversion"]
     assert conversion["candidate"]["mqls"] > conversion["live"]["mqls"]
-    assert conversion["only_candidate"]["mqls"] > 0
+    assert conversion["only_candidate"]["mqls"] > 0 and conversion["only_candidate"]["sql"] >= 1
+    assert conversion["only_live"]["sql"] == conversion["only_live"]["mqls"] == 0
     for side in conversion.values():
         assert side["mqls"] >= side["sql"] >= side["opportunity"] >= side["won"] >= 0
 
