@@ -15,6 +15,7 @@ from leadsync.sync.errorq import open_errors, summary
 from leadsync.sync.outbox import DUE
 from leadsync.sync.runtime import Runtime, build_runtime
 from leadsync.sync.schema import CursorRow, OutboxRow, PersonRow, RunRow, ShadowCandidateRow
+from leadsync.sync.shadow import candidate_text
 
 console = Console(highlight=False)
 
@@ -71,10 +72,10 @@ def shadow_status(rt: Runtime, session: Any) -> dict[str, Any] | None:
     candidate = rt.settings.shadow
     if candidate is None or candidate.source is None:
         return None
+    digest = candidate_text(candidate.source.text)[1]
     ran = session.scalars(
-        select(ShadowCandidateRow).where(ShadowCandidateRow.path == str(candidate.source.path))
-        .order_by(ShadowCandidateRow.since)
-    ).first()  # fmt: skip
+        select(ShadowCandidateRow).where(ShadowCandidateRow.hash == digest)
+    ).first()
     return {"candidate": str(candidate.source.path), "since": ran.since if ran else None}
 
 

@@ -93,8 +93,7 @@ class Shadow:
         """The candidate's row (made the first time its text runs); its last run noted."""
         if self._candidate_id is None:
             assert self.source is not None
-            text = redact(self.source.text)
-            digest = content_hash(text)
+            text, digest = candidate_text(self.source.text)
             row = {"hash": digest, "path": str(self.source.path), "text": text,
                    "since": self.now, "last_run_at": self.now}  # fmt: skip
             insert_new(session, ShadowCandidateRow.__table__, [row], ["hash"])
@@ -132,6 +131,12 @@ class Shadow:
             "score": {"fit": e.fit, "engagement": e.engagement, "total": e.total},
             "live_stage": live.stage.value if live.stage else None,
         }  # fmt: skip
+
+
+def candidate_text(text: str) -> tuple[str, str]:
+    """A candidate's text as stored (secrets redacted, like a revision's) and its hash."""
+    stored = redact(text)
+    return stored, content_hash(stored)
 
 
 # --- where the candidate starts from ---------------------------------------------------------

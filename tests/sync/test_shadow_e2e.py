@@ -170,6 +170,8 @@ def test_the_report_shows_agreement_divergence_and_what_each_sides_mqls_became(w
     assert json.loads(later.stdout)["people"] == 0
     status = leadsync(world, "status")
     assert "shadow mode is on" in status.stdout and "candidate.toml" in status.stdout
+    on = json.loads(leadsync(world, "status", "--json").stdout)["shadow"]
+    assert on["since"] == data["candidate"]["since"]
 
 
 def test_the_report_before_any_shadow_says_how_to_start(sqlite_world):
