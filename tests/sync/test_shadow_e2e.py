@@ -174,6 +174,36 @@ def test_the_report_shows_agreement_divergence_and_what_each_sides_mqls_became(w
     assert on["since"] == data["candidate"]["since"]
 
 
+def _candidate_stages(world: World) -> dict[str, tuple[str | None, str]]:
+    """Per email: (live stage, candidate stage) of the latest shadow decision."""
+    with world.runtime().sessions() as session:
+        rows = session.execute(
+            select(PersonRow.email, ShadowDecisionRow.live_stage, ShadowDecisionRow.stage)
+            .join(ShadowDecisionRow, ShadowDecisionRow.person_id == PersonRow.id)
+        )  # fmt: skip
+        return {email: (live, shadow) for email, live, shadow in rows}
+
+
+def test_a_stricter_candidate_keeps_its_own_stages_and_takes_an_admins_move(world):
+    stricter = RULES.read_text().replace("total_at_least = 50", "total_at_least = 500")
+    (world.config.parent / "strict.toml").write_text(world.config.read_text() + stricter)
+    shadowing(world, "strict.toml")
+    world.cycle()
+    world.tick()
+    world.cycle(everyone=True)  # scoring never demotes: had it copied live, it would say mql
+    held = sorted(e for e, (live, shadow) in _candidate_stages(world).items()
+                  if live == "mql" and shadow == "lead")  # fmt: skip
+    assert held, "the live config qualified nobody the stricter bar holds back"
+
+    done = leadsync(world, "move", held[0], "--to", "suspect", "--why", "a student, per sales")
+    assert done.returncode == 0, done.stdout + done.stderr
+    world.tick()
+    world.cycle(everyone=True)
+    stages = _candidate_stages(world)
+    assert stages[held[0]] == ("suspect", "suspect")  # a person's word counts on both sides
+    assert all(stages[email] == ("mql", "lead") for email in held[1:])
+
+
 def test_the_report_before_any_shadow_says_how_to_start(sqlite_world):
     sqlite_world.cycle()
     done = leadsync(sqlite_world, "shadow", "report")
