@@ -16,6 +16,7 @@ only the rules' own moves may differ.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -48,16 +49,20 @@ class Shadow:
     """The candidate of one decide step: compiled once, its id looked up in the first chunk."""
 
     def __init__(self, rt: Runtime, candidate: Settings, *, run_id: int | None, now: datetime):
-        from leadsync.sync.preview import candidate_decider  # preview imports the decide step
-
-        # No handoff: the candidate never creates anything, so it need not plan a Lead.
-        self.decider: Decider = dataclasses.replace(
-            candidate_decider(rt, candidate), handoff=Handoff(False, Stage.MQL)
-        )
+        self.rt, self.candidate = rt, candidate
         self.source = candidate.source
         self.run_id = run_id
         self.now = now
         self._candidate_id: int | None = None
+
+    @functools.cached_property
+    def decider(self) -> Decider:
+        """Compiled at the first chunk stored: a dry step (plan, preview) never needs it."""
+        from leadsync.sync.preview import candidate_decider  # preview imports the decide step
+
+        # No handoff: the candidate never creates anything, so it need not plan a Lead.
+        compiled = candidate_decider(self.rt, self.candidate)
+        return dataclasses.replace(compiled, handoff=Handoff(False, Stage.MQL))
 
     @classmethod
     def of(cls, rt: Runtime, *, run_id: int | None, now: datetime) -> Shadow | None:
