@@ -66,6 +66,7 @@ def _print(data: dict[str, Any]) -> None:
         + (f" ({rate:.1%})" if rate is not None else "")
     )
     console.print(_divergence_table(data["divergence"]))
+    console.print(_moves_table(data["moves"]))
     console.print(_conversion_table(data["conversion"]))
     console.print(
         f"to promote it: `leadsync preview --config {cand['path']}`, then make it the config "
@@ -83,6 +84,15 @@ def _divergence_table(rows: list[dict[str, Any]]) -> Table:
                       ", ".join(row["examples"]))  # fmt: skip
     if not rows:
         table.caption = "no differences"
+    return table
+
+
+def _moves_table(moves: dict[str, dict[str, int]]) -> Table:
+    table = Table(title="stage moves in the period")
+    for column in ("move", "live", "candidate"):
+        table.add_column(column, justify="left" if column == "move" else "right")
+    for move, counts in moves.items():
+        table.add_row(move, str(counts["live"]), str(counts["candidate"]))
     return table
 
 

@@ -31,6 +31,8 @@ from leadsync.sync.schema import (
 )
 
 OUTCOMES = ("sql", "opportunity", "won")
+# The actor of ledger entries reconstructed from the CRMs' history at backfill (issue 12).
+HISTORY_ACTOR = "history:"
 # The live stages that say a person got that far (the ladder: sql < prospect < opportunity...).
 _REACHED = {
     "sql": {Stage.SQL, Stage.PROSPECT, Stage.OPPORTUNITY, Stage.CUSTOMER},
@@ -64,7 +66,7 @@ def shadow_report(session: Session, *, since: datetime | None = None,
         "agree": agree,
         "agreement": round(agree / people, 4) if people else None,
         "divergence": _divergence(session, cand.id, start, pairs, examples),
-        "candidate_moves": _moves(session, cand.id, start),
+        "moves": _moves(session, cand.id, start),
         "conversion": _conversion(session, cand.id, start),
     }
 
@@ -107,14 +109,23 @@ def _emails(session: Session, candidate: int, start: datetime, pair: Pair, n: in
     return [email or "" for email in session.scalars(query)]
 
 
-def _moves(session: Session, candidate: int, start: datetime) -> dict[str, int]:
+def _moves(session: Session, candidate: int, start: datetime) -> dict[str, dict[str, int]]:
+    """Stage moves in the period by transition, each side's (the live ledger's made by leadsync
+    in a cycle, not reconstructed history), most moved first."""
+    made = ~LedgerRow.actor.startswith(HISTORY_ACTOR)
+    live = _by_transition(session, LedgerRow, start, made)
+    shadow = _by_transition(session, ShadowMoveRow, start, ShadowMoveRow.candidate_id == candidate)
+    keys = sorted(set(live) | set(shadow), key=lambda k: -max(live.get(k, 0), shadow.get(k, 0)))
+    return {k: {"live": live.get(k, 0), "candidate": shadow.get(k, 0)} for k in keys}
+
+
+def _by_transition(session: Session, table: Any, start: datetime, *where: Any) -> dict[str, int]:
     rows = session.execute(
-        select(ShadowMoveRow.from_stage, ShadowMoveRow.to_stage, func.count())
-        .where(ShadowMoveRow.candidate_id == candidate, ShadowMoveRow.at >= start)
-        .group_by(ShadowMoveRow.from_stage, ShadowMoveRow.to_stage)
+        select(table.from_stage, table.to_stage, func.count())
+        .where(table.at >= start, *where)
+        .group_by(table.from_stage, table.to_stage)
     )  # fmt: skip
-    moves = {f"{src or 'new'}->{dst}": n for src, dst, n in rows}
-    return dict(sorted(moves.items(), key=lambda kv: -kv[1]))
+    return {f"{src or 'new'}->{dst}": n for src, dst, n in rows}
 
 
 # --- what became of each side's MQLs -----------------------------------------------------------

@@ -156,6 +156,7 @@ def test_the_report_shows_agreement_divergence_and_what_each_sides_mqls_became(w
     assert lower[("lead", "mql")]["people"] > 0
     assert len(lower[("lead", "mql")]["examples"]) <= 3
     assert all("@" in email for d in data["divergence"] for email in d["examples"])
+    assert data["moves"]["lead->mql"]["candidate"] > data["moves"]["lead->mql"]["live"]
     conversion = data["conversion"]
     assert conversion["candidate"]["mqls"] > conversion["live"]["mqls"]
     assert conversion["only_candidate"]["mqls"] > 0 and conversion["only_candidate"]["sql"] >= 1
