@@ -6,7 +6,8 @@
 A sandbox of `--contacts` people is pulled into a SQLite store once (a cycle that decides and
 stores, sending nothing). Then the decide step decides everyone (the nightly rescore's work),
 alternately without and with `[scoring] shadow` naming a candidate with a lower MQL bar, and
-prints the CPU and wall time of each: the shadow's cost is the difference.
+prints the CPU and wall time of each: the shadow's cost is the difference. Then the time of
+`shadow report` over what was stored.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from leadsync.sync.config import load_settings
 from leadsync.sync.cycle import run_cycle
 from leadsync.sync.decide_step import DecideStep
 from leadsync.sync.runtime import build_runtime
+from leadsync.sync.shadow_report import shadow_report
 from leadsync.sync.wiring import build_connectors
 
 RULES = Path(__file__).resolve().parents[1] / "leadsync" / "scoring" / "example_rules.toml"
@@ -73,6 +75,12 @@ def main() -> None:
                 table.add_row(str(round_), label, f"{people:,}", f"{cpu:.2f}", f"{wall:.2f}",
                               f"{people / wall:,.0f}")  # fmt: skip
         console.print(table)
+        rt = build_runtime(load_settings(shadowed))
+        wall = time.perf_counter()
+        with rt.reading() as session:
+            report = shadow_report(session)
+        console.print(f"shadow report over {report['people']:,} people: "
+                      f"{time.perf_counter() - wall:.2f} s wall")  # fmt: skip
 
 
 if __name__ == "__main__":
