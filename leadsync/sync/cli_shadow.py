@@ -59,7 +59,8 @@ def _print(data: dict[str, Any]) -> None:
     rate = data["agreement"]
     console.print(
         f"[bold]shadow candidate[/bold] {cand['path']} ({cand['hash']}), shadowing since "
-        f"{_day(cand['since'])}, last run {_day(cand['last_run_at'])}; from {_day(data['since'])}"
+        f"{_day(cand['since'])}, last run {_day(cand['last_run_at'])}; from {_day(data['since'])}",
+        soft_wrap=True,  # a path folded mid-name cannot be copied
     )
     console.print(
         f"{data['people']} people decided by both: {data['agree']} agree"
@@ -71,7 +72,8 @@ def _print(data: dict[str, Any]) -> None:
     console.print(
         f"to promote it: `leadsync preview --config {cand['path']}`, then make it the config "
         "(edit config.toml or copy it over) and `leadsync rescore` to review, `--apply` to send; "
-        "to go back: `leadsync config rollback REV` and `leadsync revert --revision REV`"
+        "to go back: `leadsync config rollback REV` and `leadsync revert --revision REV`",
+        soft_wrap=True,
     )
 
 

@@ -125,7 +125,8 @@ def _print_status(data: dict[str, Any]) -> None:
         console.print(
             f"shadow mode is on: {data['shadow']['candidate']} decides beside the live config "
             + (f"since {since:%Y-%m-%d %H:%M}" if since else "from the next cycle")
-            + "; `leadsync shadow report` compares them"
+            + "; `leadsync shadow report` compares them",
+            soft_wrap=True,  # a path folded mid-name cannot be copied
         )
     errors = Table(title=f"error queue ({len(data['errors'])} open)")
     for column in ("type", "open"):
