@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -41,6 +42,8 @@ from leadsync.sync.schema import (
     ShadowMoveRow,
 )
 
+log = logging.getLogger("leadsync.shadow")
+
 # Causes that are facts of the world, not a config's judgment: both sides take them.
 _SHARED = (Cause.HUMAN, Cause.ADMIN)
 
@@ -54,6 +57,7 @@ class Shadow:
         self.run_id = run_id
         self.now = now
         self._candidate_id: int | None = None
+        self.failed = ""
 
     @functools.cached_property
     def decider(self) -> Decider:
@@ -74,7 +78,25 @@ class Shadow:
         self, session: Session, ctx: ChunkContext, persons: Sequence[PersonRow],
         outcomes: Sequence[Outcome],
     ) -> None:  # fmt: skip
-        """Decide the chunk's people with the candidate and store its decisions and moves."""
+        """Decide the chunk's people with the candidate and store its decisions and moves.
+
+        In a savepoint of the chunk's transaction: should the candidate fail, its part is undone
+        and logged, shadow mode pauses for the rest of the step, and the live chunk commits.
+        """
+        if self.failed:
+            return
+        try:
+            with session.begin_nested():
+                self._record(session, ctx, persons, outcomes)
+        except Exception as exc:  # the candidate must never stop the live cycle
+            self.failed = f"{type(exc).__name__}: {exc}"
+            log.warning("shadow candidate %s failed, paused for this run: %s",
+                        self.source.path if self.source else "?", self.failed)  # fmt: skip
+
+    def _record(
+        self, session: Session, ctx: ChunkContext, persons: Sequence[PersonRow],
+        outcomes: Sequence[Outcome],
+    ) -> None:  # fmt: skip
         live = {out.person_id: out for out in outcomes if out.error is None}
         people = [p for p in persons if p.id in live]
         if not people:
