@@ -102,6 +102,7 @@ def _register() -> None:
         cli_push,
         cli_report,
         cli_run,
+        cli_shadow,
         cli_status,
         cli_sync,
     )
@@ -109,7 +110,7 @@ def _register() -> None:
     cli.add_command(cli_mapping.mapping)
     cli.add_command(sandbox_cli.sandbox)
     commands = (cli_sync, cli_status, cli_preview, cli_moves, cli_report, cli_run, cli_demo,
-                cli_console, cli_config, cli_errors, cli_push)  # fmt: skip
+                cli_console, cli_config, cli_errors, cli_shadow, cli_push)  # fmt: skip
     for module in commands:
         for command in module.COMMANDS:
             cli.add_command(command)

@@ -62,10 +62,6 @@ class HubSpotConnector:
         self._writer = ContactWriter(self.client)
         self._users = Users(self.client)
 
-    @classmethod
-    def from_settings(cls, settings: HubSpotSettings | Mapping[str, Any]) -> HubSpotConnector:
-        return cls(HubSpotSettings.model_validate(settings))
-
     @property
     def lookback(self) -> timedelta:
         """How far the caller should reach back behind its cursor (search index lag)."""
@@ -137,8 +133,12 @@ class HubSpotConnector:
         return self._users.actor(user_id)
 
     def changed_by(self, raw: RawRecord) -> Actor | None:
-        """Who last changed the contact, from `hs_updated_by_user_id` (None: an API or import)."""
-        return self.actor(raw.data.get("hs_updated_by_user_id"))
+        """Who last changed the contact, from `hs_updated_by_user_id`; a change naming no
+        user (an API, an import) is nobody's or an integration's (`unattributed_changes`)."""
+        user_id = raw.data.get("hs_updated_by_user_id")
+        if user_id in (None, ""):
+            return self._users.unattributed()
+        return self.actor(user_id)
 
     def history(
         self, record_ids: Sequence[str], properties: Sequence[str]

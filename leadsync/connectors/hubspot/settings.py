@@ -127,6 +127,12 @@ class HubSpotSettings(BaseModel):
     form_probe: bool = Field(
         True, description="skip the per-form reads when no contact converted in the window"
     )
+    # Other integrations that set lifecyclestage or lead status (HubSpot's own Salesforce
+    # integration, say): their changes are a system's evidence, not a person's judgment.
+    integration_users: list[str] = Field(default_factory=list, description="HubSpot user ids")
+    unattributed_changes: Literal["person", "integration"] = Field(
+        "person", description="who made a change that names no user (API, import, workflow)"
+    )
     retry: RetrySettings = Field(default_factory=RetrySettings)
 
     @property

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from leadsync.connectors.base import Actor, Change, FieldCheck, RawRecord, Window, WriteResult
 from leadsync.connectors.retry import Policy
@@ -39,10 +39,6 @@ class SalesforceConnector:
         self._writer = RecordWriter(self.client)
         self.access = FieldAccess(self.client)
         self._users = Users(self.client)
-
-    @classmethod
-    def from_settings(cls, settings: SalesforceSettings | Mapping[str, Any]) -> SalesforceConnector:
-        return cls(SalesforceSettings.model_validate(settings))
 
     @property
     def lookback(self) -> timedelta:

@@ -153,6 +153,11 @@ class SalesforceSettings(BaseModel):
         description="External ID field creates are upserted on (created when missing)",
     )
     daily_budget_share: float = Field(0.8, gt=0, le=1)
+    # Other integrations that write Lead Status or Contacts (HubSpot's own Salesforce
+    # connector, say): their changes are evidence from a system, not a person's judgment.
+    integration_users: list[str] = Field(
+        default_factory=list, description="user ids (15 or 18 characters) or usernames"
+    )
     lookback_seconds: float = Field(60.0, ge=0)
     fields: dict[str, list[str]] = Field(
         default_factory=lambda: {k: list(v) for k, v in OBJECT_FIELDS.items()}

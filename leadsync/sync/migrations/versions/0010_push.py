@@ -1,7 +1,7 @@
 """push: the queue of pushed notifications and the state of each push channel
 
 Revision ID: 0010_push
-Revises: 0006
+Revises: 0008_shadow
 Create Date: 2026-11-27
 
 - `push_events`: webhooks (and change events) queued before they are answered, unique per
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_push"
-down_revision = "0006"
+down_revision = "0008_shadow"
 branch_labels = None
 depends_on = None
 
