@@ -131,7 +131,11 @@ class Decider:
         if decision.cause not in (Cause.EVIDENCE, Cause.HUMAN):
             return decision, [first]
         then = decide_stage(first, result, evidence, self.rules, now)
-        if then.moved and then.cause is Cause.SCORE and may_follow(decision.stage, then.stage):
+        if (
+            then.moved
+            and then.cause is Cause.SCORE
+            and may_follow(decision.stage, then.stage, decision.cause)
+        ):
             return then, [first, then.entry(str(person_id))]
         return decision, [first]
 

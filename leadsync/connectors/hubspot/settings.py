@@ -93,6 +93,10 @@ class HubSpotSettings(BaseModel):
     access_token: Credential = Field(
         description="private-app token (LEADSYNC_HUBSPOT__ACCESS_TOKEN)"
     )
+    # Signs the webhooks HubSpot sends to `leadsync push serve`; only the receiver needs it.
+    client_secret: Credential | None = Field(
+        None, description="the app's client secret (LEADSYNC_HUBSPOT__CLIENT_SECRET)"
+    )
     tier: Tier = "professional"
     requests_per_10s: int | None = Field(None, gt=0, description="default: the tier's limit")
     # ⚠ documented as 5/s, some integrators still see 4/s

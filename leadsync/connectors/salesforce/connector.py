@@ -72,6 +72,14 @@ class SalesforceConnector:
             return []
         return list(query.lookup(self.client, stream, columns, field, values))
 
+    def read_ids(self, stream: str, ids: Sequence[str]) -> Iterator[RawRecord]:
+        """Records by id, deleted ones flagged, in stream order: what a change event names."""
+        columns = self.access.columns(stream)
+        if columns is None or not ids:
+            return iter(())
+        found = query.lookup(self.client, stream, columns, "Id", ids, include_deleted=True)
+        return iter(sorted(found, key=lambda r: r.position))
+
     def actor(self, user_id: str | None) -> Actor | None:
         """The user behind a `LastModifiedById` / `CreatedById`: name, email and whether it
         is leadsync's own integration user. One User query per connector, on first use."""
