@@ -293,9 +293,21 @@ class Pacer:
                 now = self._clock()
             self._starts.append(now)
 
+    def observe(self, remaining: int) -> None:
+        """Stay in step with the API's own count: when it has fewer calls left in its window
+        than this pacer would allow (another integration shares the limit), take the
+        difference now, so the next calls wait for the window to move on."""
+        with self._lock:
+            now = self._clock()
+            while self._starts and self._starts[0] <= now - self.period:
+                self._starts.popleft()
+            self._starts.extend([now] * (self.limit - len(self._starts) - remaining))
+
 
 class Pacing(Protocol):
     def acquire(self) -> None: ...
+
+    def observe(self, remaining: int) -> None: ...
 
 
 # Makes the pacer of one named limit; a fleet of workers swaps in one shared through Redis

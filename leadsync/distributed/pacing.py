@@ -39,6 +39,12 @@ class SharedPacer:
                                            max(1, math.ceil(period)), namespace="leadsync")  # fmt: skip
         self._sleep = sleep
 
+    def observe(self, remaining: int) -> None:
+        """Take now what the API says is gone from its window beyond what was counted here."""
+        free = self.limiter.get_window_stats(self.item, self.key).remaining
+        if free > remaining:
+            self.limiter.hit(self.item, self.key, cost=free - remaining)
+
     def acquire(self) -> None:
         while not self.limiter.hit(self.item, self.key):
             stats = self.limiter.get_window_stats(self.item, self.key)

@@ -171,6 +171,10 @@ class HubSpotClient:
         remaining = headers.get("X-HubSpot-RateLimit-Daily-Remaining")
         if daily and remaining and daily.isdigit() and remaining.isdigit():
             self.budget.observe(int(daily) - int(remaining), int(daily))
+        # What is left of the portal's ten-second window, counting every app that uses it.
+        window = headers.get("X-HubSpot-RateLimit-Remaining")
+        if window and window.isdigit():
+            self.pacer.observe(int(window))
 
     def _error(
         self, what: str, status: int | None, body: Any, headers: Mapping[str, str] | None
