@@ -25,31 +25,48 @@ from leadsync.errors import LeadsyncError
 REFRESH = 30.0
 
 
-def tenant_entries(tenant: registry.Tenant, base_url: str) -> dict[str, dict[str, Any]]:
+def utc_clock_time(at: str, zone: str, now: datetime) -> tuple[int, int]:
+    """Hour and minute in UTC of `at` (HH:MM) in `zone` on `now`'s date.
+
+    Beat's crontabs run in UTC; entries are remade every `REFRESH` seconds, so a change of
+    summer time moves the UTC time with it.
+    """
+    hour, minute = (int(part) for part in at.split(":"))
+    local = now.astimezone(ZoneInfo(zone)).replace(hour=hour, minute=minute, second=0,
+                                                   microsecond=0)  # fmt: skip
+    moment = local.astimezone(UTC)
+    return moment.hour, moment.minute
+
+
+def tenant_entries(
+    tenant: registry.Tenant, base_url: str, now: datetime | None = None
+) -> dict[str, dict[str, Any]]:
     """The beat entries of one tenant; a config that no longer loads schedules nothing."""
     sync = tenant_settings(tenant, base_url, secrets=False).sync
     every = timedelta(minutes=sync.interval_minutes)
-    hour, minute = (int(part) for part in sync.full_rescore_at.split(":"))
-    zone = ZoneInfo(sync.timezone)
+    now = now or datetime.now(UTC)
+    hour, minute = utc_clock_time(sync.full_rescore_at, sync.timezone, now)
     return {
         f"cycle:{tenant.name}": {
             "task": "leadsync.cycle", "schedule": every, "args": (tenant.name,),
             "options": {"expires": every.total_seconds()},
             # A tenant new to this beat gets its first cycle at once, not one interval later.
-            "last_run_at": datetime.now(UTC) - every,
+            "last_run_at": now - every,
         },
         f"nightly:{tenant.name}": {
             "task": "leadsync.nightly", "args": (tenant.name,),
-            "schedule": crontab(hour=hour, minute=minute, nowfun=lambda: datetime.now(zone)),
+            "schedule": crontab(hour=hour, minute=minute),
         },
     }  # fmt: skip
 
 
-def all_entries(tenants: list[registry.Tenant], base_url: str) -> dict[str, dict[str, Any]]:
+def all_entries(
+    tenants: list[registry.Tenant], base_url: str, now: datetime | None = None
+) -> dict[str, dict[str, Any]]:
     entries: dict[str, dict[str, Any]] = {}
     for tenant in tenants:
         try:
-            entries.update(tenant_entries(tenant, base_url))
+            entries.update(tenant_entries(tenant, base_url, now))
         except LeadsyncError as exc:
             log.warning("not scheduled", tenant=tenant.name, error=str(exc))
     return entries
