@@ -136,6 +136,9 @@ def status(name: str | None, as_json: bool) -> None:
         table.add_row(row["tenant"], row["status"] or "never run", row["last_good_ago"] or "-",
                       str(row["last_run_id"] or "-"), (row["error"] or "")[:120])  # fmt: skip
     console.print(table)
+    for row in rows:
+        if row["advice"]:
+            console.print(f"{row['tenant']}: {row['advice']}")
 
 
 @tenants.command("export")

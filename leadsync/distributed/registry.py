@@ -15,8 +15,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
-from leadsync.errors import UsageError
+from leadsync.errors import StoreError, UsageError
 from leadsync.sync.redact import redact
 from leadsync.sync.store import make_engine
 
@@ -71,11 +72,19 @@ def check_name(name: str) -> str:
 def open_registry(url: str) -> Engine:
     """The control schema's engine; the schema and its table are made on first use."""
     engine = make_engine(url)
-    with engine.begin() as conn:
-        # Two workers starting at once must not race to create the schema.
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('leadsync_control'))"))
-        conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {CONTROL}"))
-        metadata.create_all(conn)
+    try:
+        with engine.begin() as conn:
+            # Two workers starting at once must not race to create the schema.
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('leadsync_control'))"))
+            conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {CONTROL}"))
+            metadata.create_all(conn)
+    except OperationalError as exc:
+        shown = engine.url.render_as_string(hide_password=True)
+        raise StoreError(
+            f"cannot open the fleet's database {shown}: {str(exc.orig).strip().splitlines()[-1]}; "
+            "check LEADSYNC_TENANTS_DATABASE_URL, that PostgreSQL runs and the database exists "
+            "(createdb)"
+        ) from None
     return engine
 
 

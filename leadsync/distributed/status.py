@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from leadsync.distributed import registry
-from leadsync.distributed.tenant import tenant_settings
+from leadsync.distributed.tenant import env_prefix, tenant_settings
 from leadsync.errors import LeadsyncError
 from leadsync.sync.backfill import month_windows
 from leadsync.sync.cycle import ordered_streams
@@ -20,7 +20,7 @@ from leadsync.sync.cycle import ordered_streams
 # What an admin should do about each way a tenant's work can end.
 ADVICE = {
     "auth": "the CRM refused the tenant's credentials: set new ones in its environment "
-            "(LEADSYNC_TENANT_NAME__...) or secrets file; the next cycle picks them up",
+            "({prefix}...) or secrets file; the next cycle picks them up",
     "quota": "the daily API allowance is spent; work resumes after it resets",
     "config": "the tenant's config does not load: fix the file, then `tenants remove` and `add`",
     "crashed": "a bug: the worker's log has the tenant's line; report it",
@@ -34,6 +34,11 @@ def _ago(at: datetime | None, now: datetime) -> str | None:
     return f"{seconds}s ago" if seconds < 120 else f"{seconds // 60}m ago"
 
 
+def _advice(tenant: registry.Tenant) -> str | None:
+    advice = ADVICE.get(tenant.last_status or "")
+    return advice.replace("{prefix}", env_prefix(tenant.name)) if advice else None
+
+
 def status_rows(control: Engine, name: str | None = None) -> list[dict[str, Any]]:
     tenants = [registry.get(control, name)] if name else registry.all_tenants(control)
     now = datetime.now(UTC)
@@ -42,7 +47,7 @@ def status_rows(control: Engine, name: str | None = None) -> list[dict[str, Any]
             "tenant": t.name, "schema": t.schema, "status": t.last_status,
             "last_finished_at": t.last_finished_at, "last_ok_at": t.last_ok_at,
             "last_good_ago": _ago(t.last_ok_at, now), "last_run_id": t.last_run_id,
-            "error": t.last_error, "advice": ADVICE.get(t.last_status or ""),
+            "error": t.last_error, "advice": _advice(t),
         }
         for t in tenants
     ]  # fmt: skip

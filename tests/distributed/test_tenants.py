@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
 
 from leadsync.distributed import runner
 from leadsync.distributed.registry import open_registry
@@ -125,3 +126,12 @@ def test_a_backfill_window_pulls_that_window_into_the_tenants_store(fleet_db, mo
                                 "backfill", window)  # fmt: skip
     assert outcome.status == "ok" and outcome.pulled == 15
     assert _cycle(fleet_db, "umbrella", monkeypatch).status == "ok"
+
+
+def test_a_missing_fleet_database_is_one_line_saying_what_to_check(postgres_server, tmp_path):
+    missing = make_url(postgres_server).set(database="leadsync_no_such_fleet")
+    url = missing.render_as_string(hide_password=False)
+    fleet = Fleet(url, "unused", tmp_path, env={"LEADSYNC_TENANTS_DATABASE_URL": url})
+    done = fleet.leadsync("tenants", "list")
+    assert done.exit_code == 1
+    assert "LEADSYNC_TENANTS_DATABASE_URL" in done.output and "Traceback" not in done.output
