@@ -1,9 +1,9 @@
 """HubSpot's short-window limits shared by every worker, through Redis (`limits`, moving window).
 
 Each HubSpot client asks `connectors.retry.pacer` for its pacers; `share_through(url)` makes
-those pacers count calls in Redis under the portal's key, so two workers syncing the same
-portal (a cycle and a backfill window) together stay under 190 calls per 10 s and 5 searches
-a second. The daily allowances need no shared counter: both CRMs report the account's own
+those pacers count calls in Redis under the portal's key, so workers calling the same portal
+at once (two tenants sharing a portal, one per Salesforce org) together stay under 190 calls
+per 10 s and 5 searches a second. The daily allowances need no shared counter: both CRMs report the account's own
 usage in every answer's headers, which each client's `Budget` follows.
 """
 
