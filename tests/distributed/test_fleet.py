@@ -52,7 +52,9 @@ def _finished(fleet: Fleet, names: list[str]) -> bool:
 
 
 def test_tenants_on_two_workers_converge_and_a_revoked_one_is_reported(fleet):
-    pairs = {name: _twins(fleet, name, 200, seed) for name, seed in (("acme", 1), ("globex", 2), ("initech", 3))}  # fmt: skip
+    # Five tenants: four that sync, one whose token was revoked.
+    named = (("acme", 1), ("globex", 2), ("initech", 3), ("umbrella", 9))
+    pairs = {name: _twins(fleet, name, 200, seed) for name, seed in named}
     now = max(served.now for served, _ in pairs.values())
     for name, (served, twin) in pairs.items():
         served.now = twin.now = now
