@@ -73,6 +73,9 @@ def test_tenants_on_two_workers_converge_and_a_revoked_one_is_reported(fleet):
     assert status["revoked"]["status"] == "auth", status["revoked"]
     assert "credentials" in status["revoked"]["advice"]
     assert "pat-na1-revoked-0000" not in json.dumps(status)
+    tokens = [v for k, v in fleet.env.items() if k.endswith("ACCESS_TOKEN")]
+    for log in fleet.tmp.glob("worker-*.log"):
+        assert not [token for token in tokens if token in log.read_text()], log.name
     for name, (served, twin) in pairs.items():
         assert status[name]["status"] == "ok", status[name]
         twin.cycle()
