@@ -49,6 +49,8 @@ class HubSpotConnector:
 
     name: ClassVar[str] = "hubspot"
     settings_model: ClassVar[type[HubSpotSettings]] = HubSpotSettings
+    # object -> the property holding when the record was created (funnel history at backfill)
+    created_fields: ClassVar[Mapping[str, str]] = {"contact": "createdate"}
 
     def __init__(self, settings: HubSpotSettings, *, policy: Policy | None = None) -> None:
         self.settings = settings

@@ -30,6 +30,8 @@ class SalesforceConnector:
 
     name: ClassVar[str] = "salesforce"
     settings_model: ClassVar[type[SalesforceSettings]] = SalesforceSettings
+    # object -> the field holding when the record was created (funnel history at backfill)
+    created_fields: ClassVar[Mapping[str, str]] = {"Lead": "CreatedDate", "Contact": "CreatedDate"}
 
     def __init__(self, settings: SalesforceSettings, *, policy: Policy | None = None) -> None:
         self.settings = settings
