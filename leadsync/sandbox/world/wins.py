@@ -1,11 +1,16 @@
 """Who wins a closed deal: the world's known model, so calibration can be checked against it.
 
 Everyone whose profile closed a deal (drawn as "won" or "lost": the same timeline and the same
-marketing behaviour) is settled here, after their activity was drawn, by one logistic model:
+marketing behaviour) is settled here, after their activity was drawn, by one model:
 
-    log-odds of a win = INTERCEPT + the fit effects below for their company and seniority
-                        + the engagement effects below for what they did before the close
-                        + Normal(0, NOISE)
+    propensity = the fit effects below for their company and seniority
+               + the engagement effects below for what they did
+               + Normal(0, NOISE)
+
+and the closed deals with the highest propensity win, as many as the profiles allotted, so the
+funnel keeps its proportions at any size (a 60-contact world still has its one customer).
+Sorting by log-odds plus noise this way is drawing winners without replacement, each with odds
+growing as exp(propensity): the effects are log-odds ratios.
 
 Only the attributes named in these tables matter. The company's country and region, the
 lead source, email opens and clicks have deliberately no effect: a calibration that works
@@ -15,15 +20,13 @@ at fitting companies more often, see `people`), which pushes the same fit attrib
 
 from __future__ import annotations
 
-import math
 from random import Random
 
 from leadsync.sandbox.world.catalog import DECISION_MAKERS as DECISION_MAKER_SENIORITIES
 from leadsync.sandbox.world.catalog import PLATFORMS
 from leadsync.sandbox.world.people import Person
 
-INTERCEPT = -3.8  # about 45% of closed deals are won
-NOISE = 0.6  # standard deviation of the log-odds noise
+NOISE = 1.0  # standard deviation of the noise on the propensity
 TARGET_INDUSTRY = 1.1  # retail, apparel, consumer goods, internet: what the product is for
 # employee band -> effect; unknown companies (no company at all) count as the smallest
 EMPLOYEES = {
@@ -41,9 +44,9 @@ DECISION_MAKERS = frozenset(DECISION_MAKER_SENIORITIES)
 
 
 def log_odds(person: Person) -> float:
-    """The model's log-odds of a win for `person`, before noise."""
+    """The model's propensity to win for `person`, before noise (a log-odds scale)."""
     company = person.company
-    total = INTERCEPT + EMPLOYEES[company.band if company else "1-5"]
+    total = EMPLOYEES[company.band if company else "1-5"]
     if company is not None:
         total += TARGET_INDUSTRY * company.industry.target
         total += CONNECTED_PLATFORM * _connects(company.platform)
@@ -54,16 +57,15 @@ def log_odds(person: Person) -> float:
 
 
 def settle(rng: Random, people: list[Person]) -> None:
-    """Each closed deal becomes "won" or "lost" by the model; other profiles are untouched."""
-    for person in people:
-        if person.profile in ("won", "lost"):
-            chance = _sigmoid(log_odds(person) + rng.gauss(0, NOISE))
-            person.profile = "won" if rng.random() < chance else "lost"
+    """The closed deals with the highest propensity become "won", the rest "lost"; as many
+    are won as were allotted. Other profiles are untouched."""
+    closed = [person for person in people if person.profile in ("won", "lost")]
+    wins = sum(person.profile == "won" for person in closed)
+    drawn = [log_odds(person) + rng.gauss(0, NOISE) for person in closed]
+    ranked = sorted(range(len(closed)), key=lambda i: drawn[i], reverse=True)
+    for place, i in enumerate(ranked):
+        closed[i].profile = "won" if place < wins else "lost"
 
 
 def _connects(platform: str) -> bool:
     return any(name == platform and fits for name, _, fits in PLATFORMS)
-
-
-def _sigmoid(x: float) -> float:
-    return 1 / (1 + math.exp(-x))
