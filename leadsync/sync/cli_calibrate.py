@@ -61,7 +61,9 @@ def calibrate_command(
         raise UsageError(f"{out} exists; pass --force to overwrite it, or name another file")
     settings = load(config_path, secrets=False)
     rt = build_runtime(settings)
-    with console.status("calibrating", disable=as_json) as status:
+    # The JSON goes to stdout alone: the spinner then talks to stderr.
+    spinner = Console(stderr=True) if as_json else console
+    with spinner.status("calibrating") as status:
         result = run_calibration(rt, outcome, since=start, target=target,
                                  progress=lambda step: status.update(step))  # fmt: skip
     if out is not None:
