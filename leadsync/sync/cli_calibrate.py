@@ -20,6 +20,7 @@ from rich.table import Table
 
 from leadsync.errors import UsageError
 from leadsync.scoring.calibrate import Calibration
+from leadsync.scoring.evidence import field_evidence
 from leadsync.scoring.thresholds import Target
 from leadsync.sync.calibration import OUTCOMES, run_calibration
 from leadsync.sync.cli import config_option, load, report_errors
@@ -69,10 +70,11 @@ def calibrate_command(
     if out is not None:
         out.write_text(candidate_config(settings, result), encoding="utf-8")
     charts = _plots(result, Path(plot)) if plot else []
+    data = as_data(result)
     if as_json:
-        print(json.dumps(result.to_json(), default=str, indent=2))
+        print(json.dumps(data, default=str, indent=2))
         return
-    _print(result, outcome)
+    _print(result, data, outcome)
     for path in [*charts, *([out] if out else [])]:
         console.print(f"wrote {path}")
 
@@ -96,6 +98,12 @@ def _since(text: str | None) -> datetime | None:
     return day.replace(tzinfo=UTC)
 
 
+def as_data(result: Calibration) -> dict[str, Any]:
+    """The `--json` output: the calibration's own, plus the fit fields ranked by evidence."""
+    fields = field_evidence(result.lifts, result.people)
+    return {**result.to_json(), "fields": [f.as_dict() for f in fields]}
+
+
 def candidate_config(settings: Settings, result: Calibration) -> str:
     """The config file's own text with its `[scoring]` section replaced by the suggestion."""
     source = settings.source
@@ -115,18 +123,28 @@ def _plots(result: Calibration, directory: Path) -> list[Path]:
     return write_charts(result, directory)
 
 
-def _print(result: Calibration, outcome: str) -> None:
-    data = result.to_json()
+def _print(result: Calibration, data: dict[str, Any], outcome: str) -> None:
     console.print(
         f"[bold]calibration on {outcome!r}[/bold]: {result.people:,} people, "
         f"{result.outcomes:,} reached it (base rate {result.base_rate:.1%}); learned on "
         f"{result.train:,}, tested on the {result.test:,} created from "
         f"{data['split']['test_from'] or '-'}"
     )
+    console.print(_fields(data["fields"]))
     console.print(_attributes(data["attributes"]))
     console.print(_rules(data["suggested_rules"]))
     console.print(_thresholds(data))
     console.print(_backtest(data["backtest"]))
+
+
+def _fields(rows: list[dict[str, Any]]) -> Table:
+    table = Table(title="fit fields by evidence that they matter (chi-square across values)")
+    for column in ("field", "values", "people", "chi-square", "p-value"):
+        table.add_column(column, justify="left" if column == "field" else "right")
+    for r in rows:
+        table.add_row(r["field"], str(r["values"]), f"{r['people']:,}", f"{r['chi2']:.1f}",
+                      f"{r['p_value']:.2g}")  # fmt: skip
+    return table
 
 
 def _attributes(rows: list[dict[str, Any]]) -> Table:
