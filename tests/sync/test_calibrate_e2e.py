@@ -2,8 +2,8 @@
 (`sandbox.world.wins`): calibration must find its drivers, beat the shipped rules on later
 people, and find nothing when the outcomes are shuffled.
 
-One backfilled world per database serves every test here; its sandbox is stopped before any
-calibration runs, so none of them can reach a CRM.
+One backfilled world per database serves every test here; the sandbox's request counts show
+that calibrating calls neither CRM.
 """
 
 from __future__ import annotations
@@ -44,9 +44,10 @@ def calibrated(request, tmp_path_factory):
     try:
         rt = world.runtime()
         backfill(rt, build_connectors(rt))
+        world.reset_stats()
+        yield world
     finally:
         world.box.stop()
-    yield world
     for name, value in saved.items():
         if value is None:
             os.environ.pop(name, None)
@@ -76,6 +77,8 @@ def test_calibration_ranks_the_worlds_drivers_above_what_does_not_drive_wins(cal
     assert max(rank[f] for f in drivers) < min(rank[f] for f in decoys), data["fields"]
     rows = {(a["field"], a["value"]): a for a in data["attributes"]}
     assert all(rows[("industry", value)]["lift"] > 1 for value in TARGET_INDUSTRIES)
+    stats = calibrated.stats()
+    assert stats["hubspot"]["requests"] == stats["salesforce"]["requests"] == 0
 
 
 def test_the_suggested_rules_beat_the_shipped_ones_on_later_people(calibrated):
