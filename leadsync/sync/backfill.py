@@ -28,7 +28,7 @@ from leadsync.sync.cycle import (
     pull_stream,
     retry_parked,
 )
-from leadsync.sync.history import CreatedFields, record_history
+from leadsync.sync.history import Dates, record_history
 from leadsync.sync.ingest import Ingest, IngestCounts
 from leadsync.sync.runs import finish_run, start_run
 from leadsync.sync.runtime import Runtime
@@ -149,7 +149,7 @@ def backfill(
         for name, connector in connectors.items():
             _system(rt, name, connector, ingest, month_windows(since, end), result, progress)
         retry_parked(rt, ingest)
-        result.history = record_history(rt, created_fields(connectors))
+        result.history = record_history(rt, history_dates(connectors))
     except (Stopped, KeyboardInterrupt):
         finish_run(rt.sessions, run_id, result, rt.clock(), status="stopped")
         raise
@@ -160,9 +160,12 @@ def backfill(
     return result
 
 
-def created_fields(connectors: Mapping[str, Connector]) -> CreatedFields:
-    """Per system, the field each object keeps its creation time in (connector data)."""
-    return {name: getattr(c, "created_fields", {}) for name, c in connectors.items()}
+def history_dates(connectors: Mapping[str, Connector]) -> Dates:
+    """Where each CRM keeps its records' creation and stage dates (connector data)."""
+    return Dates(
+        created={name: getattr(c, "created_fields", {}) for name, c in connectors.items()},
+        entered={name: getattr(c, "entered_fields", {}) for name, c in connectors.items()},
+    )
 
 
 def _save_plan(rt: Runtime, run_id: int, result: BackfillResult) -> None:

@@ -39,9 +39,6 @@ class VocabularyConfig(BaseModel):
     enabled: bool = True
     release: str | None = None
     forward_only: bool = False
-    # The record's own property holding when each value was set, `{value}` standing for the
-    # value (HubSpot's "hs_date_entered_{value}"); unset: the shipped vocabulary's, "" for none.
-    changed_at: str | None = None
     inbound: dict[str, str]
     outbound: dict[str, str] = Field(default_factory=dict)
 
@@ -121,7 +118,6 @@ def vocabulary_config(vocab: Vocabulary) -> VocabularyConfig:
         primary=vocab.primary,
         release=vocab.release,
         forward_only=vocab.forward_only,
-        changed_at=vocab.changed_at,
         inbound={k: (v.value if v else IGNORE) for k, v in vocab.inbound.items()},
         outbound={k.value: v for k, v in vocab.outbound.items()},
     )
@@ -233,19 +229,9 @@ def build_vocabularies(stages: StagesConfig) -> tuple[Vocabulary, ...]:
             primary=cfg.primary,
             release=cfg.release,
             forward_only=cfg.forward_only,
-            changed_at=_changed_at(system, prop, cfg),
         )
         for (system, prop), cfg in effective_stage_configs(stages).items()
     )
-
-
-def _changed_at(system: str, prop: str, cfg: VocabularyConfig) -> str | None:
-    """The config's stamp property, else the shipped one: a config written before the key
-    existed still reads when each stage was entered."""
-    if cfg.changed_at is not None:
-        return cfg.changed_at or None
-    shipped = _defaults().get((system, prop))
-    return shipped.changed_at if shipped else None
 
 
 def build_field_maps(

@@ -4,8 +4,9 @@ At the end of a backfill, every person with no ledger entry yet gets their past 
 rebuilt (`mapping.history`) from what their stored records say:
 
 - the creation of each record (the field its connector names in `created_fields`): lead;
-- each stamp a stage vocabulary names with `changed_at` (HubSpot's `hs_date_entered_<value>`),
-  the value mapped through the vocabulary;
+- each stamp of when a stage property took a value (the pattern its connector names in
+  `entered_fields`: HubSpot's `hs_date_entered_<value>`), the value mapped through the
+  vocabulary;
 - each Opportunity tied to one of their records: its creation (opportunity) and, once closed,
   its close date with its stage mapped through the Opportunity vocabulary (won: customer).
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -50,9 +52,20 @@ CHUNK = 2_000
 
 # system -> object -> the field holding the record's creation time (connector data)
 CreatedFields = Mapping[str, Mapping[str, str]]
+# system -> (object, stage property) -> the pattern of the property holding when the record
+# took each value, `{value}` standing for it (connector data)
+EnteredFields = Mapping[str, Mapping[tuple[str, str], str]]
 
 
-def record_history(rt: Runtime, created_fields: CreatedFields, *, chunk: int = CHUNK) -> int:
+@dataclass(frozen=True, slots=True)
+class Dates:
+    """Where each CRM keeps the dates history is rebuilt from: its connector's declarations."""
+
+    created: CreatedFields
+    entered: EnteredFields
+
+
+def record_history(rt: Runtime, dates: Dates, *, chunk: int = CHUNK) -> int:
     """Ledger entries for the past of everyone who has none yet; how many were added."""
     with rt.sessions.begin() as session:
         unknown = ~exists().where(LedgerRow.person_id == PersonRow.id)
@@ -60,12 +73,12 @@ def record_history(rt: Runtime, created_fields: CreatedFields, *, chunk: int = C
     added = 0
     for start in range(0, len(ids), chunk):
         with rt.sessions.begin() as session:
-            added += _chunk(session, rt.vocabularies, created_fields, ids[start : start + chunk])
+            added += _chunk(session, rt.vocabularies, dates, ids[start : start + chunk])
     return added
 
 
 def _chunk(
-    session: Session, vocabularies: Sequence[Vocabulary], created: CreatedFields, ids: list[int]
+    session: Session, vocabularies: Sequence[Vocabulary], dates: Dates, ids: list[int]
 ) -> int:
     links = session.scalars(
         select(LinkRow).where(LinkRow.person_id.in_(ids), LinkRow.deleted.is_(False))
@@ -73,7 +86,7 @@ def _chunk(
     deals = _deals(session, [link.record_id for link in links])
     found: dict[int, list[Milestone]] = defaultdict(list)
     for link in links:
-        found[link.person_id] += _of_record(link, vocabularies, created)
+        found[link.person_id] += _of_record(link, vocabularies, dates)
         for deal in deals.get(link.record_id, ()):
             found[link.person_id] += _of_deal(deal, vocabularies)
     rows = [_row(pid, move) for pid, stones in found.items() for move in moves(stones)]
@@ -97,22 +110,22 @@ def _deals(session: Session, record_ids: list[str]) -> dict[str, list[Opportunit
     return found
 
 
-def _of_record(
-    link: LinkRow, vocabularies: Iterable[Vocabulary], created: CreatedFields
-) -> list[Milestone]:
+def _of_record(link: LinkRow, vocabularies: Iterable[Vocabulary], dates: Dates) -> list[Milestone]:
     system, obj = OBJECT[RecordKind(link.kind)]
     data, label = link.snapshot or {}, f"{system.value} {obj} {link.record_id}"
     stones = []
-    field = created.get(system.value, {}).get(obj)
+    field = dates.created.get(system.value, {}).get(obj)
     at = _moment(data.get(field)) if field else None
     if at is not None:
         stones.append(Milestone(Stage.LEAD, at, system.value, f"{label} {field}"))
+    entered = dates.entered.get(system.value, {})
     for vocab in vocabularies:
-        if vocab.system is not system or vocab.obj != obj or vocab.changed_at is None:
+        pattern = entered.get((obj, vocab.prop))
+        if vocab.system is not system or vocab.obj != obj or pattern is None:
             continue
         for value, stage in vocab.inbound.items():
-            prop = vocab.stamp_prop(value)
-            at = _moment(data.get(prop)) if prop else None
+            prop = pattern.format(value=value)
+            at = _moment(data.get(prop))
             if stage is not None and at is not None:
                 stones.append(Milestone(stage, at, system.value, f"{label} {prop}"))
     return stones

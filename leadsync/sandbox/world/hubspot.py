@@ -74,7 +74,7 @@ def contacts(rng: Random, people: list[Person], now: int) -> list[dict[str, Any]
             props["hs_lead_status"] = "UNQUALIFIED"
         elif rng.random() < chance:
             props["hs_lead_status"] = status.draw(rng)
-        props |= stage_dates(person, stage, now)
+        props |= stage_dates(person, stage, changed)
         props["createdate"] = created = hubspot_time(person.created)
         props["lastmodifieddate"] = updated = hubspot_time(changed)
         records.append(
@@ -87,16 +87,17 @@ def contacts(rng: Random, people: list[Person], now: int) -> list[dict[str, Any]
 LADDER = ("lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer")
 
 
-def stage_dates(person: Person, stage: str, now: int) -> dict[str, str]:
+def stage_dates(person: Person, stage: str, changed: int) -> dict[str, str]:
     """`hs_date_entered_<stage>` for the stage held and each one passed on the way, at the
-    moments of the person's timeline (HubSpot stamps skipped stages too), never after `now`."""
-    if stage not in LADDER:  # subscriber or other: entered when created, or at the journey
+    moments of the person's timeline (HubSpot stamps skipped stages too), never after the
+    contact's last change `changed`."""
+    if stage not in LADDER:  # a subscriber since creation; "other" was set last
         return {f"hs_date_entered_{stage}": hubspot_time(
-            min(now, person.created if stage == "subscriber" else person.journey))}  # fmt: skip
+            person.created if stage == "subscriber" else changed)}  # fmt: skip
     moments = (person.created, person.journey, person.hand_raise, person.converted, person.closed)
     dates, last = {}, person.created
     for value, at in zip(LADDER[: LADDER.index(stage) + 1], moments, strict=False):
-        last = min(now, max(last, at if at is not None else last))
+        last = min(changed, max(last, at if at is not None else last))
         dates[f"hs_date_entered_{value}"] = hubspot_time(last)
     return dates
 
