@@ -22,19 +22,19 @@ from leadsync.sandbox.world.companies import (
 )
 from leadsync.sandbox.world.formats import DAY_MS, HOUR_MS, MINUTE_MS
 
-# Intended profile -> share of all contacts. MQL-or-better totals 18.8%.
+# Intended profile -> share of all contacts. MQL-or-better totals 17%.
 PROFILES: tuple[tuple[str, float], ...] = (
     ("freemail", 0.055),
     ("student", 0.030),
     ("competitor", 0.012),
     ("jobseeker", 0.050),
-    ("weak", 0.665),
+    ("weak", 0.683),
     ("mql", 0.100),
     ("sql", 0.035),
     ("opportunity", 0.013),
     # Closed deals: `wins.settle` decides which of them were won, by the world's known model.
-    ("won", 0.020),
-    ("lost", 0.020),
+    ("won", 0.011),
+    ("lost", 0.011),
 )
 JUNK = frozenset({"freemail", "student", "competitor", "jobseeker"})
 DEALS = frozenset({"opportunity", "won", "lost"})
