@@ -67,22 +67,28 @@ def calibrate(world, *args: str, code: int = 0) -> subprocess.CompletedProcess:
 
 def test_calibration_ranks_the_worlds_drivers_above_what_does_not_drive_wins(calibrated):
     data = json.loads(calibrate(calibrated, "--json").stdout)
-    assert {"base_rate", "attributes", "suggested_rules", "backtest"} <= set(data)
+    assert {"base_rate", "attributes", "suggested_rules", "backtest", "fields"} <= set(data)
     assert all({"field", "value", "people", "rate", "lift", "low", "high"} <= set(a)
                for a in data["attributes"])  # fmt: skip
-    rank = {f["field"]: place for place, f in enumerate(data["fields"])}
-    # `sandbox.world.wins`: industry, company size, platform and seniority decide who wins;
-    # the country and state of the buyer's company have no effect at all.
-    drivers, decoys = ("industry", "employees", "platform", "seniority"), ("country", "state")
-    assert max(rank[f] for f in drivers) < min(rank[f] for f in decoys), data["fields"]
-    rows = {(a["field"], a["value"]): a for a in data["attributes"]}
-    assert all(rows[("industry", value)]["lift"] > 1 for value in TARGET_INDUSTRIES)
+    rules = {a["value"]: a for a in data["attributes"] if a["field"] == "rule"}
+    # `sandbox.world.wins`: buyers come from the commerce industries the shipped rule
+    # "industry-core" names; the country of their company has no effect, yet the shipped rule
+    # "country-served" pays for it. Each group holds over a thousand people here.
+    core, served = rules["industry-core"], rules["country-served"]
+    assert core["low"] > 1, core
+    assert served["low"] < 1 < served["high"], served
+    assert core["lift"] > served["lift"] and core["low"] > served["low"]
+    assert all(rows["lift"] > 1 for rows in _values(data, "industry", TARGET_INDUSTRIES))
     stats = calibrated.stats()
     assert stats["hubspot"]["requests"] == stats["salesforce"]["requests"] == 0
 
 
+def _values(data: dict, field: str, values: set[str]) -> list[dict]:
+    return [a for a in data["attributes"] if a["field"] == field and a["value"] in values]
+
+
 def test_the_suggested_rules_beat_the_shipped_ones_on_later_people(calibrated):
-    sides = json.loads(calibrate(calibrated, "--json", "--outcome", "sql").stdout)["backtest"]
+    sides = json.loads(calibrate(calibrated, "--json").stdout)["backtest"]
     for side in ("current", "suggested"):
         assert {"auc", "precision", "recall"} <= set(sides[side])
     assert sides["suggested"]["auc"] > sides["current"]["auc"]
@@ -90,11 +96,11 @@ def test_the_suggested_rules_beat_the_shipped_ones_on_later_people(calibrated):
 
 def test_with_the_outcomes_shuffled_there_is_nothing_to_learn(calibrated):
     rt = calibrated.runtime()
-    honest = run_calibration(rt, "sql")
-    shuffled = run_calibration(rt, "sql", shuffle=random.Random(11))
+    honest = run_calibration(rt, "won")
+    shuffled = run_calibration(rt, "won", shuffle=random.Random(11))
     assert shuffled.outcomes == honest.outcomes
     assert 0.4 <= shuffled.suggested.auc <= 0.6
-    assert honest.suggested.auc > 0.7
+    assert honest.suggested.auc > 0.75
 
 
 def test_the_written_rules_are_a_config_preview_accepts(calibrated, tmp_path):
