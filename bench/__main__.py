@@ -6,8 +6,8 @@
 Against the sandbox (a child process) with HubSpot Professional limits (190 requests per 10 s,
 search 5 per second) and a Salesforce daily allowance, it runs: the backfill; the first cycle
 (everyone scored and written back); the cycle after it (leadsync's own writes come back); a
-cycle after 1% of the records were edited elsewhere; two cycles with nothing changed; and the
-full rescore (`bench.scoring`). Each prints calls next to the minimum the batch sizes allow and
+cycle after 1% of the records were edited elsewhere; two cycles with nothing changed; the
+full rescore (`bench.scoring`); and `leadsync calibrate` on as many people (`bench.calibrate`). Each prints calls next to the minimum the batch sizes allow and
 wall time next to the floor the rate limits allow (see `bench.minimum`), and everything goes to
 `bench/results.json`.
 """
@@ -18,7 +18,7 @@ import argparse
 import time
 from pathlib import Path
 
-from bench import report
+from bench import calibrate, report
 from bench.phases import Bench, Phase
 from bench.rescore import rescore
 from bench.sandbox import HUBSPOT_LIMITS, SALESFORCE_DAILY_ALLOWANCE, SandboxProcess
@@ -74,10 +74,12 @@ def main(argv: list[str] | None = None) -> None:
                                  f"{bench.records}")  # fmt: skip
             report.console.print(bench.limits.formula())
             phases = _sync_phases(bench)
+            calibrate.on_store(bench.rt)  # issue 12: calibrate over the backfilled history
         finally:
             bench.close()
     rescored = rescore(args.leads, args.seed)
     report.print_rescore(rescored)
+    calibrate.section(args.contacts, args.seed)  # issue 12: calibrate on as many people
     targets = check(phases)
     report.print_targets(targets)
     report.write_results(

@@ -2,6 +2,10 @@
 
     .venv/bin/python -m bench.calibrate                  # 100,000 people, ~19 events each
     .venv/bin/python -m bench.calibrate --people 20000   # a quick look
+    .venv/bin/python -m bench.calibrate --quick          # 5,000 people: CI-sized
+
+`make bench` (`python -m bench`) runs it too, after the sync phases, on as many people as the
+bench has contacts (`section`).
 
 The history comes from the test suite's generator (`tests.scoring.synthetic`: a known model
 of who wins); generating it is not timed. Prints the time of each step of the calibration,
@@ -20,6 +24,8 @@ import time
 from typing import NamedTuple
 
 from leadsync.scoring.calibrate import Calibration, calibrate
+from leadsync.sync.calibration import run_calibration
+from leadsync.sync.runtime import Runtime
 from tests.scoring import synthetic
 from tests.scoring.factories import example_config
 
@@ -61,13 +67,35 @@ def report(result: Calibration, steps: list[Step]) -> None:
               f"recall {side.mql.recall:.3f} ({side.mql.people:,} MQLs of {side.people:,})")  # fmt: skip
 
 
+def on_store(rt: Runtime, outcome: str = "won") -> Calibration:
+    """`leadsync calibrate` over a backfilled store: reading people, events and the ledger
+    (with the history the backfill rebuilt) is timed with the rest."""
+    print(f"\n== calibrate --outcome {outcome} over the bench's store ==")
+    marks = [("starting", time.perf_counter(), time.process_time())]
+    result = run_calibration(rt, outcome, progress=lambda step: marks.append(
+        (step, time.perf_counter(), time.process_time())))  # fmt: skip
+    marks.append(("done", time.perf_counter(), time.process_time()))
+    report(result, [Step(a[0], b[1] - a[1], b[2] - a[2]) for a, b in itertools.pairwise(marks)])
+    return result
+
+
+def section(people: int, seed: int) -> Calibration:
+    """The calibrate part of `make bench`: a heading, then `run` and `report`."""
+    print(f"\n== calibrate: {people:,} people with their history ==")
+    result, steps = run(people, seed, busy=2.5)
+    report(result, steps)
+    return result
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--people", type=int, default=None, help="default 100,000 (quick: 5,000)")
+    parser.add_argument("--quick", action="store_true", help="5,000 people: checks the bench")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--busy", type=float, default=2.5, help="decoy activity multiplier")
     args = parser.parse_args(argv)
-    report(*run(args.people, args.seed, args.busy))
+    people = args.people or (5_000 if args.quick else 100_000)
+    report(*run(people, args.seed, args.busy))
 
 
 if __name__ == "__main__":

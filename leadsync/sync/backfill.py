@@ -1,6 +1,7 @@
 """Backfill: the same readers as a sync, over explicit windows, with progress per window.
 
-Each finished (system, stream, window) is recorded, so `--resume` repeats the interrupted
+At the end, the people seen for the first time get their past stage moves in the ledger,
+from the CRMs' own dates (`history`). Each finished (system, stream, window) is recorded, so `--resume` repeats the interrupted
 backfill's windows and skips the finished ones. A bounded backfill (`--since`) never moves
 the live cursor; a full-history backfill sets it, when the stream has none yet, to the
 backfill's start: everything modified before that moment has been read.
@@ -27,6 +28,7 @@ from leadsync.sync.cycle import (
     pull_stream,
     retry_parked,
 )
+from leadsync.sync.history import Dates, record_history
 from leadsync.sync.ingest import Ingest, IngestCounts
 from leadsync.sync.runs import finish_run, start_run
 from leadsync.sync.runtime import Runtime
@@ -42,6 +44,7 @@ class BackfillResult:
     windows_done: int = 0
     windows_skipped: int = 0
     streams: dict[str, int] = field(default_factory=dict)
+    history: int = 0  # ledger entries reconstructed from the CRMs' own dates
 
     def as_dict(self) -> dict:
         return {
@@ -53,6 +56,7 @@ class BackfillResult:
             "windows_done": self.windows_done,
             "windows_skipped": self.windows_skipped,
             "by_stream": self.ingest.by_stream,
+            "history": self.history,
         }
 
 
@@ -145,6 +149,7 @@ def backfill(
         for name, connector in connectors.items():
             _system(rt, name, connector, ingest, month_windows(since, end), result, progress)
         retry_parked(rt, ingest)
+        result.history = record_history(rt, history_dates(connectors))
     except (Stopped, KeyboardInterrupt):
         finish_run(rt.sessions, run_id, result, rt.clock(), status="stopped")
         raise
@@ -153,6 +158,14 @@ def backfill(
         raise
     finish_run(rt.sessions, run_id, result, rt.clock())
     return result
+
+
+def history_dates(connectors: Mapping[str, Connector]) -> Dates:
+    """Where each CRM keeps its records' creation and stage dates (connector data)."""
+    return Dates(
+        created={name: getattr(c, "created_fields", {}) for name, c in connectors.items()},
+        entered={name: getattr(c, "entered_fields", {}) for name, c in connectors.items()},
+    )
 
 
 def _save_plan(rt: Runtime, run_id: int, result: BackfillResult) -> None:

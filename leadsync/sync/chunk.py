@@ -19,6 +19,7 @@ from leadsync.mapping.stages import Cause
 from leadsync.scoring.decide import Transition
 from leadsync.sync.outbox import PENDING, known_writes
 from leadsync.sync.schema import (
+    HISTORY_CAUSE,
     EventRow,
     LedgerRow,
     LinkRow,
@@ -68,9 +69,10 @@ class ChunkContext:
             )
 
     def _last(self, session: Session, ids: list[int]) -> None:
+        # Reconstructed history describes the past; decisions go on from leadsync's own moves.
         newest = (
             select(func.max(LedgerRow.id))
-            .where(LedgerRow.person_id.in_(ids))
+            .where(LedgerRow.person_id.in_(ids), LedgerRow.cause != HISTORY_CAUSE)
             .group_by(LedgerRow.person_id)
         )
         for row in session.scalars(select(LedgerRow).where(LedgerRow.id.in_(newest))):

@@ -92,6 +92,7 @@ def cli() -> None:
 def _register() -> None:
     from leadsync.sandbox import cli as sandbox_cli
     from leadsync.sync import (
+        cli_calibrate,
         cli_config,
         cli_console,
         cli_demo,
@@ -110,7 +111,8 @@ def _register() -> None:
     cli.add_command(cli_mapping.mapping)
     cli.add_command(sandbox_cli.sandbox)
     commands = (cli_sync, cli_status, cli_preview, cli_moves, cli_report, cli_run, cli_demo,
-                cli_console, cli_config, cli_errors, cli_shadow, cli_push)  # fmt: skip
+                cli_console, cli_config, cli_errors, cli_shadow, cli_push,
+                cli_calibrate)  # fmt: skip
     for module in commands:
         for command in module.COMMANDS:
             cli.add_command(command)

@@ -40,6 +40,9 @@ PEOPLE_STREAMS: Mapping[tuple[str, str], tuple[str, RecordKind]] = {
 }
 # Fields that move on every change and are no evidence of one.
 _STAMPS = frozenset({"lastmodifieddate", "LastModifiedDate", "SystemModstamp", "updatedAt"})
+# Stamps of when a stage was entered (read for the funnel history): they move with the stage
+# property, which tells the change itself, and with leadsync's own stage writes too.
+_STAGE_STAMPS = ("hs_date_entered_", "hs_date_exited_")
 
 
 @dataclass(slots=True)
@@ -267,7 +270,7 @@ def same_snapshot(
 ) -> bool:
     """Nothing but leadsync's own writes (and modification stamps) changed."""
     for key in set(held) | set(pulled):
-        if key in _STAMPS or held.get(key) == pulled.get(key):
+        if key in _STAMPS or key.startswith(_STAGE_STAMPS) or held.get(key) == pulled.get(key):
             continue
         if key in echoes and str(pulled.get(key) or "") == str(echoes[key] or ""):
             continue

@@ -7,12 +7,14 @@ statement and everyone tied to it marked for a decision in another.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select, update
 
 from leadsync.connectors.base import RawRecord
 from leadsync.mapping.model import RecordKind
+from leadsync.mapping.transforms import timestamp
 from leadsync.sync.bulk import insert_new, upsert
 from leadsync.sync.errorq import Retry
 from leadsync.sync.schema import LinkRow, OpportunityRoleRow, OpportunityRow, PersonRow
@@ -27,12 +29,20 @@ def ingest_opportunities(ingest: Ingest, records: Sequence[RawRecord]) -> None:
         {"id": raw.id, "stage_name": raw.data.get("StageName"),
          "is_closed": bool(raw.data.get("IsClosed")), "is_won": bool(raw.data.get("IsWon")),
          "close_date": raw.data.get("CloseDate"), "modified_at": raw.modified_at,
-         "deleted": raw.deleted}
+         "deleted": raw.deleted, "created_at": _created(raw)}
         for raw in records
     ]  # fmt: skip
     kept = _fitting(ingest, records, rows, OpportunityRow)
     upsert(ingest.session, OpportunityRow.__table__, kept, ["id"])
     _dirty_by_opportunity(ingest, [row["id"] for row in kept])
+
+
+def _created(raw: RawRecord) -> datetime | None:
+    """The Opportunity's `CreatedDate`; an unreadable one only costs the history its date."""
+    try:
+        return timestamp(raw.data.get("CreatedDate"), {})
+    except ValueError:
+        return None
 
 
 def ingest_roles(ingest: Ingest, records: Sequence[RawRecord]) -> None:

@@ -122,6 +122,11 @@ class ScoreRow(Base):
     revision_id: Mapped[int | None]
 
 
+# The cause of ledger entries rebuilt from the CRMs' own dates at backfill (`sync.history`):
+# the past, never written to a CRM and never what a decision goes on from.
+HISTORY_CAUSE = "history"
+
+
 class LedgerRow(Base):
     """Append-only: one row per change of canonical stage."""
 
@@ -291,6 +296,9 @@ class OpportunityRow(Base):
     close_date: Mapped[str | None] = mapped_column(String(10))
     modified_at: Mapped[datetime | None]
     deleted: Mapped[bool] = mapped_column(default=False)
+    # The CRM's own creation time: when the people tied to it entered the opportunity stage
+    # (funnel history, `sync.history`; migration 0007).
+    created_at: Mapped[datetime | None]
 
 
 class OpportunityRoleRow(Base):

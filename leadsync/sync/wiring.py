@@ -9,6 +9,7 @@ from __future__ import annotations
 from leadsync.connectors.base import Connector
 from leadsync.connectors.hubspot import HubSpotConnector
 from leadsync.connectors.salesforce import SalesforceConnector
+from leadsync.mapping.stages import Vocabulary
 from leadsync.sync.runtime import Runtime
 
 
@@ -19,8 +20,15 @@ def _names(rt: Runtime, system: str, obj: str) -> list[str]:
     names += [fmap.source for fmap in rt.field_maps.get((system, obj), ())]
     for vocab in rt.vocabularies:
         if vocab.system.value == system and vocab.obj == obj:
-            names += [vocab.prop, *vocab.stamp_props()]
+            names += [vocab.prop, *vocab.stamp_props(), *_entered(system, vocab)]
     return names
+
+
+def _entered(system: str, vocab: Vocabulary) -> list[str]:
+    """The stamps of when each value was entered, for the funnel history (`sync.history`)."""
+    connector = {"hubspot": HubSpotConnector, "salesforce": SalesforceConnector}[system]
+    pattern = connector.entered_fields.get((vocab.obj, vocab.prop))
+    return [pattern.format(value=value) for value in vocab.inbound] if pattern else []
 
 
 def build_connectors(rt: Runtime) -> dict[str, Connector]:

@@ -49,6 +49,13 @@ class HubSpotConnector:
 
     name: ClassVar[str] = "hubspot"
     settings_model: ClassVar[type[HubSpotSettings]] = HubSpotSettings
+    # Funnel history at backfill (`sync.history`): per object, the property holding when the
+    # record was created, and per (object, stage property) the property holding when it took
+    # each value, `{value}` standing for the value.
+    created_fields: ClassVar[Mapping[str, str]] = {"contact": "createdate"}
+    entered_fields: ClassVar[Mapping[tuple[str, str], str]] = {
+        ("contact", "lifecyclestage"): "hs_date_entered_{value}"
+    }
 
     def __init__(self, settings: HubSpotSettings, *, policy: Policy | None = None) -> None:
         self.settings = settings

@@ -30,6 +30,10 @@ class SalesforceConnector:
 
     name: ClassVar[str] = "salesforce"
     settings_model: ClassVar[type[SalesforceSettings]] = SalesforceSettings
+    # Funnel history at backfill (`sync.history`): per object, the field holding when the
+    # record was created. Field history (LeadHistory) is not read, so no `entered_fields`.
+    created_fields: ClassVar[Mapping[str, str]] = {"Lead": "CreatedDate", "Contact": "CreatedDate"}
+    entered_fields: ClassVar[Mapping[tuple[str, str], str]] = {}
 
     def __init__(self, settings: SalesforceSettings, *, policy: Policy | None = None) -> None:
         self.settings = settings

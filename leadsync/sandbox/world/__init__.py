@@ -1,7 +1,8 @@
 """A seeded synthetic B2B funnel for the sandbox: HubSpot and Salesforce data about one world.
 
 `generate(contacts, seed, now)` draws companies and people with an intended funnel profile
-(junk, weak, MQL-like, SQL-like, open opportunity, won, lost), about 18 months of marketing
+(junk, weak, MQL-like, SQL-like, open opportunity, won, lost; who wins a closed deal
+follows the known model in `wins`), about 18 months of marketing
 and sales activity clustered around each person's buying journey, and what each CRM holds
 about them, in the shapes the emulators load. Same arguments, same world: every draw comes
 from `random.Random` instances derived from the seed, and the clock is only read when `now`
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 from random import Random
 from typing import Any
 
-from leadsync.sandbox.world import activity, hubspot, people, sales, salesforce
+from leadsync.sandbox.world import activity, hubspot, people, sales, salesforce, wins
 from leadsync.sandbox.world.formats import DAY_MS, to_datetime, to_ms
 from leadsync.sandbox.world.people import DEALS, JUNK
 
@@ -118,6 +119,7 @@ def _generate(contacts: int, seed: int, now_ms: int) -> World:
     marketing = activity.Marketing(rng("marketing"), now_ms, mails, webinars)
     for person in persons:
         marketing.person(person)
+    wins.settle(rng("wins"), persons)
     sales.plan(rng("sales"), persons, now_ms)
     hub = HubSpotWorld(
         contacts=hubspot.contacts(rng("contacts"), persons, now_ms),

@@ -81,7 +81,8 @@ BEHAVIOURS = {
     "sql": Behaviour(28, _BUYING, _QUALIFIED_FORMS, *(0.2, 0.25, 0.5, 0.3, 0.003)),
     "opportunity": Behaviour(30, _BUYING, _QUALIFIED_FORMS, *(0.2, 0.25, 0.5, 0.3, 0.002)),
     "won": Behaviour(32, _BUYING, _QUALIFIED_FORMS, *(0.2, 0.25, 0.5, 0.3, 0.002)),
-    "lost": Behaviour(26, _BUYING, _QUALIFIED_FORMS, *(0.2, 0.25, 0.45, 0.25, 0.01)),
+    # Won and lost deals behave alike until `wins.settle` decides between them.
+    "lost": Behaviour(32, _BUYING, _QUALIFIED_FORMS, *(0.2, 0.25, 0.5, 0.3, 0.002)),
 }
 
 
@@ -218,8 +219,7 @@ class Marketing:
             at = person.journey + int((random() * 20 - 5) * DAY_MS)
         else:
             at = person.created + int(random() * (self.now - person.created))
-        last = person.closed if person.closed is not None and person.profile == "lost" else self.now
-        return fold(at, person.created, last)
+        return fold(at, person.created, self.now)
 
     def _view(self, person: Person, at: int, url: str) -> None:
         self.views.append((at, person.hs_id, url))

@@ -74,12 +74,32 @@ def contacts(rng: Random, people: list[Person], now: int) -> list[dict[str, Any]
             props["hs_lead_status"] = "UNQUALIFIED"
         elif rng.random() < chance:
             props["hs_lead_status"] = status.draw(rng)
+        props |= stage_dates(person, stage, changed)
         props["createdate"] = created = hubspot_time(person.created)
         props["lastmodifieddate"] = updated = hubspot_time(changed)
         records.append(
             {"id": person.hs_id, "properties": props, "createdAt": created, "updatedAt": updated}
         )
     return records
+
+
+# The lifecycle ladder as HubSpot orders it; "other" stands aside.
+LADDER = ("lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer")
+
+
+def stage_dates(person: Person, stage: str, changed: int) -> dict[str, str]:
+    """`hs_date_entered_<stage>` for the stage held and each one passed on the way, at the
+    moments of the person's timeline (HubSpot stamps skipped stages too), never after the
+    contact's last change `changed`."""
+    if stage not in LADDER:  # a subscriber since creation; "other" was set last
+        return {f"hs_date_entered_{stage}": hubspot_time(
+            person.created if stage == "subscriber" else changed)}  # fmt: skip
+    moments = (person.created, person.journey, person.hand_raise, person.converted, person.closed)
+    dates, last = {}, person.created
+    for value, at in zip(LADDER[: LADDER.index(stage) + 1], moments, strict=False):
+        last = min(changed, max(last, at if at is not None else last))
+        dates[f"hs_date_entered_{value}"] = hubspot_time(last)
+    return dates
 
 
 def _properties(person: Person) -> dict[str, str]:

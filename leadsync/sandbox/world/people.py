@@ -32,6 +32,7 @@ PROFILES: tuple[tuple[str, float], ...] = (
     ("mql", 0.100),
     ("sql", 0.035),
     ("opportunity", 0.013),
+    # Closed deals: `wins.settle` decides which of them were won, by the world's known model.
     ("won", 0.011),
     ("lost", 0.011),
 )
@@ -120,7 +121,9 @@ class _Population:
         self.rng, self.start, self.now = rng, start, now
         self.anyone = Weighted(companies, [math.sqrt(c.employees) for c in companies])
         good = [c for c in companies if c.good] or companies
-        self.good = Weighted(good, [math.sqrt(c.employees) for c in good])
+        # Buyers come from any fitting company alike, so a few large ones do not hold most
+        # of the deals (and their country look like a reason to buy).
+        self.good = Weighted(good, [1.0] * len(good))
         self.special = special_companies()
         seniorities = cat.SENIORITIES
         self.seniority = Weighted(seniorities, [s[1] for s in seniorities])
@@ -153,7 +156,7 @@ class _Population:
         elif profile in ("weak", "freemail"):
             person.company = (self.good if rng.random() < 0.3 else self.anyone).draw(rng)
         else:
-            person.company = (self.good if rng.random() < 0.85 else self.anyone).draw(rng)
+            person.company = (self.good if rng.random() < 0.9 else self.anyone).draw(rng)
         if profile == "student":
             person.seniority, person.title = "student", "Student"
         else:

@@ -1,7 +1,7 @@
 """shadow mode: a candidate config's decisions and moves, kept apart from the live ones
 
 Revision ID: 0008_shadow
-Revises: 0006
+Revises: 0007_history
 Create Date: 2026-11-27
 
 - `shadow_candidates`: each candidate config text shadow mode ran (hash, path, text, since).
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_shadow"
-# Written beside the other parts of issue 12: the lead re-chains it after whatever lands first.
-down_revision = "0006"
+# After the funnel history (0007): both belong to issue 12, and history landed first in order.
+down_revision = "0007_history"
 branch_labels = None
 depends_on = None
 
