@@ -1,7 +1,7 @@
 """Benchmark: `leadsync preview` of a rule change, and the rescore with stage decisions, on a store.
 
     .venv/bin/python -m bench.preview                       # 100,000 people on SQLite
-    .venv/bin/python -m bench.preview --people 20000 --database-url postgresql+psycopg://...
+    .venv/bin/python -m bench.preview --people 20000 --postgres postgresql+psycopg://...
 
 The store is seeded directly (not timed): people with the fields the rules read, a HubSpot
 contact each (a third with a Salesforce Lead too), 10-30 engagement events each (the rows
@@ -21,6 +21,7 @@ import random
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,6 +30,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import insert
 
+from bench import postgres
 from bench.meter import Stopwatch, Usage
 from bench.scoring import NOW, RULES_FILE, chunk, shapes
 from leadsync.scoring.columns import EventColumns, PeopleColumns
@@ -162,11 +164,15 @@ def main(argv: list[str] | None = None) -> Measured:
                                      description=__doc__.splitlines()[0])  # fmt: skip
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
+    parser.add_argument("--postgres", default=None, metavar="URL",
+                        help="a PostgreSQL server (a database of its own is made and dropped); "
+                             "default: SQLite in a temp dir")  # fmt: skip
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="leadsync-preview-") as tmp:
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'preview.db'}"
+    with tempfile.TemporaryDirectory(prefix="leadsync-preview-") as tmp, ExitStack() as stack:
+        url = (stack.enter_context(postgres.fresh_database(args.postgres)) if args.postgres
+               else f"sqlite:///{Path(tmp) / 'preview.db'}")  # fmt: skip
         rt = build_runtime(load_settings(config_file(Path(tmp), url), secrets=False))
+        stack.callback(rt.close)
         started = time.perf_counter()
         seed(rt, args.people, args.seed)
         print(f"seeded {args.people:,} people in {time.perf_counter() - started:,.0f} s "
