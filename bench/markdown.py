@@ -52,6 +52,26 @@ def _phase_rows(phase: dict[str, Any]) -> list[str]:
     return lines
 
 
+def stores(results: dict[str, Any]) -> list[str]:
+    """Each phase on both stores side by side: wall and CPU seconds, peak RSS."""
+    by = {(p.get("store", "sqlite"), p["key"]): p for p in results["phases"]}
+    lines = ["| phase | floor s | SQLite wall s | SQLite CPU s | PostgreSQL wall s | "
+             "PostgreSQL CPU s | CPU PostgreSQL / SQLite | peak RSS MB |",
+             "|---|--:|--:|--:|--:|--:|--:|--:|"]  # fmt: skip
+    for key in dict.fromkeys(p["key"] for p in results["phases"]):
+        pair = [by.get((store, key)) for store in ("sqlite", "postgresql")]
+        cells = []
+        for p in pair:
+            cells += [f"{p['usage']['wall']:,.1f}", f"{p['usage']['cpu']:,.1f}"] if p else ["", ""]
+        cpu = [p["usage"]["cpu"] for p in pair if p]
+        ratio = f"{cpu[1] / cpu[0]:.2f}" if len(cpu) == 2 and cpu[0] else ""
+        rss = " / ".join(f"{p['usage']['peak_rss_mb']:,.0f}" for p in pair if p)
+        first = next(p for p in pair if p)
+        floor = f"{first['floor']:,.1f}" if first["systems"] else "-"
+        lines.append(f"| {key} | {floor} | {' | '.join(cells)} | {ratio} | {rss} |")
+    return lines
+
+
 def main(path: str = "bench/results.json") -> None:
     results = json.loads(Path(path).read_text(encoding="utf-8"))
     machine = results["machine"]
@@ -61,6 +81,8 @@ def main(path: str = "bench/results.json") -> None:
           + (f", load average {' '.join(f'{x:.1f}' for x in load)} at the end" if load else "")
           + ".\n")  # fmt: skip
     print("\n".join(rows(results)))
+    print()
+    print("\n".join(stores(results)))
 
 
 if __name__ == "__main__":
