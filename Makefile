@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The console's browser tests drive Debian's Chromium; Playwright never downloads a browser.
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test lint bench clean vendor
+.PHONY: demo test lint bench clean vendor proto
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +50,8 @@ vendor:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# The Pub/Sub API stubs (committed; regenerate after editing the .proto).
+PROTO := leadsync/connectors/salesforce/pubsub/pubsub_api.proto
+proto: $(STAMP)
+	$(BIN)/python -m grpc_tools.protoc -I . --python_out=. --grpc_python_out=. $(PROTO)

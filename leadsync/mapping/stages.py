@@ -257,7 +257,8 @@ MOVES: Mapping[tuple[Stage | None, Stage], Mapping[Cause, Guard]] = MappingProxy
 
 
 def is_backward(src: Stage | None, dst: Stage) -> bool:
-    """True when `dst` sits below `src` on the ladder, or leaves `suspect` for the ladder."""
+    """True when `dst` sits below `src` on the ladder. Moves into or out of `suspect`, the
+    side state, are never backward: they are judged by their own rules in `_allowed`."""
     if src is None or src is dst:
         return False
     if src is Stage.SUSPECT:

@@ -46,8 +46,19 @@ def as_crm_value(system: System, value: Any) -> Any:
     if isinstance(value, float):
         value = _number(value)
     if system is System.HUBSPOT:
-        return "" if value is None else str(value)
+        return as_text(value)
     return value
+
+
+def as_text(value: Any) -> str:
+    """A value for a CRM that takes every property as text: None clears like "", booleans
+    are "true"/"false" (what HubSpot's checkboxes hold), the rest as Python prints them.
+    The one place this encoding lives: planning compares with it, connectors send it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def same_value(held: Any, wanted: Any) -> bool:

@@ -23,6 +23,12 @@
     POST   /_sandbox/hubspot/email_events  {"email", "type", "url"?, "created"?}
     POST   /_sandbox/hubspot/edits         {"contact_id"|"email", "properties", "user_id"?}:
                                            an edit a user made in HubSpot's UI (see `owners`)
+    GET|POST /_sandbox/salesforce/cdc     change events published; knobs drop, gap,
+                                           overflow, keepalive_seconds (`salesforce.pubsub`)
+    GET|POST|DELETE /_sandbox/hubspot/webhooks
+                                           signed webhooks to a registered URL, with
+                                           knobs to drop, delay, duplicate or reorder
+                                           (see `hubspot.webhooks`)
     POST   /_sandbox/hubspot/marketing_events
                                            {"contact_id"|"email", "event", "state"?
                                             (ATTENDED), "event_type"? (WEBINAR),
@@ -41,7 +47,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from leadsync.sandbox.control import Control, Fault
-from leadsync.sandbox.hubspot import owners, seeding
+from leadsync.sandbox.hubspot import owners, seeding, webhooks
 from leadsync.sandbox.hubspot.responses import ApiError, iso_ms, json_response
 from leadsync.sandbox.hubspot.state import HubSpotState
 
@@ -135,6 +141,20 @@ def create_admin_app(
                 raise AdminError(f"no Salesforce user {wanted!r} (an Id or a Username)")
             token = salesforce.issue_token(found[0]["Id"])
         return json_response({"token": token, "user_id": found[0]["Id"]}, 201)
+
+    webhooks.register(app, hubspot.webhooks)
+
+    @app.route("/_sandbox/salesforce/cdc", methods=["GET", "POST"])
+    def salesforce_cdc() -> Response:
+        changes = getattr(salesforce, "changes", None)
+        if changes is None:
+            raise AdminError("the Salesforce emulator's Pub/Sub API is not running")
+        if request.method == "POST":
+            try:
+                changes.set_knobs(_body())
+            except (TypeError, ValueError) as error:
+                raise AdminError(str(error)) from None
+        return json_response(changes.status())
 
     @app.post("/_sandbox/hubspot/page_views")
     def page_views() -> Response:

@@ -72,6 +72,8 @@ def sandbox_config(info: dict[str, Any], tier: str, directory: Path) -> str:
     ]
     if info.get("ca_bundle"):
         lines.append(f"ca_bundle = {_toml(info['ca_bundle'])}")
+    if info.get("pubsub_url"):
+        lines.append(f"pubsub_url = {_toml(info['pubsub_url'])}")
     return "\n".join(lines) + "\n"
 
 

@@ -65,6 +65,8 @@ class Sandbox:
         self.ca_bundle: Path | None = None
         self._servers: dict[str, BaseWSGIServer] = {}
         self._threads: list[threading.Thread] = []
+        self._pubsub: Any = None
+        self.pubsub_port: int | None = None
 
     def start(self) -> Sandbox:
         if self._servers:
@@ -83,6 +85,9 @@ class Sandbox:
         return self
 
     def stop(self) -> None:
+        if self._pubsub is not None:
+            self._pubsub.stop(grace=None)
+            self._pubsub = None
         for server in self._servers.values():
             server.shutdown()
             server.server_close()
@@ -127,8 +132,10 @@ class Sandbox:
 
     def info(self) -> dict[str, Any]:
         """What `leadsync sandbox serve` prints: urls, the CA to trust and the tokens."""
+        pubsub = None if self.pubsub_port is None else f"localhost:{self.pubsub_port}"
         return {
             **self.urls,
+            "pubsub_url": pubsub,
             "ca_bundle": None if self.ca_bundle is None else str(self.ca_bundle),
             "hubspot_token": self.hubspot_token,
             "salesforce_token": self.salesforce_token,
@@ -170,6 +177,16 @@ class Sandbox:
         self.ca_bundle = tls.ca_bundle
         app = create_salesforce_app(self.salesforce, self.control)
         self._serve("salesforce", app, ssl_context=tls.ssl_context)
+        self._start_pubsub(tls)
+
+    def _start_pubsub(self, tls: Any) -> None:
+        """Change Data Capture over gRPC, on the Salesforce emulator's certificate."""
+        from leadsync.sandbox.salesforce import pubsub
+
+        self.salesforce.changes = pubsub.ChangeLog(seed=self.seed)
+        self._pubsub, self.pubsub_port = pubsub.serve(
+            self.salesforce.changes, self.salesforce.is_valid_token, tls.cert_file, tls.key_file
+        )
 
 
 def _generate(contacts: int, seed: int) -> Any:

@@ -14,7 +14,8 @@ Every move goes through `mapping.stages.allowed`. In order of precedence:
    disqualification it did not make only when they qualify again (mql or sql). After a
    backward move (a person's or a recycle rule's) it promotes again only on engagement
    newer than that move; a person taken out of `suspect` by anything but scoring is not
-   disqualified again by scoring until their stage changes.
+   disqualified again by scoring until their stage changes, and neither is someone a person
+   (or an admin) placed above `lead`: disqualifying them is that person's call.
 
 While Salesforce shows a stage it owns (prospect, opportunity, customer), nothing moves the
 person below that stage: changing that Salesforce record is the way back.
@@ -298,9 +299,28 @@ def _blocked(case: _Case, target: Stage) -> str:
         return f"moved back by {by} on {on}; needs engagement since then"
     if last.src is Stage.SUSPECT and last.cause is not Cause.SCORE and target is Stage.SUSPECT:
         return f"taken out of suspect by {by} on {on}"
+    if target is Stage.SUSPECT and last.cause in _JUDGMENTS and last.dst is not Stage.LEAD:
+        return f"{by} set {last.dst.value} on {on}; disqualifying is theirs to do"
     return ""
+
+
+# Moves a person decided on purpose: scoring does not disqualify them afterwards, or a second
+# cycle with nothing new would overrule what the first one respected (see `may_follow`).
+_JUDGMENTS = frozenset({Cause.HUMAN, Cause.ADMIN})
 
 
 def _said(e: StageEvidence, verb: str) -> str:
     who = f"{e.actor} " if e.actor and verb == "set" else ""
     return f"{who}{verb} {e.system.value} {e.raw_value!r} ({e.stage.value})"
+
+
+def may_follow(placed: Stage, scored: Stage, cause: Cause) -> bool:
+    """May the rules move on from a stage a person or CRM record just set, in the same cycle?
+
+    Up the ladder, yes. Into `suspect` from a CRM's claim, or from plain `lead` (where CRMs
+    put everyone by default): neither is a judgment, and the next cycle would disqualify them
+    anyway. Never to contradict a person's judgment, now or later (`_blocked`).
+    """
+    if scored is Stage.SUSPECT:
+        return placed is Stage.LEAD or cause not in _JUDGMENTS
+    return scored.rank > placed.rank

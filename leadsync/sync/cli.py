@@ -99,8 +99,10 @@ def _register() -> None:
         cli_mapping,
         cli_moves,
         cli_preview,
+        cli_push,
         cli_report,
         cli_run,
+        cli_shadow,
         cli_status,
         cli_sync,
     )
@@ -108,7 +110,7 @@ def _register() -> None:
     cli.add_command(cli_mapping.mapping)
     cli.add_command(sandbox_cli.sandbox)
     commands = (cli_sync, cli_status, cli_preview, cli_moves, cli_report, cli_run, cli_demo,
-                cli_console, cli_config, cli_errors)  # fmt: skip
+                cli_console, cli_config, cli_errors, cli_shadow, cli_push)  # fmt: skip
     for module in commands:
         for command in module.COMMANDS:
             cli.add_command(command)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 import click
@@ -182,6 +183,7 @@ def funnel_data(rt: Runtime) -> dict[str, Any]:
             "mql": conversion.entered,
             "sql": conversion.converted,
             "rate": conversion.rate,
+            "mean_days": _days(metrics.sales_cycle(moves)),
         },
         "cohorts": [
             {
@@ -194,6 +196,10 @@ def funnel_data(rt: Runtime) -> dict[str, Any]:
             for c in metrics.cohorts(moves, now)
         ],
     }
+
+
+def _days(span: timedelta | None) -> float | None:
+    return None if span is None else round(span.total_seconds() / 86400, 1)
 
 
 def _pct(rate: float | None) -> str:
@@ -212,6 +218,7 @@ def print_funnel(data: dict[str, Any]) -> None:
     conv = data["mql_to_sql"]
     console.print(
         f"MQL -> SQL: {conv['sql']} SQL / {conv['mql']} MQL = [bold]{_pct(conv['rate'])}[/bold]"
+        + ("" if conv["mean_days"] is None else f", {conv['mean_days']} days on average")
     )
     cohorts = Table(title="MQL -> SQL by monthly cohort (within the average sales cycle)")
     for column in ("month", "MQLs", "SQLs", "rate", ""):

@@ -13,8 +13,10 @@ from sqlalchemy import func, select
 from leadsync.sync.cli import config_option, load, report_errors
 from leadsync.sync.errorq import open_errors, summary
 from leadsync.sync.outbox import DUE
+from leadsync.sync.push import health as push_health
 from leadsync.sync.runtime import Runtime, build_runtime
-from leadsync.sync.schema import CursorRow, OutboxRow, PersonRow, RunRow
+from leadsync.sync.schema import CursorRow, OutboxRow, PersonRow, RunRow, ShadowCandidateRow
+from leadsync.sync.shadow import candidate_text
 
 console = Console(highlight=False)
 
@@ -43,6 +45,7 @@ def status_data(rt: Runtime) -> dict[str, Any]:
         runs = session.scalars(select(RunRow).order_by(RunRow.id.desc()).limit(5))
         errors = open_errors(session)
         return {
+            "shadow": shadow_status(rt, session),
             "persons": {str(k): v for k, v in stages.all()},
             "outbox": dict(outbox.all()),
             "pending": pending_plan(session),
@@ -57,12 +60,25 @@ def status_data(rt: Runtime) -> dict[str, Any]:
                 for r in runs
             ],
             "errors_by_type": summary(session),
+            "push": push_health.summary(session, rt.settings, rt.clock()),
             "errors": [
                 {"id": e.id, "system": e.system, "stage": e.stage, "record": e.record,
                  "code": e.code, "retry": e.retry, "attempts": e.attempts, "message": e.message}
                 for e in errors
             ],
         }  # fmt: skip
+
+
+def shadow_status(rt: Runtime, session: Any) -> dict[str, Any] | None:
+    """Whether shadow mode is on, with which candidate, and since when (None: off)."""
+    candidate = rt.settings.shadow
+    if candidate is None or candidate.source is None:
+        return None
+    digest = candidate_text(candidate.source.text)[1]
+    ran = session.scalars(
+        select(ShadowCandidateRow).where(ShadowCandidateRow.hash == digest)
+    ).first()
+    return {"candidate": str(candidate.source.path), "since": ran.since if ran else None}
 
 
 def pending_plan(session: Any) -> dict[str, Any]:
@@ -106,6 +122,15 @@ def _print_status(data: dict[str, Any]) -> None:
         runs.add_row(str(r["id"]), r["kind"], str(r["started"]), r["status"], r["message"] or "")
     console.print(runs)
     _print_pending(data["pending"])
+    console.print(push_health.describe(data["push"]))
+    if data["shadow"]:
+        since = data["shadow"]["since"]
+        console.print(
+            f"shadow mode is on: {data['shadow']['candidate']} decides beside the live config "
+            + (f"since {since:%Y-%m-%d %H:%M}" if since else "from the next cycle")
+            + "; `leadsync shadow report` compares them",
+            soft_wrap=True,  # a path folded mid-name cannot be copied
+        )
     errors = Table(title=f"error queue ({len(data['errors'])} open)")
     for column in ("type", "open"):
         errors.add_column(column)

@@ -41,6 +41,7 @@ from leadsync.sync.config_mapping import (
     check_mapping,
     check_writeback,
 )
+from leadsync.sync.push.settings import PushSettings
 
 CONFIG_ENV = "LEADSYNC_CONFIG"
 DEFAULT_PATH = Path("config.toml")
@@ -117,6 +118,7 @@ class Settings(BaseSettings):
     hubspot: HubSpotSettings
     salesforce: SalesforceSettings
     sync: SyncSettings = Field(default_factory=SyncSettings)
+    push: PushSettings = Field(default_factory=PushSettings)
     stages: StagesConfig = Field(default_factory=StagesConfig)
     fields: dict[str, dict[str, dict[str, FieldMapConfig]]] = Field(default_factory=dict)
     writeback: dict[str, dict[str, dict[str, str]]] = Field(default_factory=dict)
@@ -127,6 +129,9 @@ class Settings(BaseSettings):
     scoring: dict[str, Any] | None = None
     _rules: ScoringConfig = PrivateAttr()
     _source: ConfigSource | None = PrivateAttr(default=None)
+    # `[scoring] shadow`: as written, then the candidate it names (see `sync.shadow`).
+    _shadow_ref: str | None = PrivateAttr(default=None)
+    _shadow: Settings | None = PrivateAttr(default=None)
 
     @property
     def rules(self) -> ScoringConfig:
@@ -136,6 +141,11 @@ class Settings(BaseSettings):
     def source(self) -> ConfigSource | None:
         """The file these settings were loaded from, and its text (None when built in code)."""
         return self._source
+
+    @property
+    def shadow(self) -> Settings | None:
+        """The candidate config `[scoring] shadow` names, loaded without secrets, or None."""
+        return self._shadow
 
     @classmethod
     def settings_customise_sources(
@@ -240,6 +250,31 @@ def load_settings(path: Path, *, secrets: bool = True) -> Settings:
     text = read_text(path)
     settings = settings_from_text(text, str(path), secrets=secrets)
     settings._source = ConfigSource(path.resolve(), text)
+    if settings._shadow_ref is not None:
+        settings._shadow = _shadow_candidate(path, settings._shadow_ref)
+    return settings
+
+
+SHADOW_KEY = "shadow"
+
+
+def _shadow_candidate(path: Path, ref: str) -> Settings:
+    """The candidate `[scoring] shadow` names, relative to the config file; one line if bad."""
+    candidate = path.parent / ref
+    where = f"{path}: scoring.{SHADOW_KEY} = {ref!r}"
+    try:
+        text = read_text(candidate)
+        settings = settings_from_text(text, str(candidate), secrets=False)
+    except ConfigError as exc:
+        first, more = exc.problems[0], len(exc.problems) - 1
+        also = (
+            f" (and {more} more: `leadsync mapping validate --config {candidate}`)" if more else ""
+        )
+        raise ConfigError(
+            f"{where}: the shadow candidate is not usable: {first}{also}; fix it, or remove "
+            f"the key to turn shadow mode off"
+        ) from None
+    settings._source = ConfigSource(candidate.resolve(), text)
     return settings
 
 
@@ -258,7 +293,8 @@ def settings_from_text(text: str, where: str, *, secrets: bool = True) -> Settin
     cross += check_writeback(settings.writeback)
     problems += [f"{where}: {line}" for line in cross]
     try:
-        settings._rules = _scoring(settings.scoring, where)
+        settings._shadow_ref, section = _split_shadow(settings.scoring, where)
+        settings._rules = _scoring(section, where)
     except ConfigError as exc:
         problems += exc.problems
     if problems:
@@ -289,6 +325,23 @@ def _strip_secrets(settings: Settings) -> None:
             redact.remember([value])
             if value != value.strip():
                 setattr(holder, name, SecretStr(value.strip()))
+
+
+def _split_shadow(
+    section: Mapping[str, Any] | None, where: str
+) -> tuple[str | None, Mapping[str, Any] | None]:
+    """`[scoring] shadow` apart from the rules; a section holding nothing else keeps the
+    shipped rules (shadow mode is a setting, not a rule set)."""
+    if section is None or SHADOW_KEY not in section:
+        return None, section
+    ref = section[SHADOW_KEY]
+    if not isinstance(ref, str) or not ref.strip():
+        raise ConfigError(
+            f"{where}: scoring.{SHADOW_KEY}: {ref!r} is not a file name; write e.g. "
+            f'{SHADOW_KEY} = "candidate.toml" (relative to this file)'
+        )
+    rest = {k: v for k, v in section.items() if k != SHADOW_KEY}
+    return ref.strip(), rest or None
 
 
 SHIPPED_RULES = Path(__file__).parent.parent / "scoring" / "example_rules.toml"

@@ -34,6 +34,7 @@ from leadsync.sync.person_fields import merged_fields, provenance
 from leadsync.sync.plan_summary import PlanSummary
 from leadsync.sync.runtime import Runtime
 from leadsync.sync.schema import LedgerRow, OutboxRow, PersonRow, ScoreRow
+from leadsync.sync.shadow import Shadow
 
 CHUNK = 500
 Example = Callable[[Outcome], dict[str, Any]]
@@ -72,6 +73,7 @@ class DecideStep:
         self.now = now
         self.decider = decider or decider_for(rt)
         self.counts = DecideCounts()
+        self.shadow = Shadow.of(rt, run_id=run_id, now=now)  # None unless `[scoring] shadow`
 
     def run(
         self, *, everyone: bool = False, dry: bool = False, summary: PlanSummary | None = None,
@@ -97,6 +99,8 @@ class DecideStep:
                 self._count(outcomes, summary, example)
                 if not dry:
                     self._store(session, ctx, persons, outcomes)
+                    if self.shadow is not None:
+                        self.shadow.record(session, ctx, persons, outcomes)
             after = persons[-1].id
 
     def _chunk(

@@ -22,7 +22,7 @@ from leadsync.mapping.stages import Cause, Vocabulary
 from leadsync.mapping.transforms import EPOCH
 from leadsync.mapping.writeback import Outputs, planned_properties
 from leadsync.scoring.compile import Ruleset
-from leadsync.scoring.decide import Decision, Transition, decide_stage
+from leadsync.scoring.decide import Decision, Transition, decide_stage, may_follow
 from leadsync.scoring.engine import Score, score
 from leadsync.scoring.explain import top_reasons
 from leadsync.scoring.gates import verdict
@@ -153,8 +153,9 @@ class Decider:
         """Decide, and list each move for the ledger.
 
         A move made by CRM evidence or a person sets where the person stands; the rules then
-        get their say from there in the same cycle (see `_follows`): a contact HubSpot holds at
-        `lead` whose score says `mql` is placed at lead, then promoted: two ledger entries.
+        get their say from there in the same cycle (see `scoring.decide.may_follow`): a
+        contact HubSpot holds at `lead` whose score says `mql` is placed at lead, then
+        promoted: two ledger entries.
         """
         decision = decide_stage(last, result, evidence, self.rules, now)
         if not decision.moved:
@@ -163,7 +164,11 @@ class Decider:
         if decision.cause not in (Cause.EVIDENCE, Cause.HUMAN):
             return decision, [first]
         then = decide_stage(first, result, evidence, self.rules, now)
-        if then.moved and then.cause is Cause.SCORE and _follows(decision.stage, then.stage):
+        if (
+            then.moved
+            and then.cause is Cause.SCORE
+            and may_follow(decision.stage, then.stage, decision.cause)
+        ):
             return then, [first, then.entry(str(person_id))]
         return decision, [first]
 
@@ -258,17 +263,6 @@ def first_seen(link: LinkRow) -> dict[str, Seen]:
                                datetime.fromisoformat(when["known"]), when.get("by", ""),
                                not when.get("integration", False))  # fmt: skip
     return found
-
-
-def _follows(placed: Stage, scored: Stage) -> bool:
-    """May the rules move on from a stage a person or CRM record just set, in the same cycle?
-
-    Up the ladder, yes. Out of plain `lead` into `suspect` too: `lead` is where CRMs put
-    everyone by default, not a judgment. Never to contradict a judgment in the same breath.
-    """
-    if scored is Stage.SUSPECT:
-        return placed is Stage.LEAD
-    return scored.rank > placed.rank
 
 
 def _converted(link: LinkRow) -> bool:

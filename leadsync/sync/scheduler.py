@@ -21,6 +21,7 @@ from leadsync.errors import LeadsyncError
 from leadsync.sync import cycle
 from leadsync.sync.cli import load
 from leadsync.sync.lock import Busy, cycle_lock
+from leadsync.sync.push.health import poll_due
 from leadsync.sync.rescore import review_rescore
 from leadsync.sync.runtime import Runtime, build_runtime
 from leadsync.sync.store import make_engine
@@ -38,6 +39,9 @@ def scheduled_cycle(config_path: str | None, full: bool = False) -> None:
     """
     try:
         result = _cycle(config_path, full)
+        if result is None:
+            log.info("skipped: push is healthy; the next reconciliation poll comes later")
+            return
     except Busy as exc:
         log.warning("skipped: %s", exc)
         return
@@ -61,9 +65,11 @@ def scheduled_cycle(config_path: str | None, full: bool = False) -> None:
     )  # fmt: skip
 
 
-def _cycle(config_path: str | None, full: bool) -> cycle.CycleResult:
+def _cycle(config_path: str | None, full: bool) -> cycle.CycleResult | None:
     rt = build_runtime(load(config_path), actor="scheduler")
     try:
+        if not full and not _poll_due(rt):
+            return None
         with cycle_lock(rt.sessions.kw["bind"]):
             connectors = build_connectors(rt)
             if full and rt.settings.sync.auto_apply_rescore:
@@ -77,6 +83,11 @@ def _cycle(config_path: str | None, full: bool) -> cycle.CycleResult:
         # Each job opens its own engines (the config may have changed); a long-running
         # scheduler must not keep connection pools of past cycles.
         rt.close()
+
+
+def _poll_due(rt: Runtime) -> bool:
+    with rt.reading() as session:
+        return poll_due(session, rt.settings, rt.clock())
 
 
 def _leave_rescore_plan(rt: Runtime, connectors: Any) -> None:

@@ -332,3 +332,112 @@ class ConsoleUserRow(Base):
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
     disabled_at: Mapped[datetime | None]
+
+
+# --- push: webhooks and change events (issue 18) -------------------------------------------
+
+
+class PushEventRow(Base):
+    """One notification a CRM pushed, queued durably before it is answered.
+
+    `(source, event_id)` is unique: HubSpot retries and duplicates carry the same `eventId`,
+    so a second delivery is recognised and processed no more. `state`: pending, done, failed.
+    """
+
+    __tablename__ = "push_events"
+    __table_args__ = (
+        UniqueConstraint("source", "event_id", name="uq_push_events_source_event"),
+        Index("ix_push_events_state", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(64))
+    object_id: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class PushChannelRow(Base):
+    """One push channel (HubSpot webhooks, a Salesforce CDC topic): when it last proved
+    itself, and where a subscription resumes (`replay_id`)."""
+
+    __tablename__ = "push_channels"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    last_verified_at: Mapped[datetime | None]
+    replay_id: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime | None]
+
+
+# --- shadow mode (`[scoring] shadow`): a candidate config's decisions, kept apart -------------
+# Nothing here is ever planned, written to a CRM or read by the live decide step.
+
+
+class ShadowCandidateRow(Base):
+    """A candidate config shadow mode has run, once per content; `since` is its first run."""
+
+    __tablename__ = "shadow_candidates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(String(1000))
+    text: Mapped[str] = mapped_column(Text)
+    since: Mapped[datetime]
+    last_run_at: Mapped[datetime]
+
+
+class ShadowDecisionRow(Base):
+    """A person's latest decision by a candidate, beside the live stage of the same cycle.
+
+    One row per candidate and person, overwritten each time the person is decided (a nightly
+    rescore of everyone would otherwise add a row per person per night); `trail` is the
+    candidate's last stage move, which the next decision starts from.
+    """
+
+    __tablename__ = "shadow_decisions"
+    __table_args__ = (
+        UniqueConstraint("candidate_id", "person_id", name="uq_shadow_decisions_person"),
+        Index("ix_shadow_decisions_decided", "candidate_id", "decided_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("shadow_candidates.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    run_id: Mapped[int | None]
+    decided_at: Mapped[datetime]
+    stage: Mapped[str] = mapped_column(String(32))
+    live_stage: Mapped[str | None] = mapped_column(String(32))
+    fit: Mapped[float] = mapped_column(Float)
+    engagement: Mapped[float] = mapped_column(Float)
+    total: Mapped[float] = mapped_column(Float)
+    live_total: Mapped[float | None] = mapped_column(Float)
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    trail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ShadowMoveRow(Base):
+    """Append-only: a stage move the candidate made (its ledger, never the live one)."""
+
+    __tablename__ = "shadow_moves"
+    __table_args__ = (Index("ix_shadow_moves_candidate", "candidate_id", "to_stage", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("shadow_candidates.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    run_id: Mapped[int | None]
+    from_stage: Mapped[str | None] = mapped_column(String(32))
+    to_stage: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]
+    cause: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    rule_ids: Mapped[dict[str, Any]] = mapped_column(JSON, default=list)
+    score: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    live_stage: Mapped[str | None] = mapped_column(String(32))

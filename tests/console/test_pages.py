@@ -24,7 +24,8 @@ from leadsync.sync import triage
 from leadsync.sync.cli_report import explanation, funnel_data
 from leadsync.sync.cli_status import status_data
 from leadsync.sync.errorq import TYPES, summary
-from leadsync.sync.schema import PersonRow, RunRow
+from leadsync.sync.schema import PersonRow, RunRow, ShadowCandidateRow, ShadowDecisionRow
+from leadsync.sync.shadow_report import shadow_report
 from tests.console.conftest import PASSWORD, SECRET_KEY, signed_in
 
 
@@ -248,3 +249,34 @@ def test_a_view_during_the_first_count_waits_for_it_instead_of_counting_again(st
     release.set()
     viewer.join(timeout=30)
     assert answers[0].data == {"count": 1} and len(counted) == 1
+
+
+def test_the_funnel_page_shows_how_a_shadow_candidate_compares(state):
+    page = browser(state)
+    assert "No shadow candidate has decided anyone yet" in text(page.get("/funnel/shadow"))
+    with state.runtime().sessions.begin() as session:
+        now = session.scalar(select(sa.func.max(PersonRow.updated_at)))
+        cand = ShadowCandidateRow(hash="c0ffee" * 10, path="candidate.toml", text="",
+                                  since=now, last_run_at=now)  # fmt: skip
+        session.add(cand)
+        session.flush()
+        people = session.scalars(select(PersonRow).order_by(PersonRow.id).limit(6)).all()
+        for i, p in enumerate(people):  # the candidate calls every other one an MQL
+            stage = "mql" if i % 2 else (p.stage or "lead")
+            session.add(ShadowDecisionRow(candidate_id=cand.id, person_id=p.id, decided_at=now,
+                                          stage=stage, live_stage=p.stage, fit=0, engagement=0,
+                                          total=0))  # fmt: skip
+    try:
+        with state.runtime().sessions() as session:
+            data = shadow_report(session, examples=3)
+        shown = text(page.get("/funnel/shadow"))
+        assert f"{data['agree']} of {data['people']} people in the same stage" in shown
+        for d in data["divergence"]:
+            assert f"{d['live'] or '(none)'} {d['candidate']} {d['people']}" in shown
+            assert all(email in shown for email in d["examples"])
+        assert data["divergence"], "the candidate differs somewhere"
+        assert 'hx-get="/funnel/shadow"' in page.get("/funnel").text
+    finally:
+        with state.runtime().sessions.begin() as session:
+            session.execute(sa.delete(ShadowDecisionRow))
+            session.execute(sa.delete(ShadowCandidateRow))

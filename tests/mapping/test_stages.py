@@ -13,6 +13,7 @@ from leadsync.mapping.stages import (
     OWNERS,
     Cause,
     Guard,
+    Owner,
     allowed,
     is_backward,
     owned_by,
@@ -28,8 +29,24 @@ def test_every_stage_has_an_owner():
     assert set(OWNERS) == set(Stage)
 
 
-def test_state_machine_covers_every_pair():
-    assert set(MOVES) == {(src, dst) for src in (None, *Stage) for dst in Stage}
+PAIRS = [(src, dst) for src in (None, *Stage) for dst in Stage]
+
+
+@pytest.mark.parametrize(("src", "dst"), PAIRS, ids=str)
+def test_the_state_machine_keeps_its_promises_for_every_pair(src, dst):
+    causes = MOVES[(src, dst)]
+    if src is dst:
+        assert not causes, "nothing moves a person to the stage they are in"
+    if is_backward(src, dst):
+        assert Cause.SCORE not in causes and Cause.EVIDENCE not in causes, (
+            "decay or stale evidence never moves anyone back down the ladder"
+        )
+    if OWNERS[dst] is Owner.SALESFORCE:
+        assert Cause.SCORE not in causes, "scores never claim a stage sales owns"
+    if src is Stage.SUSPECT and Cause.SCORE in causes:
+        assert causes[Cause.SCORE] is Guard.NEW_ENGAGEMENT, "a disqualified lead needs news"
+    if src is None:
+        assert causes, "every stage can be a person's first"
 
 
 @pytest.mark.parametrize("vocab", [v for v in DEFAULT_VOCABULARIES if v.primary], ids=str)

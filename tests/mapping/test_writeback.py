@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from leadsync.mapping.fields import DEFAULT_OUTBOUND
 from leadsync.mapping.model import Stage, System
 from leadsync.mapping.stages import DEFAULT_VOCABULARIES, written_stages
-from leadsync.mapping.writeback import Outputs, planned_properties
+from leadsync.mapping.writeback import Outputs, as_crm_value, as_text, planned_properties
 
 HS_NAMES = DEFAULT_OUTBOUND[("hubspot", "contact")]
 SF_NAMES = DEFAULT_OUTBOUND[("salesforce", "Lead")]
@@ -87,3 +87,13 @@ def test_planning_twice_after_applying_plans_nothing(stage):
         assert not plan(stage, dict(first.properties), system, obj, names)
         if stage in written_stages(system) and system is System.SALESFORCE:
             assert first.properties["Status"]
+
+
+def test_a_boolean_is_planned_as_hubspot_will_hold_it_so_it_is_not_rewritten_every_cycle():
+    """HubSpot answers a checkbox as "true"/"false": planning must encode it the same way the
+    connector sends it, or the held value never equals the wanted one."""
+    assert as_crm_value(System.HUBSPOT, True) == as_text(True) == "true"
+    assert as_crm_value(System.HUBSPOT, False) == "false"
+    assert as_crm_value(System.HUBSPOT, None) == ""
+    assert as_crm_value(System.HUBSPOT, 42.04) == "42"
+    assert as_crm_value(System.SALESFORCE, True) is True

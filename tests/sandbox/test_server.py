@@ -25,6 +25,7 @@ INFO_KEYS = {
     "salesforce_url",
     "sandbox_url",
     "ca_bundle",
+    "pubsub_url",
     "hubspot_token",
     "salesforce_token",
 }

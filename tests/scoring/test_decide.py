@@ -249,3 +249,16 @@ def test_a_disqualification_by_a_person_is_undone_only_by_qualifying_again() -> 
     assert out.reason.endswith("only qualifying again (mql, sql) undoes that")
     out = decide(who, [*newsletter, *(page("/pricing", 1) for _ in range(3))], last)
     assert (out.stage, out.cause) == (Stage.MQL, Cause.SCORE)
+
+
+def test_scoring_does_not_disqualify_someone_a_person_placed_and_says_whose_call_it_is() -> None:
+    """A rep set the Lead to Working (sql) months ago; the person is a competitor by the fit
+    rules. Scoring leaves them at sql, cycle after cycle, and says why."""
+    competitor = person("x@competitor-one.com")
+    placed = was(None, Stage.SQL, 60, Cause.HUMAN, "salesforce:Priya Shah")
+    out = decide(competitor, [form("Demo request")], placed)
+    assert (out.stage, out.moved) == (Stage.SQL, False)
+    assert "salesforce:Priya Shah set sql on" in out.reason and "theirs" in out.reason
+    # A claim a CRM makes is no judgment: the same person placed by evidence is disqualified.
+    claimed = decide(competitor, [form("Demo request")], was(None, Stage.SQL, 60, Cause.EVIDENCE))
+    assert (claimed.stage, claimed.cause) == (Stage.SUSPECT, Cause.SCORE)

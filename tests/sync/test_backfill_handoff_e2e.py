@@ -117,6 +117,9 @@ def test_status_funnel_and_explain_speak_json(sqlite_world):
     by_stage = {row["stage"]: row for row in funnel["stages"]}
     assert sum(row["canonical"] for row in by_stage.values()) == sum(status["persons"].values())
     assert funnel["mql_to_sql"]["mql"] >= funnel["mql_to_sql"]["sql"]
+    # An average MQL -> SQL time only when someone went from one to the other, never negative.
+    days = funnel["mql_to_sql"]["mean_days"]
+    assert days is None or (days >= 0 and funnel["mql_to_sql"]["sql"] > 0)
     with sqlite_world.runtime().sessions() as session:
         email = session.scalars(select(PersonRow.email).where(PersonRow.stage == "mql")).first()
     explained = cli(sqlite_world, "explain", email)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from leadsync.sync.schema import LedgerRow, LinkRow, PersonRow
 
@@ -33,9 +34,10 @@ def _as_rep(world) -> tuple[str, dict]:
     return token, rep
 
 
-def test_the_ledger_names_the_sales_rep_who_disqualified_a_lead(world):
+def _rep_disqualifies_a_lead(world, token: str) -> tuple[int, list[LedgerRow]]:
+    """After a first cycle, the rep sets a Lead's Status to a disqualified value; the next
+    cycle runs. (the person's id, the ledger entries that cycle made for them)"""
     world.cycle()
-    token, rep = _as_rep(world)
     with world.runtime().sessions() as session:
         # A Lead of someone scoring placed (no Opportunity floor under them), chosen stably.
         link = session.scalars(
@@ -43,6 +45,7 @@ def test_the_ledger_names_the_sales_rep_who_disqualified_a_lead(world):
             .where(LinkRow.kind == "salesforce_lead", PersonRow.stage.in_(("lead", "mql")))
             .order_by(LinkRow.id)
         ).first()  # fmt: skip
+        before = session.scalar(select(func.max(LedgerRow.id)))
     url = f"{world.info['salesforce_url']}/services/data/v59.0/sobjects/Lead/{link.record_id}"
     requests.patch(url, json={"Status": "Closed - Not Converted"}, timeout=10,
                    headers={"Authorization": f"Bearer {token}"},
@@ -50,9 +53,45 @@ def test_the_ledger_names_the_sales_rep_who_disqualified_a_lead(world):
     world.tick()
     world.cycle()
     with world.runtime().sessions() as session:
-        last = session.scalars(
-            select(LedgerRow).where(LedgerRow.person_id == link.person_id)
-            .order_by(LedgerRow.id.desc())
-        ).first()  # fmt: skip
+        entries = session.scalars(
+            select(LedgerRow).where(LedgerRow.person_id == link.person_id, LedgerRow.id > before)
+            .order_by(LedgerRow.id)
+        ).all()  # fmt: skip
+    return link.person_id, list(entries)
+
+
+def test_the_ledger_names_the_sales_rep_who_disqualified_a_lead(world):
+    token, rep = _as_rep(world)
+    _, entries = _rep_disqualifies_a_lead(world, token)
+    last = entries[-1]
     assert last.to_stage == "suspect" and last.cause == "human"
     assert rep["Name"] in last.actor and last.actor.startswith("salesforce:")
+
+
+def test_a_user_named_as_an_integration_is_not_credited_with_a_human_move(world):
+    """HubSpot's own Salesforce connector writes Lead Status too: named in
+    `salesforce.integration_users`, its changes are a system's claim, not a rep's judgment."""
+    token, rep = _as_rep(world)
+    text = world.config.read_text()
+    assert "\n[salesforce]\n" in text
+    world.config.write_text(text.replace(
+        "\n[salesforce]\n", f'\n[salesforce]\nintegration_users = ["{rep["Username"]}"]\n', 1))  # fmt: skip
+    _, entries = _rep_disqualifies_a_lead(world, token)
+    # The value still counts, as the CRM's claim: moved by evidence, credited to no one.
+    assert [(e.to_stage, e.cause, e.actor) for e in entries] == [
+        ("suspect", "evidence", "salesforce")]  # fmt: skip
+
+
+@pytest.mark.parametrize("unattributed", ["person", "integration"])
+def test_hubspot_changes_naming_no_user_can_be_taken_as_an_integrations(world, unattributed):
+    """Seeded lifecycle stages name no HubSpot user: by default a person set them; with
+    `unattributed_changes = "integration"` they are claims, credited to no one."""
+    text = world.config.read_text()
+    assert "\n[hubspot]\n" in text
+    world.config.write_text(text.replace(
+        "\n[hubspot]\n", f'\n[hubspot]\nunattributed_changes = "{unattributed}"\n', 1))  # fmt: skip
+    world.cycle()
+    with world.runtime().sessions() as session:
+        human = session.scalar(select(func.count()).select_from(LedgerRow).where(
+            LedgerRow.cause == "human", LedgerRow.actor.like("hubspot%")))  # fmt: skip
+    assert (human > 0) is (unattributed == "person")

@@ -62,10 +62,6 @@ class HubSpotConnector:
         self._writer = ContactWriter(self.client)
         self._users = Users(self.client)
 
-    @classmethod
-    def from_settings(cls, settings: HubSpotSettings | Mapping[str, Any]) -> HubSpotConnector:
-        return cls(HubSpotSettings.model_validate(settings))
-
     @property
     def lookback(self) -> timedelta:
         """How far the caller should reach back behind its cursor (search index lag)."""
@@ -102,6 +98,13 @@ class HubSpotConnector:
             system="hubspot",
         )
 
+    def read_ids(self, stream: str, ids: Sequence[str]) -> Iterator[RawRecord]:
+        """Contacts by id, as `read` would yield them: what a webhook names, read at once."""
+        if stream != "contacts":
+            raise Rejected(f"HubSpot reads only contacts by id, not {stream!r}", system="hubspot")
+        reader = self._reader("contacts", "contacts", "lastmodifieddate", self.settings.properties)
+        return reader.by_ids(list(ids))
+
     def options(self, obj: str, prop: str) -> list[str] | None:
         """The values an enumeration property accepts, in HubSpot's display order (None: not
         an enumeration). One properties-API call."""
@@ -130,8 +133,12 @@ class HubSpotConnector:
         return self._users.actor(user_id)
 
     def changed_by(self, raw: RawRecord) -> Actor | None:
-        """Who last changed the contact, from `hs_updated_by_user_id` (None: an API or import)."""
-        return self.actor(raw.data.get("hs_updated_by_user_id"))
+        """Who last changed the contact, from `hs_updated_by_user_id`; a change naming no
+        user (an API, an import) is nobody's or an integration's (`unattributed_changes`)."""
+        user_id = raw.data.get("hs_updated_by_user_id")
+        if user_id in (None, ""):
+            return self._users.unattributed()
+        return self.actor(user_id)
 
     def history(
         self, record_ids: Sequence[str], properties: Sequence[str]

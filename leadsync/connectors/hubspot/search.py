@@ -82,6 +82,20 @@ class ObjectReader:
             if not after:
                 return
 
+    def by_ids(self, ids: list[str]) -> Iterator[RawRecord]:
+        """The objects with these ids, one batch read per 100 (ids HubSpot no longer has are
+        left out); in ascending position, like every read."""
+        size = self.client.settings.batch_size
+        found: list[RawRecord] = []
+        for start in range(0, len(ids), size):
+            body = {"inputs": [{"id": i} for i in ids[start : start + size]],
+                    "properties": self.properties, "propertiesWithHistory": []}  # fmt: skip
+            answer = self.client.call(
+                f"read {self.object_type} by id", self.client.batch.read, self.object_type, body
+            )
+            found += map(self.to_record, answer.get("results") or [])
+        return iter(sorted(found, key=order))
+
     def to_record(self, obj: dict[str, Any]) -> RawRecord:
         props = obj.get("properties") or {}
         moment = parse_time(props.get(self.date_property)) or parse_time(obj.get("updatedAt"))

@@ -93,6 +93,10 @@ class HubSpotSettings(BaseModel):
     access_token: Credential = Field(
         description="private-app token (LEADSYNC_HUBSPOT__ACCESS_TOKEN)"
     )
+    # Signs the webhooks HubSpot sends to `leadsync push serve`; only the receiver needs it.
+    client_secret: Credential | None = Field(
+        None, description="the app's client secret (LEADSYNC_HUBSPOT__CLIENT_SECRET)"
+    )
     tier: Tier = "professional"
     requests_per_10s: int | None = Field(None, gt=0, description="default: the tier's limit")
     # ⚠ documented as 5/s, some integrators still see 4/s
@@ -122,6 +126,12 @@ class HubSpotSettings(BaseModel):
     form_ids: list[str] | None = Field(None, description="default: every form of the portal")
     form_probe: bool = Field(
         True, description="skip the per-form reads when no contact converted in the window"
+    )
+    # Other integrations that set lifecyclestage or lead status (HubSpot's own Salesforce
+    # integration, say): their changes are a system's evidence, not a person's judgment.
+    integration_users: list[str] = Field(default_factory=list, description="HubSpot user ids")
+    unattributed_changes: Literal["person", "integration"] = Field(
+        "person", description="who made a change that names no user (API, import, workflow)"
     )
     retry: RetrySettings = Field(default_factory=RetrySettings)
 

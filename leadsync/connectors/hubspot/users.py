@@ -9,6 +9,7 @@ first use; history costs one batch read per 50 contacts (HubSpot's cap with hist
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from leadsync.connectors.base import Actor
@@ -28,7 +29,19 @@ class Users:
             return None
         if self._by_user is None:
             self._by_user = self._load()
-        return self._by_user.get(str(user_id))
+        found = self._by_user.get(str(user_id))
+        if str(user_id) not in self.client.settings.integration_users:
+            return found
+        # Named by the admin as an integration (HubSpot's Salesforce connector, say).
+        return replace(found, integration=True) if found else Actor(
+            "hubspot", str(user_id), f"integration user {user_id}", None, True)  # fmt: skip
+
+    def unattributed(self) -> Actor | None:
+        """Who made a change that names no user (the API, an import, a workflow, another
+        integration): nobody in particular, or an integration when the admin says so."""
+        if self.client.settings.unattributed_changes == "integration":
+            return Actor("hubspot", "", "an integration or the API", None, True)
+        return None
 
     def _load(self) -> dict[str, Actor]:
         found: dict[str, Actor] = {}

@@ -29,6 +29,7 @@ from leadsync.connectors.base import Change, WriteResult
 from leadsync.connectors.batches import batches
 from leadsync.connectors.hubspot.client import HubSpotClient, RejectedRequest
 from leadsync.errors import RateLimited, Transient
+from leadsync.mapping.writeback import as_text
 
 Send = Callable[[list[Change]], dict[str, WriteResult]]
 OBJECTS = ("contact", "contacts")
@@ -250,7 +251,7 @@ def _landed(change: Change, found: dict[str, Any] | None) -> WriteResult:
     if found is None:
         return _failed(change, "HubSpot did not return the contact when read back", "NOT_FOUND")
     wanted = {
-        p: _as_text(change.properties[p]) for p in change.clear_first if p in change.properties
+        p: as_text(change.properties[p]) for p in change.clear_first if p in change.properties
     }
     actual = {p: found.get(p) for p in wanted}
     missed = {p: v for p, v in wanted.items() if actual[p] != v}
@@ -273,15 +274,7 @@ def _clearing(change: Change) -> Change:
 
 def _text(change: Change) -> dict[str, str]:
     """HubSpot takes every property value as text; None clears like ""."""
-    return {k: _as_text(v) for k, v in change.properties.items()}
-
-
-def _as_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    return {k: as_text(v) for k, v in change.properties.items()}
 
 
 def _email(change: Change) -> str:

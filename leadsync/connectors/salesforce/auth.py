@@ -49,9 +49,15 @@ class _TrustingAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
+# Named in every call (`Sforce-Call-Options`), so change events of leadsync's own writes carry
+# it in their `changeOrigin` and are recognised as echoes.
+CALL_CLIENT = "leadsync"
+
+
 def http_session(settings: SalesforceSettings) -> requests.Session:
     """The one session every Salesforce call uses; it trusts `ca_bundle` when one is set."""
     session = requests.Session()
+    session.headers["Sforce-Call-Options"] = f"client={CALL_CLIENT}"
     if settings.ca_bundle is not None:
         if not settings.ca_bundle.is_file():
             raise ConfigError(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from leadsync.connectors.base import Actor, Change, FieldCheck, RawRecord, Window, WriteResult
 from leadsync.connectors.retry import Policy
@@ -39,10 +39,6 @@ class SalesforceConnector:
         self._writer = RecordWriter(self.client)
         self.access = FieldAccess(self.client)
         self._users = Users(self.client)
-
-    @classmethod
-    def from_settings(cls, settings: SalesforceSettings | Mapping[str, Any]) -> SalesforceConnector:
-        return cls(SalesforceSettings.model_validate(settings))
 
     @property
     def lookback(self) -> timedelta:
@@ -75,6 +71,14 @@ class SalesforceConnector:
         if columns is None:
             return []
         return list(query.lookup(self.client, stream, columns, field, values))
+
+    def read_ids(self, stream: str, ids: Sequence[str]) -> Iterator[RawRecord]:
+        """Records by id, deleted ones flagged, in stream order: what a change event names."""
+        columns = self.access.columns(stream)
+        if columns is None or not ids:
+            return iter(())
+        found = query.lookup(self.client, stream, columns, "Id", ids, include_deleted=True)
+        return iter(sorted(found, key=lambda r: r.position))
 
     def actor(self, user_id: str | None) -> Actor | None:
         """The user behind a `LastModifiedById` / `CreatedById`: name, email and whether it

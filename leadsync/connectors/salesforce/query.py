@@ -57,16 +57,18 @@ def soql(obj: str, fields: list[str], window: Window) -> str:
 
 
 def lookup(
-    client: SalesforceClient, obj: str, fields: list[str], field: str, values: Sequence[str]
-) -> Iterator[RawRecord]:
-    """Live records of `obj` whose `field` is one of `values`, one query per 200 values."""
+    client: SalesforceClient, obj: str, fields: list[str], field: str, values: Sequence[str],
+    *, include_deleted: bool = False,
+) -> Iterator[RawRecord]:  # fmt: skip
+    """Live records of `obj` (deleted ones too, flagged, with `include_deleted`) whose `field`
+    is one of `values`, one query per 200 values."""
     if not FIELD_NAME.fullmatch(field) or not FIELD_NAME.fullmatch(obj):
         raise ValueError(f"not a Salesforce API name: {obj}.{field}")
     columns = ", ".join(dict.fromkeys(["Id", "SystemModstamp", "IsDeleted", *fields]))
     for start in range(0, len(values), LOOKUP_CHUNK):
         chunk = list(values[start : start + LOOKUP_CHUNK])
         query = format_soql(f"SELECT {columns} FROM {obj} WHERE {field} IN {{}}", chunk)
-        yield from _pages(client, obj, query, include_deleted=False)
+        yield from _pages(client, obj, query, include_deleted=include_deleted)
 
 
 def read(

@@ -153,11 +153,21 @@ class SalesforceSettings(BaseModel):
         description="External ID field creates are upserted on (created when missing)",
     )
     daily_budget_share: float = Field(0.8, gt=0, le=1)
+    # Other integrations that write Lead Status or Contacts (HubSpot's own Salesforce
+    # connector, say): their changes are evidence from a system, not a person's judgment.
+    integration_users: list[str] = Field(
+        default_factory=list, description="user ids (15 or 18 characters) or usernames"
+    )
     lookback_seconds: float = Field(60.0, ge=0)
     fields: dict[str, list[str]] = Field(
         default_factory=lambda: {k: list(v) for k, v in OBJECT_FIELDS.items()}
     )
     retry: RetrySettings = Field(default_factory=RetrySettings)
+    # Change Data Capture (`leadsync push serve` with `push.salesforce_cdc`): the Pub/Sub API
+    # endpoint (host:port, TLS; `ca_bundle` is trusted here too) and the org's id, which the
+    # API calls the tenant id (default: read from the org).
+    pubsub_url: str = "api.pubsub.salesforce.com:7443"
+    org_id: str | None = None
 
     @model_validator(mode="after")
     def _credentials(self) -> Self:

@@ -2,7 +2,8 @@
 
 One query of User per connector (so one per run), read on first use and cached; an org whose
 integration user may not read users gives no names rather than a failed run. leadsync's own
-integration user is marked, so its writes are not taken for a person's.
+integration user is marked, so its writes are not taken for a person's, and so are the users
+named in `integration_users` (HubSpot's own Salesforce connector, say).
 """
 
 from __future__ import annotations
@@ -25,7 +26,11 @@ class Users:
         if self._by_id is None:
             self._by_id = self._load()
         # 15- and 18-character forms of one id share their first 15 characters.
-        return self._by_id.get(user_id) or self._by_id.get(user_id[:15])
+        found = self._by_id.get(user_id) or self._by_id.get(user_id[:15])
+        if found is None and self._configured(user_id, None):
+            # Users unreadable, but the admin named this one: still not a person's move.
+            return Actor("salesforce", user_id, user_id, None, True)
+        return found
 
     def _load(self) -> dict[str, Actor]:
         if self.client.user_id is None:
@@ -61,5 +66,12 @@ class Users:
 
     def _integration(self, row: dict) -> bool:
         username = self.client.settings.username
-        return row["Id"] == self.client.user_id or (username is not None and
-                                                   row.get("Username") == username)  # fmt: skip
+        own = row["Id"] == self.client.user_id or (username is not None and
+                                                  row.get("Username") == username)  # fmt: skip
+        return own or self._configured(row["Id"], row.get("Username"))
+
+    def _configured(self, user_id: str, username: str | None) -> bool:
+        """One of `integration_users`, by id (either length) or username."""
+        named = self.client.settings.integration_users
+        return any(n[:15] == user_id[:15] or (username and n.lower() == username.lower())
+                   for n in named)  # fmt: skip

@@ -15,6 +15,7 @@ from leadsync.sandbox.hubspot import (
     event_routes,
     extractor_routes,
     marketing_routes,
+    merge_routes,
     owners,
     property_routes,
 )
@@ -42,7 +43,7 @@ def create_app(state: HubSpotState, control: Control | None = None) -> Flask:
     app.register_error_handler(ApiError, lambda error: error.response())
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _crash)
-    routes = (crm_routes, property_routes, association_routes, marketing_routes, event_routes,
+    routes = (merge_routes, crm_routes, property_routes, association_routes, marketing_routes, event_routes,
               owners, extractor_routes)  # fmt: skip
     for module in routes:
         module.register(app, state)

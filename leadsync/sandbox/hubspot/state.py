@@ -28,6 +28,7 @@ from leadsync.sandbox.hubspot.properties import PropertyRegistry
 from leadsync.sandbox.hubspot.responses import parse_time_ms
 from leadsync.sandbox.hubspot.settings import HubSpotSettings
 from leadsync.sandbox.hubspot.store import ObjectStore, Record
+from leadsync.sandbox.hubspot.webhooks import WebhookSender
 from leadsync.sandbox.hubspot.writes import Writer
 
 DEFAULT_TOKEN = "pat-na1-sandbox-0000-0000-000000000000"
@@ -50,6 +51,8 @@ class HubSpotState:
         self._initial_tokens = dict(self.tokens)
         self.refresh_tokens: set[str] = set()  # issued by the OAuth refresh grant
         self._world: Any = None
+        # Contacts' changes go out as signed webhooks once a URL is registered.
+        self.webhooks = WebhookSender(self.settings.portal_id)
         self._clear()
 
     @property
@@ -69,12 +72,18 @@ class HubSpotState:
     def _clear(self) -> None:
         self.registry = PropertyRegistry()
         self.stores = {name: ObjectStore(kind) for name, kind in OBJECT_TYPES.items()}
+        self.stores["contacts"].observer = self._contact_changed
         self.associations = Associations()
         self.page_views = Timeline()
         self.submissions = Timeline()
         self.email_events = Timeline()
         self.forms: dict[str, dict[str, Any]] = {}
         self.marketing_events: dict[str, MarketingEvent] = {}
+
+    def _contact_changed(
+        self, kind: str, record: Record, values: dict[str, str], source: str, now_ms: int
+    ) -> None:
+        self.webhooks.observe(kind, record.id, values, source, now_ms)
 
     def load(self, world: Any) -> None:
         """Replace all data with `world` (a HubSpotWorld); `reset(data=True)` returns here."""

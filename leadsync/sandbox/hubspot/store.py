@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from leadsync.sandbox.hubspot.objects import ObjectType
@@ -59,9 +59,15 @@ class Record:
         return [Change(current, self.created_ms, "IMPORT")]
 
 
+# Told of every change to a record: (kind, record, changed values, source type, epoch ms).
+Observer = Callable[[str, "Record", dict[str, str], str, int], None]
+
+
 class ObjectStore:
     def __init__(self, kind: ObjectType) -> None:
         self.kind = kind
+        # Set by the state for the objects that push webhooks (contacts).
+        self.observer: Observer | None = None
         self.records: dict[int, Record] = {}
         self.archived: dict[int, Record] = {}
         self.ids: list[int] = []
@@ -126,7 +132,8 @@ class ObjectStore:
     def reindex_unique(self, record: Record, old_value: str | None) -> None:
         self._index_unique(record, old_value)
 
-    def archive(self, record: Record, now_ms: int) -> None:
+    def archive(self, record: Record, now_ms: int, *, quiet: bool = False) -> None:
+        """Move `record` to the archive (`quiet`: a merge, reported as such by the caller)."""
         del self.records[record.id]
         index = bisect.bisect_left(self.ids, record.id)
         del self.ids[index]
@@ -136,6 +143,14 @@ class ObjectStore:
             del self.unique[key]
         record.archived_ms = now_ms
         self.archived[record.id] = record
+        if not quiet:
+            self.notify("deletion", record, {}, "API", now_ms)
+
+    def notify(
+        self, kind: str, record: Record, values: dict[str, str], source: str, now_ms: int
+    ) -> None:
+        if self.observer is not None:
+            self.observer(kind, record, values, source, now_ms)
 
     def page(self, after: int | None, limit: int) -> tuple[list[Record], int | None]:
         """Records with id >= `after` in id order, and the id the next page starts at."""

@@ -72,6 +72,7 @@ class Writer:
             values = {**values, LIFECYCLE: DEFAULT_STAGE}
         self.store.insert(record)
         self._assign(record, values, now_ms, source)
+        self.store.notify("creation", record, dict(record.properties), source.type, now_ms)
         return record
 
     def update(
@@ -83,10 +84,14 @@ class Writer:
         changed = self._assign(record, values, now_ms, source)
         if changed:
             self.store.touch(record, max(now_ms, record.updated_ms + 1))
-        return changed
+            self.store.notify("propertyChange", record, changed, source.type, now_ms)
+        return bool(changed)
 
-    def _assign(self, record: Record, values: dict[str, str], now_ms: int, source: Source) -> bool:
-        changed = False
+    def _assign(
+        self, record: Record, values: dict[str, str], now_ms: int, source: Source
+    ) -> dict[str, str]:
+        """Set `values`; the ones that changed (empty: nothing did)."""
+        changed: dict[str, str] = {}
         old_email = record.properties.get(self.store.kind.unique_property or "")
         for name, value in values.items():
             old = record.properties.get(name, "")
@@ -95,7 +100,7 @@ class Writer:
             self._set(record, name, value, now_ms, source)
             if name == LIFECYCLE and self.store.kind.name == "contacts":
                 self._stamp_stage(record, old, value, now_ms)
-            changed = True
+            changed[name] = value
         if changed and self.store.kind.unique_property in values:
             self.store.reindex_unique(record, old_email)
         return changed

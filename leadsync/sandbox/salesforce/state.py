@@ -33,6 +33,8 @@ class SalesforceState:
         self._lock = threading.RLock()
         self._baseline: dict[str, dict[str, Record]] = {name: {} for name in SCHEMA}
         self._serial = 0
+        # Change Data Capture (see `pubsub`): set when the Pub/Sub server runs.
+        self.changes: Any = None
         self._restart()
         self.load({"User": users.user_records(self.settings)})
 
@@ -147,7 +149,10 @@ class SalesforceState:
             return {name: len(self.rows(name, include_deleted=False)) for name in SCHEMA}
 
     def put(self, name: str, record: Record) -> None:
+        before = self.records[name].get(record["Id"])
         self.records[name][record["Id"]] = record
+        if self.changes is not None:
+            self.changes.record(name, before, record, self.now())
 
     def purge_deleted(self, before: datetime | None = None) -> None:
         """Empty the recycle bin of records deleted before `before` (default: now)."""
