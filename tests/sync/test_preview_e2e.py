@@ -115,3 +115,17 @@ def test_a_preview_scored_on_columns_says_exactly_what_the_engine_says(world):
 
     assert on_columns == by_engine.as_dict(limits)
     assert on_columns["moves"] and on_columns["examples"]  # people move: examples compared too
+
+
+def test_points_too_large_to_count_on_columns_are_scored_by_the_engine(world):
+    world.cycle()
+    huge = EVERYONE_PLUS_100.replace("points = 100", "points = 1e15")
+    proposed = load_settings(candidate(world, "huge.toml", RULES.read_text() + huge),
+                             secrets=False)  # fmt: skip
+    rt = world.runtime()
+    limits = {"hubspot": 100, "salesforce": 200}
+
+    on_columns = preview(rt, proposed, now=world.now).as_dict(limits)
+
+    assert on_columns == preview(replace(rt, kernel=None), proposed, now=world.now).as_dict(limits)
+    assert on_columns["distribution"]["engagement"]["after"]["p75"] >= 1e15
