@@ -18,6 +18,7 @@ demo: $(STAMP)
 	$(BIN)/leadsync demo
 
 test: lint $(CHROMIUM)
+	bash .ci/services
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
 lint: $(STAMP)

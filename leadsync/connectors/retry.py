@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import tenacity
 from pydantic import BaseModel, ConfigDict, Field
@@ -170,6 +170,7 @@ class Policy:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._clock = clock
+        self.rate_limited = 0  # 429 answers seen, for metrics
 
     def call(self, fn: Callable[[], T], *, refresh: Callable[[], None] | None = None) -> T:
         tries = _Tries()
@@ -205,6 +206,7 @@ class Policy:
         now = self._clock()
         tries.rate_limited_since = tries.rate_limited_since or now
         tries.counts[Failure.RATE_LIMITED] += 1
+        self.rate_limited += 1
         cap = self.settings.rate_limited_attempts
         if cap is not None and tries.counts[Failure.RATE_LIMITED] >= cap:
             return False
@@ -290,6 +292,45 @@ class Pacer:
                 self._starts.popleft()
                 now = self._clock()
             self._starts.append(now)
+
+    def observe(self, remaining: int) -> None:
+        """Stay in step with the API's own count: when it has fewer calls left in its window
+        than this pacer would allow (another integration shares the limit), take the
+        difference now, so the next calls wait for the window to move on."""
+        with self._lock:
+            now = self._clock()
+            while self._starts and self._starts[0] <= now - self.period:
+                self._starts.popleft()
+            self._starts.extend([now] * (self.limit - len(self._starts) - remaining))
+
+
+class Pacing(Protocol):
+    def acquire(self) -> None: ...
+
+    def observe(self, remaining: int) -> None: ...
+
+
+# Makes the pacer of one named limit; a fleet of workers swaps in one shared through Redis
+# (`leadsync.distributed.pacing`), so every process's calls count against the same window.
+PacerFactory = Callable[[str, int, float], Pacing]
+
+
+def _own_pacer(_key: str, limit: int, period: float) -> Pacing:
+    return Pacer(limit, period)
+
+
+_pacer_factory: PacerFactory = _own_pacer
+
+
+def use_pacers(factory: PacerFactory | None) -> None:
+    """Make every pacer made from now on with `factory` (None: each client paces alone)."""
+    global _pacer_factory
+    _pacer_factory = factory or _own_pacer
+
+
+def pacer(key: str, limit: int, period: float) -> Pacing:
+    """A pacer for the limit named `key` (e.g. one portal's ten-second limit)."""
+    return _pacer_factory(key, limit, period)
 
 
 class Budget:

@@ -36,6 +36,7 @@ from leadsync.console.routes import (
 from leadsync.console.security import GUARDS, LoginThrottle
 from leadsync.console.settings import ConsoleOptions
 from leadsync.console.state import ConsoleState
+from leadsync.distributed.web import metrics_endpoint
 from leadsync.sync.push.receiver import Mounted
 
 STATIC = Path(__file__).with_name("static")
@@ -53,6 +54,7 @@ def create_app(state: ConsoleState, options: ConsoleOptions) -> FastAPI:
     app.state.funnel = reports.funnel()
     app.state.drafts, app.state.jobs, app.state.live = Drafts(), Jobs(), LiveOptions()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_route("/metrics", metrics_endpoint)  # Prometheus scrapes it without a login
     app.mount("/webhooks", Mounted(state.runtime))  # HubSpot webhooks, checked by signature
     for module in (auth, health, mappings, rules, draft, history, background, people, funnel):
         app.include_router(module.router)

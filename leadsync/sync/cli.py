@@ -114,6 +114,11 @@ def _register() -> None:
     for module in commands:
         for command in module.COMMANDS:
             cli.add_command(command)
+    # Many tenants (`tenants`, `worker`, `beat`): imports Celery only when one of them runs.
+    from leadsync.distributed import cli as fleet_cli
+
+    for command in fleet_cli.COMMANDS:
+        cli.add_command(command)
 
 
 def main() -> None:

@@ -218,8 +218,11 @@ SECRET_KEYS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def _env_name(path: tuple[str, ...]) -> str:
-    return "LEADSYNC_" + "__".join(part.upper() for part in path)
+ENV_PREFIX = "LEADSYNC_"
+
+
+def _env_name(path: tuple[str, ...], prefix: str = ENV_PREFIX) -> str:
+    return prefix + "__".join(part.upper() for part in path)
 
 
 def _secrets_in_file(data: Mapping[str, Any], where: str) -> list[str]:
@@ -278,16 +281,26 @@ def _shadow_candidate(path: Path, ref: str) -> Settings:
     return settings
 
 
-def settings_from_text(text: str, where: str, *, secrets: bool = True) -> Settings:
-    """Validate a config's text as `load_settings` would a file; `where` names it in messages."""
+def settings_from_text(
+    text: str, where: str, *, secrets: bool = True, env_prefix: str = ENV_PREFIX,
+    given: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Settings:  # fmt: skip
+    """Validate a config's text as `load_settings` would a file; `where` names it in messages.
+
+    `env_prefix`: where the environment's settings are read (a tenant's own prefix, so one
+    tenant never picks up another's token); `given`: secrets from a file the operator named,
+    by section (the environment still outranks them).
+    """
     data = parse_toml(text, where)
     problems = _secrets_in_file(data, where)
+    for section, values in (given or {}).items():
+        data[section] = {**data.get(section, {}), **values}
     if not secrets:
-        data = _without_secrets(data)
+        data = _without_secrets(data, env_prefix)
     try:
-        settings = Settings(**data)
+        settings = Settings(**data, _env_prefix=env_prefix)
     except ValidationError as exc:
-        envs = {path: _env_name(path) for path in SECRET_KEYS}
+        envs = {path: _env_name(path, env_prefix) for path in SECRET_KEYS}
         raise ConfigError(problems + explain(exc, Settings, where, envs)) from None
     cross = check_mapping(settings.stages, settings.fields, settings.sources)
     cross += check_writeback(settings.writeback)
@@ -303,13 +316,13 @@ def settings_from_text(text: str, where: str, *, secrets: bool = True) -> Settin
     return settings
 
 
-def _without_secrets(data: Mapping[str, Any]) -> dict[str, Any]:
+def _without_secrets(data: Mapping[str, Any], prefix: str = ENV_PREFIX) -> dict[str, Any]:
     """The file's data with a stand-in for every secret the environment does not hold."""
     filled = {key: dict(value) if isinstance(value, Mapping) else value
               for key, value in data.items()}  # fmt: skip
     for path in SECRET_KEYS:
-        if os.environ.get(_env_name(path)) is None and len(path) == 2:
-            filled.setdefault(path[0], {})[path[1]] = OFFLINE
+        if os.environ.get(_env_name(path, prefix)) is None and len(path) == 2:
+            filled.setdefault(path[0], {}).setdefault(path[1], OFFLINE)
     return filled
 
 

@@ -55,7 +55,10 @@ def make_engine(url: str) -> Engine:
 def alembic_config(engine: Engine) -> AlembicConfig:
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # The option is interpolated (ConfigParser): a `%` in the URL (an escaped password, a
+    # tenant's `options=-csearch_path%3D...`) must be doubled.
+    url = engine.url.render_as_string(hide_password=False).replace("%", "%%")
+    cfg.set_main_option("sqlalchemy.url", url)
     return cfg
 
 

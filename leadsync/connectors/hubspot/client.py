@@ -8,6 +8,7 @@ observed → JSON. A failure is turned into a classified `ConnectorError` and re
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -26,7 +27,7 @@ from urllib3.util.retry import Retry
 
 from leadsync.connectors.hubspot.settings import HubSpotSettings
 from leadsync.connectors.redact import header_refusal, scrub
-from leadsync.connectors.retry import ERRORS, Budget, Failure, Pacer, Policy, classify
+from leadsync.connectors.retry import ERRORS, Budget, Failure, Policy, classify, pacer
 from leadsync.errors import AuthError, ConnectorError, Rejected, Transient
 
 # Each client sub-package has its own exception tree; these are the ones leadsync calls into.
@@ -80,8 +81,10 @@ class HubSpotClient:
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Bearer {token}"
         self.policy = policy or Policy(settings.retry)
-        self.pacer = Pacer(settings.ten_second_limit, 10.0)
-        self.search_pacer = Pacer(settings.search_per_second, 1.0)
+        # One portal's limits, whichever process calls: keyed by a digest of portal and token.
+        portal = hashlib.sha256(f"{settings.base_url}|{token}".encode()).hexdigest()[:16]
+        self.pacer = pacer(f"hubspot:{portal}:10s", settings.ten_second_limit, 10.0)
+        self.search_pacer = pacer(f"hubspot:{portal}:search", settings.search_per_second, 1.0)
         self.budget = Budget(
             "HubSpot",
             settings.daily_budget_share,
@@ -168,6 +171,10 @@ class HubSpotClient:
         remaining = headers.get("X-HubSpot-RateLimit-Daily-Remaining")
         if daily and remaining and daily.isdigit() and remaining.isdigit():
             self.budget.observe(int(daily) - int(remaining), int(daily))
+        # What is left of the portal's ten-second window, counting every app that uses it.
+        window = headers.get("X-HubSpot-RateLimit-Remaining")
+        if window and window.isdigit():
+            self.pacer.observe(int(window))
 
     def _error(
         self, what: str, status: int | None, body: Any, headers: Mapping[str, str] | None
