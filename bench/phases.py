@@ -1,12 +1,15 @@
-"""The benchmark's phases against one sandbox: backfill, write-back, 1% change, quiet cycles.
+"""The benchmark's phases against one sandbox: backfill, write-back, 1% change, quiet cycles,
+then a preview of a rule change and the rescore of everyone, which call no CRM.
 
 Each phase resets the sandbox's counters, runs leadsync in this process and returns a
 `Phase`: per system the calls made (by stream and route) next to the minimum, the time spent
-next to the rate-limit floor, and the records moved.
+next to the rate-limit floor, and the records moved; always wall and CPU seconds of this
+process (leadsync's, the sandbox's apart) and its peak RSS.
 """
 
 from __future__ import annotations
 
+import re
 import tempfile
 import time
 from collections import Counter
@@ -18,12 +21,16 @@ from typing import Any
 from bench import changes, report
 from bench.meter import Metered, Stopwatch, StreamTally, SystemTally, Usage, route_counter
 from bench.minimum import Limits, Minimum
+from bench.preview import candidate_rules
 from bench.sandbox import SYSTEMS, SandboxProcess
 from leadsync.mapping.model import RecordKind
 from leadsync.sync.backfill import backfill
 from leadsync.sync.config import load_settings
 from leadsync.sync.cycle import run_cycle
+from leadsync.sync.preview import preview
+from leadsync.sync.rescore import review_rescore
 from leadsync.sync.runtime import Runtime, build_runtime
+from leadsync.sync.schema import PersonRow
 from leadsync.sync.wiring import build_connectors
 
 # Routes that move no records and that no connector can avoid.
@@ -80,6 +87,7 @@ class Phase:
     records: int = 0
     notes: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    store: str = "sqlite"
 
     @property
     def floor(self) -> float:
@@ -87,12 +95,20 @@ class Phase:
 
 
 class Bench:
-    """leadsync wired to a running sandbox, with a fresh SQLite store in a temp directory."""
+    """leadsync wired to a running sandbox, with a fresh store: SQLite in a temp directory, or
+    the empty database at `database_url`."""
 
-    def __init__(self, sandbox: SandboxProcess) -> None:
+    def __init__(self, sandbox: SandboxProcess, database_url: str | None = None) -> None:
         self.sandbox = sandbox
         self.workdir = tempfile.TemporaryDirectory(prefix="leadsync-bench-")
-        self.rt: Runtime = build_runtime(load_settings(sandbox.configure(Path(self.workdir.name))))
+        self.config = sandbox.configure(Path(self.workdir.name))
+        if database_url:
+            text = self.config.read_text(encoding="utf-8")
+            self.config.write_text(re.sub(r"(?m)^database_url = .*$",
+                                          f'database_url = "{database_url}"', text, count=1),
+                                   encoding="utf-8")  # fmt: skip
+        self.store = "postgresql" if database_url else "sqlite"
+        self.rt: Runtime = build_runtime(load_settings(self.config))
         wired = build_connectors(self.rt)
         self.connectors = {
             name: Metered(wired[name], route_counter(sandbox.stats, name)) for name in SYSTEMS
@@ -107,6 +123,7 @@ class Bench:
         self.last_cycle_end = 0.0
 
     def close(self) -> None:
+        self.rt.close()
         self.workdir.cleanup()
 
     # --- phases ------------------------------------------------------------------------
@@ -158,6 +175,36 @@ class Bench:
             ("salesforce", "Contact"): len(contacts),
         }
 
+    def preview(self) -> Phase:
+        """`leadsync preview` of a candidate that lowers the MQL bar (total 50 -> 40)."""
+        path = self.config.with_name("candidate.toml")
+        path.write_text(self.config.read_text(encoding="utf-8") + "\n" + candidate_rules(),
+                        encoding="utf-8")  # fmt: skip
+        candidate = load_settings(path, secrets=False)
+        phase = self._local("preview", "Preview of a rule change: everyone decided by both configs",
+                            lambda: preview(self.rt, candidate, now=self.rt.clock()))  # fmt: skip
+        phase.extra["moves"] = sum(phase.extra.pop("result").moves.values())
+        return phase
+
+    def rescore(self) -> Phase:
+        """`leadsync rescore` without --apply: everyone scored, decided and planned, dry."""
+        phase = self._local("rescore", "Rescore review: everyone scored, decided and planned",
+                            lambda: review_rescore(self.rt, self.connectors, kind="rescore-plan"))  # fmt: skip
+        phase.extra["moves"] = sum(phase.extra.pop("result").moves.values())
+        return phase
+
+    def _local(self, key: str, title: str, action: Callable[[], Any]) -> Phase:
+        """A phase that calls no CRM: time, memory and people per CPU-second."""
+        with self.rt.sessions() as session:
+            people = session.query(PersonRow).count()
+        with Stopwatch(self.sandbox.cpu_seconds) as watch:
+            result = action()
+        phase = Phase(key, title, watch.usage, store=self.store)
+        phase.records = people
+        phase.extra |= {"result": result, "people": people,
+                        "people_per_cpu_second": people / max(watch.usage.cpu, 1e-9)}  # fmt: skip
+        return phase
+
     # --- measurement -------------------------------------------------------------------
 
     def _measure(self, key: str, title: str, *, full: bool, action: Callable[[], Any],
@@ -168,7 +215,7 @@ class Bench:
         with Stopwatch(self.sandbox.cpu_seconds) as watch:
             result = action()
         stats = self.sandbox.stats()
-        phase = Phase(key, title, watch.usage)
+        phase = Phase(key, title, watch.usage, store=self.store)
         self.own_writes = Counter()
         for system, connector in self.connectors.items():
             tally = connector.reset()

@@ -27,13 +27,17 @@ def _ratio(value: float, base: float) -> str:
 
 def print_phase(phase: Phase) -> None:
     u = phase.usage
-    console.rule(phase.title)
+    console.rule(f"{phase.title} ({phase.store})")
     io = sum(s.wall for s in phase.systems.values())
     console.print(
         f"{u.wall:,.1f} s wall ({u.wall - io:,.1f} s of it scoring, deciding and planning), "
         f"{u.cpu:,.1f} s CPU leadsync + {u.sandbox_cpu:,.1f} s CPU sandbox, "
         f"peak RSS {u.peak_rss_mb:,.0f} MB, load {' '.join(f'{x:.1f}' for x in u.load)}"
     )
+    if not phase.systems:
+        console.print(f"{phase.records:,} people, {phase.extra['people_per_cpu_second']:,.0f} "
+                      f"per CPU-second, {phase.extra['moves']:,} would move; no CRM called")  # fmt: skip
+        return
     table = Table(show_lines=False)
     for column in ("system", "calls (reads, writes)", "minimum + overhead", "ratio", "wall s",
                    "floor s", "ratio", "records", "records/s", "throttled"):  # fmt: skip
@@ -69,6 +73,41 @@ def _streams(systems: dict[str, SystemCost]) -> Table:
     return table
 
 
+STORES = ("sqlite", "postgresql")
+
+
+def print_stores(phases: list[Phase]) -> None:
+    """Each phase on each store side by side: wall and CPU next to the floor, and memory."""
+    by = {(p.store, p.key): p for p in phases}
+    stores = [s for s in STORES if any(p.store == s for p in phases)]
+    table = Table(title="phases by store (CPU: leadsync's process, the sandbox's apart)",
+                  title_justify="left")  # fmt: skip
+    table.add_column("phase")
+    table.add_column("floor s", justify="right")
+    for store in stores:
+        for column in ("wall s", "CPU s", "wall/floor", "peak RSS MB"):
+            table.add_column(f"{store} {column}", justify="right")
+    if len(stores) == 2:
+        table.add_column("CPU pg/sqlite", justify="right")
+    for key in dict.fromkeys(p.key for p in phases):
+        first = next(by[(s, key)] for s in stores if (s, key) in by)
+        row = [key, f"{first.floor:,.1f}" if first.systems else "-"]
+        for store in stores:
+            p = by.get((store, key))
+            row += _store_cells(p) if p else ["", "", "", ""]
+        if len(stores) == 2:
+            pair = [by.get((s, key)) for s in stores]
+            row.append(_ratio(pair[1].usage.cpu, pair[0].usage.cpu) if all(pair) else "")
+        table.add_row(*row)
+    console.print(table)
+
+
+def _store_cells(p: Phase) -> list[str]:
+    u = p.usage
+    return [f"{u.wall:,.1f}", f"{u.cpu:,.1f}",
+            _ratio(u.wall, p.floor) if p.systems else "-", f"{u.peak_rss_mb:,.0f}"]  # fmt: skip
+
+
 def print_rescore(result: dict[str, Any]) -> None:
     console.rule(f"Full rescore of {result['leads']:,} leads (bench.scoring, no API calls)")
     console.print(
@@ -95,6 +134,7 @@ def machine() -> dict[str, Any]:
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "processor": platform.machine(),
+        "load": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
 
 

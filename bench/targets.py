@@ -3,7 +3,10 @@
 calls       every phase, per system: calls <= 1.05 x (minimum + unavoidable overhead)
 quiet       a cycle with nothing changed: <= 2 calls per stream and zero writes
 wall        backfill: wall time <= 1.25 x the rate-limit floor
-memory      backfill: peak RSS of the leadsync process <= 500 MB
+memory      every phase: peak RSS of the leadsync process <= 500 MB
+preview     a rule change's preview at >= 10,000 people per wall second (100,000 in 10 s)
+rescore     the rescore review (scores, stage decisions, plan) >= 100,000 people per CPU-second
+postgres    every phase: PostgreSQL's CPU <= 1.2 x SQLite's
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ WALL_RATIO = 1.25
 RSS_MB = 500
 QUIET_CALLS = 2
 QUIET_PHASES = ("quiet-1", "quiet-2")
+PREVIEW_PER_SECOND = 10_000
+RESCORE_PER_CPU_SECOND = 100_000
+POSTGRES_CPU_RATIO = 1.2
 
 
 @dataclass
@@ -32,14 +38,49 @@ class Target:
 def check(phases: list[Phase]) -> list[Target]:
     found: list[Target] = []
     for phase in phases:
-        if not phase.systems:
-            continue
+        key = f"{phase.key} ({phase.store})"
+        found.append(_memory(key, phase))
         for system, cost in phase.systems.items():
-            found.append(_calls(phase.key, system, cost))
+            found.append(_calls(key, system, cost))
             if phase.key in QUIET_PHASES:
-                found += _quiet(phase.key, system, cost)
+                found += _quiet(key, system, cost)
         if phase.key == "backfill":
-            found += _backfill(phase)
+            found += _backfill(key, phase)
+        if phase.key in ("preview", "rescore"):
+            found.append(_local(key, phase))
+    return found + _postgres(phases)
+
+
+def _memory(key: str, phase: Phase) -> Target:
+    rss = phase.usage.peak_rss_mb
+    return Target(key, "peak RSS", f"<= {RSS_MB} MB", f"{rss:,.0f} MB", rss <= RSS_MB)
+
+
+def _local(key: str, phase: Phase) -> Target:
+    people, u = phase.records, phase.usage
+    if phase.key == "preview":
+        rate = people / max(u.wall, 1e-9)
+        return Target(key, "people per wall second", f">= {PREVIEW_PER_SECOND:,}",
+                      f"{rate:,.0f} ({people:,} in {u.wall:,.1f} s, {u.cpu:,.1f} CPU-s)",
+                      rate >= PREVIEW_PER_SECOND, "" if rate >= PREVIEW_PER_SECOND else _BOUND)  # fmt: skip
+    rate = people / max(u.cpu, 1e-9)
+    return Target(key, "people per CPU-second", f">= {RESCORE_PER_CPU_SECOND:,}",
+                  f"{rate:,.0f}", rate >= RESCORE_PER_CPU_SECOND,
+                  "" if rate >= RESCORE_PER_CPU_SECOND else _BOUND)  # fmt: skip
+
+
+_BOUND = "scoring is on columns; each person's evidence, decision and plan is still Python"
+
+
+def _postgres(phases: list[Phase]) -> list[Target]:
+    sqlite = {p.key: p for p in phases if p.store == "sqlite"}
+    found = []
+    for phase in (p for p in phases if p.store == "postgresql" and p.key in sqlite):
+        base = sqlite[phase.key].usage.cpu
+        ratio = phase.usage.cpu / base if base else 0.0
+        met = ratio <= POSTGRES_CPU_RATIO
+        found.append(Target(phase.key, "CPU on PostgreSQL", f"<= {POSTGRES_CPU_RATIO} x SQLite",
+                            f"{phase.usage.cpu:,.1f} s vs {base:,.1f} s ({ratio:.2f} x)", met))  # fmt: skip
     return found
 
 
@@ -87,11 +128,9 @@ def _quiet(key: str, system: str, cost: SystemCost) -> list[Target]:
     ]  # fmt: skip
 
 
-def _backfill(phase: Phase) -> list[Target]:
+def _backfill(key: str, phase: Phase) -> list[Target]:
     ratio = phase.usage.wall / phase.floor if phase.floor else 0.0
-    rss = phase.usage.peak_rss_mb
     return [
-        Target(phase.key, "wall time", f"<= {WALL_RATIO} x {phase.floor:,.0f} s",
+        Target(key, "wall time", f"<= {WALL_RATIO} x {phase.floor:,.0f} s",
                f"{phase.usage.wall:,.0f} s ({ratio:.2f} x)", ratio <= WALL_RATIO),
-        Target(phase.key, "peak RSS", f"<= {RSS_MB} MB", f"{rss:,.0f} MB", rss <= RSS_MB),
     ]  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from types import MappingProxyType
 
 from leadsync.mapping.model import LADDER, Stage, System
@@ -36,6 +37,7 @@ OWNERS: Mapping[Stage, Owner] = MappingProxyType(
 )
 
 
+@cache  # asked for every record planned; `OWNERS` never changes
 def owned_by(system: System) -> frozenset[Stage]:
     """Stages whose truth lives in `system`; leadsync never writes them back to it."""
     return frozenset(stage for stage, owner in OWNERS.items() if owner.value == system.value)
@@ -193,6 +195,7 @@ DEFAULT_VOCABULARIES: tuple[Vocabulary, ...] = (
 )
 
 
+@cache
 def written_stages(system: System) -> frozenset[Stage]:
     """Stages leadsync writes to `system`: all but those the system itself owns."""
     return frozenset(Stage) - owned_by(system)

@@ -3,6 +3,10 @@
 Scoring 100,000 people one query at a time would cost a million round trips; loading a chunk's
 links, events, last ledger entries, echoes, opportunities and pending outbox rows
 together keeps the decide step bound by scoring, not by the database.
+
+Events come as columns for the scoring kernel (`columns=True`: one Core select, times and
+attributes as the store holds them, no object per event) or as `EngagementEvent` objects for
+the engine, which `engine_events` also reads afterwards when the kernel gives up on a chunk.
 """
 
 from __future__ import annotations
@@ -11,11 +15,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from leadsync.mapping.model import EngagementEvent, EventKind, Stage, System
 from leadsync.mapping.stages import Cause
+from leadsync.scoring.columns import EventColumns
 from leadsync.scoring.decide import Transition
 from leadsync.sync.outbox import PENDING, known_writes
 from leadsync.sync.schema import (
@@ -41,15 +46,26 @@ class ChunkContext:
         default_factory=lambda: defaultdict(list)
     )
     pending: dict[OutboxKey, OutboxRow] = field(default_factory=dict)
+    event_columns: EventColumns | None = None  # loaded with `columns=True`
+    session: Session | None = None
+    ids: list[int] = field(default_factory=list)
+    _events_loaded: bool = False
 
     @classmethod
-    def load(cls, session: Session, person_ids: Sequence[int]) -> ChunkContext:
-        ctx = cls()
+    def load(
+        cls, session: Session, person_ids: Sequence[int], *, columns: bool = False
+    ) -> ChunkContext:
+        """What the decide step reads of these persons; `columns`: their events as columns
+        for the scoring kernel instead of objects for the engine."""
         ids = list(person_ids)
+        ctx = cls(session=session, ids=ids)
         for link in session.scalars(select(LinkRow).where(LinkRow.person_id.in_(ids))):
             ctx.links[link.person_id].append(link)
         record_ids = [link.record_id for links in ctx.links.values() for link in links]
-        ctx._events(session, ids)
+        if columns:
+            ctx.event_columns = event_columns(session, ids)
+        else:
+            ctx.engine_events()
         ctx._last(session, ids)
         ctx._echoes(session, record_ids)
         ctx._opportunities(session, record_ids)
@@ -58,15 +74,22 @@ class ChunkContext:
             ctx.pending[(row.person_id, row.system, row.obj, row.record_id)] = row
         return ctx
 
-    def _events(self, session: Session, ids: list[int]) -> None:
-        rows = session.execute(
-            select(EventRow.person_id, EventRow.source, EventRow.source_id, EventRow.kind,
-                   EventRow.occurred_at, EventRow.attributes).where(EventRow.person_id.in_(ids))
-        )  # fmt: skip
-        for person_id, source, source_id, kind, at, attributes in rows:
-            self.events[person_id].append(
-                EngagementEvent(System(source), source_id, EventKind(kind), at, attributes or {})
-            )
+    def engine_events(self) -> dict[int, list[EngagementEvent]]:
+        """Each person's events as the engine takes them, read on first use."""
+        if not self._events_loaded:
+            assert self.session is not None, "a context made by `load` reads its events"
+            self._events_loaded = True
+            rows = self.session.execute(
+                select(EventRow.person_id, EventRow.source, EventRow.source_id, EventRow.kind,
+                       EventRow.occurred_at, EventRow.attributes)
+                .where(EventRow.person_id.in_(self.ids))
+                .order_by(EventRow.person_id, EventRow.id)
+            )  # fmt: skip
+            for person_id, source, source_id, kind, at, attributes in rows:
+                self.events[person_id].append(EngagementEvent(
+                    System(source), source_id, EventKind(kind), at, attributes or {}
+                ))  # fmt: skip
+        return self.events
 
     def _last(self, session: Session, ids: list[int]) -> None:
         # Reconstructed history describes the past; decisions go on from leadsync's own moves.
@@ -97,3 +120,17 @@ class ChunkContext:
         )
         for record_id, opportunity in roles:
             self.opportunities[record_id].append(opportunity)
+
+
+def event_columns(session: Session, ids: list[int]) -> EventColumns:
+    """The persons' events as columns, in the order `engine_events` lists them (which of two
+    equally recent events an explanation names depends on it)."""
+    rows = session.execute(
+        # The time as the driver gives it (SQLite: text; PostgreSQL: aware datetimes) and the
+        # attributes as JSON text: `EventColumns` parses each distinct value once.
+        select(EventRow.person_id, EventRow.kind, type_coerce(EventRow.occurred_at, Text),
+               cast(EventRow.attributes, Text))
+        .where(EventRow.person_id.in_(ids))
+        .order_by(EventRow.person_id, EventRow.id)
+    ).all()  # fmt: skip
+    return EventColumns.from_rows(rows, ids=ids)

@@ -60,7 +60,7 @@ def decider_for(rt: Runtime, *, remap: bool = False) -> Decider:
     return Decider(
         vocabularies=rt.vocabularies, outbound=rt.outbound, rules=rt.rules,
         handoff=handoff_of(rt.settings.sync), field_maps=rt.field_maps if remap else None,
-        source_rules=rt.source_rules, default_source=rt.default_source,
+        source_rules=rt.source_rules, default_source=rt.default_source, kernel=rt.kernel,
     )  # fmt: skip
 
 
@@ -91,8 +91,9 @@ class DecideStep:
                 persons = self._chunk(session, after, everyone=everyone, only=only)
                 if not persons:
                     return self.counts
-                ctx = ChunkContext.load(session, [p.id for p in persons])
-                outcomes = [self.decider.outcome(p, ctx, self.now) for p in persons]
+                ctx = ChunkContext.load(session, [p.id for p in persons],
+                                        columns=self.decider.on_columns)  # fmt: skip
+                outcomes = self.decider.outcomes(persons, ctx, self.now)
                 for out in outcomes:
                     budget.take(out)
                 self._count(outcomes, summary, example)

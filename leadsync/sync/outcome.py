@@ -2,7 +2,8 @@
 
 `Decider.outcome` reads a chunk's loaded context and changes nothing, so the same code serves a
 real cycle (whose `DecideStep` then stores the outcome), a dry run, a plan and a preview of a
-candidate config (which store nothing).
+candidate config (which store nothing). `Decider.outcomes` decides a whole chunk, scored on
+columns by the kernel when the decider has one (see `sync.chunk_scores`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from leadsync.scoring.decide import Decision, Transition, decide_stage, may_foll
 from leadsync.scoring.engine import Score, score
 from leadsync.scoring.explain import top_reasons
 from leadsync.scoring.gates import verdict
+from leadsync.scoring.kernel import Kernel
 from leadsync.sync.chunk import ChunkContext
+from leadsync.sync.chunk_scores import Scored, score_chunk
 from leadsync.sync.person_fields import OBJECT, merged_fields, stored
 from leadsync.sync.schema import LinkRow, PersonRow
 
@@ -92,8 +95,31 @@ class Decider:
     field_maps: Mapping[tuple[str, str], tuple[FieldMap, ...]] | None = None
     source_rules: Mapping[str, SourceRule] = field(default_factory=dict)
     default_source: SourceRule = DEFAULT_RULE
+    # The same rules compiled for columns; None when they cannot be scored exactly that way.
+    kernel: Kernel | None = None
 
-    def outcome(self, row: PersonRow, ctx: ChunkContext, now: datetime) -> Outcome:
+    @property
+    def on_columns(self) -> bool:
+        """Whether chunks are scored by the kernel: `ChunkContext.load(columns=...)`."""
+        return self.kernel is not None
+
+    def outcomes(self, persons: list[PersonRow], ctx: ChunkContext, now: datetime) -> list[Outcome]:
+        """A chunk's outcomes, equal to `outcome` for each person; scored on columns when
+        `ctx` holds the events as columns, else one by one by the engine."""
+        fields = [self._fields(row, ctx.links.get(row.id, [])) for row in persons]
+        scored = score_chunk(self.kernel, persons, fields, ctx, now) if self.kernel else None
+        if scored is None:
+            return [self.outcome(row, ctx, now, fields=f) for row, f in zip(persons, fields,
+                                                                            strict=True)]  # fmt: skip
+        return [
+            self.outcome(row, ctx, now, fields=f, scored=s)
+            for row, f, s in zip(persons, fields, scored, strict=True)
+        ]
+
+    def outcome(
+        self, row: PersonRow, ctx: ChunkContext, now: datetime, *,
+        fields: Mapping[str, Any] | None = None, scored: Scored | None = None,
+    ) -> Outcome:  # fmt: skip
         before = Stage(row.stage) if row.stage else None
         out = Outcome(row.id, row.email, before)
         links = ctx.links.get(row.id, [])
@@ -102,14 +128,21 @@ class Decider:
         except MappingError as exc:
             out.error = exc
             return out
-        person = Person(id=str(row.id), email=row.email, fields=self._fields(row, links))
-        out.score = score(person, ctx.events.get(row.id, []), self.rules, now)
+        if scored is None:
+            person = Person(id=str(row.id), email=row.email,
+                            fields=self._fields(row, links) if fields is None else fields)  # fmt: skip
+            scored = self._engine(person, ctx.engine_events().get(row.id, []), now)
+        out.score = scored.score
         out.decision, out.entries = self._decide(row.id, ctx.last.get(row.id), out.score,
                                                  evidence, now)  # fmt: skip
-        out.verdict = verdict(out.score, self.rules, now)[0]
-        out.reasons = top_reasons(out.score)
+        out.verdict = scored.verdict
+        out.reasons = scored.reasons
         out.writes = self._writes(row, links, out)
         return out
+
+    def _engine(self, person: Person, events: list[Any], now: datetime) -> Scored:
+        result = score(person, events, self.rules, now)
+        return Scored(result, top_reasons(result), verdict(result, self.rules, now)[0])
 
     # --- deciding ----------------------------------------------------------------------
 

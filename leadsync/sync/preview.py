@@ -1,8 +1,9 @@
 """What a candidate config would do if it replaced the current one, over every stored person.
 
-Two dry passes over the store at one instant: the current config, then the candidate's
-vocabularies, field maps (re-applied to the records' held snapshots when they differ), write-back
-names and rules. Nothing is stored and no CRM is called. The difference is the preview: who
+Two dry decisions of everyone at one instant, chunk by chunk from one read of each chunk: the
+current config, and the candidate's vocabularies, field maps (re-applied to the records' held
+snapshots when they differ), write-back names and rules. Both score on columns with the kernel
+when their rules allow (`sync.chunk_scores`). Nothing is stored and no CRM is called. The difference is the preview: who
 would move where (with examples and the rules that differ), what would be written and created,
 the API calls, and the score distributions before and after.
 """
@@ -16,10 +17,14 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from leadsync.mapping.model import Stage
 from leadsync.scoring.compile import compile_rules
 from leadsync.scoring.model import Score
+from leadsync.sync.chunk import ChunkContext
+from leadsync.sync.chunk_scores import kernel_of
 from leadsync.sync.config import Settings
 from leadsync.sync.config_mapping import (
     build_field_maps,
@@ -27,10 +32,12 @@ from leadsync.sync.config_mapping import (
     build_source_rules,
     build_vocabularies,
 )
-from leadsync.sync.decide_step import DecideStep, decider_for, handoff_of
+from leadsync.sync.decide_step import CHUNK, Example, decider_for, handoff_of
+from leadsync.sync.handoff import HandoffBudget
 from leadsync.sync.outcome import Decider, Outcome
 from leadsync.sync.plan_summary import PlanSummary, transition
 from leadsync.sync.runtime import Runtime
+from leadsync.sync.schema import PersonRow
 
 AXES = ("fit", "engagement", "total")
 
@@ -112,7 +119,8 @@ class Preview:
 
 
 def candidate_decider(rt: Runtime, candidate: Settings) -> Decider:
-    """The candidate's compiled mapping and rules; fields re-mapped when its maps differ."""
+    """The candidate's compiled mapping and rules; fields re-mapped when its maps differ.
+    Scored as the current config is: on columns, unless the runtime scores with the engine."""
     maps = build_field_maps(candidate.fields)
     rules, default = build_source_rules(candidate.sources)
     remap = maps != dict(rt.field_maps) or (rules, default) != (rt.source_rules, rt.default_source)
@@ -122,17 +130,55 @@ def candidate_decider(rt: Runtime, candidate: Settings) -> Decider:
         rules=compile_rules(candidate.rules),
         handoff=handoff_of(candidate.sync),
         field_maps=maps if remap else None, source_rules=rules, default_source=default,
+        kernel=kernel_of(candidate.rules) if rt.kernel is not None else None,
     )  # fmt: skip
 
 
+@dataclass
+class _Pass:
+    """One config's dry decisions: as `DecideStep.run(everyone=True, dry=True)` makes them."""
+
+    decider: Decider
+    summary: PlanSummary
+    example: Example
+    budget: HandoffBudget
+
+    def decide(self, persons: list[PersonRow], ctx: ChunkContext, now: datetime) -> None:
+        for out in self.decider.outcomes(persons, ctx, now):
+            self.budget.take(out)
+            self.summary.add(out, self.example(out) if out.error is None else None)
+
+
 def preview(rt: Runtime, candidate: Settings, *, now: datetime, examples: int = 3) -> Preview:
-    """Both dry passes over everyone at `now`; stores nothing."""
+    """Everyone decided at `now` by the current config, then by the candidate; stores nothing.
+
+    Each chunk of people is read once for both: the reads cost as much as the decisions.
+    """
     result = Preview(examples)
-    current = DecideStep(rt, run_id=None, now=now, decider=decider_for(rt))
-    current.run(everyone=True, dry=True, summary=result.current, example=result.remember)
-    after = DecideStep(rt, run_id=None, now=now, decider=candidate_decider(rt, candidate))
-    after.run(everyone=True, dry=True, summary=result.after, example=result.compare)
-    return result
+    sync = rt.settings.sync
+    with rt.reading() as session:
+        # Both passes under the current config's daily cap, as `DecideStep` counts it.
+        budgets = [HandoffBudget.load(session, sync.handoff, sync.timezone, now) for _ in range(2)]
+    passes = (
+        _Pass(decider_for(rt), result.current, result.remember, budgets[0]),
+        _Pass(candidate_decider(rt, candidate), result.after, result.compare, budgets[1]),
+    )
+    columns = any(p.decider.on_columns for p in passes)
+    after = 0
+    while True:
+        with rt.reading() as session:
+            persons = _chunk(session, after)
+            if not persons:
+                return result
+            ctx = ChunkContext.load(session, [p.id for p in persons], columns=columns)
+            for one in passes:
+                one.decide(persons, ctx, now)
+        after = persons[-1].id
+
+
+def _chunk(session: Session, after: int) -> list[PersonRow]:
+    query = select(PersonRow).where(PersonRow.id > after).order_by(PersonRow.id).limit(CHUNK)
+    return list(session.scalars(query))
 
 
 def _held(out: Outcome) -> bool:

@@ -14,7 +14,9 @@ from leadsync.mapping.fields import FieldMap
 from leadsync.mapping.sources import DEFAULT_RULE, SourceRule
 from leadsync.mapping.stages import Vocabulary
 from leadsync.scoring.compile import Ruleset, compile_rules
+from leadsync.scoring.kernel import Kernel
 from leadsync.sync import audit, revisions
+from leadsync.sync.chunk_scores import kernel_of
 from leadsync.sync.config import Settings
 from leadsync.sync.config_mapping import (
     build_field_maps,
@@ -78,6 +80,8 @@ class Runtime:
 
     # The config revision this run uses (None only for settings built in code, not from a file).
     revision_id: int | None = None
+    # `rules` compiled for columns (`scoring.kernel`); None: the engine scores them.
+    kernel: Kernel | None = None
 
     @property
     def mapping(self) -> Mapping_:
@@ -102,6 +106,7 @@ def build_runtime(
         field_maps=build_field_maps(settings.fields),
         outbound=build_outbound(settings.writeback),
         rules=compile_rules(settings.rules),
+        kernel=kernel_of(settings.rules),
         clock=clock,
         source_rules=source_rules,
         default_source=default_source,

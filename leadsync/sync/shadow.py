@@ -106,8 +106,7 @@ class Shadow:
         starts = {p.id: starting_point(trails, p.id, ctx.last.get(p.id)) for p in people}
         seen = dataclasses.replace(ctx, last={k: v for k, v in starts.items() if v is not None})
         decisions, moves = [], []
-        for person in people:
-            out = self.decider.outcome(person, seen, self.now)
+        for person, out in zip(people, self.decider.outcomes(people, seen, self.now), strict=True):
             if out.error is None:
                 decisions.append(self._decision(candidate, out, live[out.person_id],
                                                 starts[person.id]))  # fmt: skip

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+from leadsync.sync.config import load_settings
+from leadsync.sync.preview import preview
 from leadsync.sync.schema import LedgerRow, OutboxRow, ScoreRow
 
 from .test_dry_runs_e2e import leadsync
@@ -95,3 +98,34 @@ def test_a_rescore_is_reviewed_before_it_is_sent(world):
     assert world.stats()["salesforce"]["writes"] > 0
     status = json.loads(leadsync(world, "status", "--json").stdout)
     assert status["pending"]["rescore_waiting"] is None
+
+
+def test_a_preview_scored_on_columns_says_exactly_what_the_engine_says(world):
+    world.cycle()
+    raised = RULES.read_text().replace("total_at_least = 50", "total_at_least = 150")
+    proposed = load_settings(
+        candidate(world, "both.toml", raised + EVERYONE_PLUS_100), secrets=False
+    )
+    rt = world.runtime()
+    assert rt.kernel is not None  # the shipped rules score on columns
+    limits = {"hubspot": 100, "salesforce": 200}
+
+    on_columns = preview(rt, proposed, now=world.now, examples=50).as_dict(limits)
+    by_engine = preview(replace(rt, kernel=None), proposed, now=world.now, examples=50)
+
+    assert on_columns == by_engine.as_dict(limits)
+    assert on_columns["moves"] and on_columns["examples"]  # people move: examples compared too
+
+
+def test_points_too_large_to_count_on_columns_are_scored_by_the_engine(world):
+    world.cycle()
+    huge = EVERYONE_PLUS_100.replace("points = 100", "points = 1e15")
+    proposed = load_settings(candidate(world, "huge.toml", RULES.read_text() + huge),
+                             secrets=False)  # fmt: skip
+    rt = world.runtime()
+    limits = {"hubspot": 100, "salesforce": 200}
+
+    on_columns = preview(rt, proposed, now=world.now).as_dict(limits)
+
+    assert on_columns == preview(replace(rt, kernel=None), proposed, now=world.now).as_dict(limits)
+    assert on_columns["distribution"]["engagement"]["after"]["p75"] >= 1e15
