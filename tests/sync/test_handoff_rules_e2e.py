@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from .test_dry_runs_e2e import leadsync
 
@@ -33,7 +34,9 @@ def test_the_daily_cap_holds_the_rest_until_the_next_day(world):
     _configure(world, "daily_cap = 2\n")
     world.cycle()
     assert len(_new_leads(world)) == 2
-    world.tick(minutes=60)
+    # Later the same day (the world's clock is the real one: an hour after 23:00 is tomorrow).
+    midnight = world.now.replace(hour=0, minute=0, second=0) + timedelta(days=1)
+    world.tick(milliseconds=min(3_600_000.0, (midnight - world.now).total_seconds() * 500))
     world.cycle()  # the same day: still two
     assert len(_new_leads(world)) == 2
     world.tick(days=1)
