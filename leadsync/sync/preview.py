@@ -155,10 +155,10 @@ def preview(rt: Runtime, candidate: Settings, *, now: datetime, examples: int = 
     Each chunk of people is read once for both: the reads cost as much as the decisions.
     """
     result = Preview(examples)
-    sync = rt.settings.sync
     with rt.reading() as session:
-        # Both passes under the current config's daily cap, as `DecideStep` counts it.
-        budgets = [HandoffBudget.load(session, sync.handoff, sync.timezone, now) for _ in range(2)]
+        # Each pass under its own config's daily cap, counted as `DecideStep` counts it.
+        budgets = [HandoffBudget.load(session, s.handoff, s.timezone, now)
+                   for s in (rt.settings.sync, candidate.sync)]  # fmt: skip
     passes = (
         _Pass(decider_for(rt), result.current, result.remember, budgets[0]),
         _Pass(candidate_decider(rt, candidate), result.after, result.compare, budgets[1]),

@@ -80,6 +80,18 @@ def test_preview_of_a_rule_added_by_mistake_shows_the_moves_writes_and_leads_it_
     assert "lead->mql" in shown_text.stdout and "nothing was stored" in shown_text.stdout
 
 
+def test_a_candidate_s_daily_cap_limits_the_leads_its_preview_would_create(world):
+    world.cycle()
+    uncapped = candidate(world, "mistake.toml", RULES.read_text() + EVERYONE_PLUS_100)
+    capped = candidate(world, "capped.toml", RULES.read_text() + EVERYONE_PLUS_100
+                       + "\n[sync.handoff]\ndaily_cap = 1\n")  # fmt: skip
+    made = [json.loads(leadsync(world, *_preview(world, path), "--json", config=False).stdout)
+            for path in (uncapped, capped)]  # fmt: skip
+    assert made[0]["creates"] > 1
+    # At most one a day, less what the first cycle already created today.
+    assert made[1]["creates"] <= 1 < made[0]["creates"]
+
+
 def test_a_rescore_is_reviewed_before_it_is_sent(world):
     world.cycle()
     world.config.write_text(world.config.read_text() + "\n" + RULES.read_text() + EVERYONE_PLUS_100)
