@@ -178,7 +178,7 @@ def backfill_window(system: str, stream: str, start: datetime | None, end: datet
 
     def work(rt: Runtime, connectors: Mapping[str, Connector]) -> WindowResult:
         run_id = start_run(rt.sessions, "backfill-window", rt.clock())
-        ingest = Ingest(None, rt.mapping, run_id=run_id, now=end,  # type: ignore[arg-type]
+        ingest = Ingest(rt.mapping, run_id=run_id, now=end,
                         actors=cycle.actors_of(connectors))  # fmt: skip
         try:
             cycle.pull_stream(rt, ingest, connectors[system], stream, Window(start, end))

@@ -141,7 +141,7 @@ def backfill(
     else:
         end = rt.clock()
     run_id = start_run(rt.sessions, "backfill", rt.clock())
-    ingest = Ingest(None, rt.mapping, run_id=run_id, now=end,  # type: ignore[arg-type]
+    ingest = Ingest(rt.mapping, run_id=run_id, now=end,
                     actors=actors_of(connectors))  # fmt: skip
     result = BackfillResult(run_id, since, end, ingest.counts)
     _save_plan(rt, run_id, result)

@@ -203,7 +203,7 @@ def run_cycle(
     """
     run_start = rt.clock()
     run_id = start_run(rt.sessions, kind, run_start)
-    ingest = Ingest(None, rt.mapping, run_id=run_id, now=run_start,  # type: ignore[arg-type]
+    ingest = Ingest(rt.mapping, run_id=run_id, now=run_start,
                     actors=actors_of(connectors))  # fmt: skip
     applies = apply and not dry
     result = CycleResult(run_id, run_start, ingest.counts, DecideCounts(), applied=applies)

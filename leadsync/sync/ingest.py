@@ -9,6 +9,7 @@ change their score or stage arrived; leadsync's own writes coming back (echoes) 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -55,19 +56,27 @@ class IngestCounts:
 
 
 class Ingest:
-    """One run's ingest into an open session; the caller commits per page."""
+    """One run's ingest. Each transaction works on `ingest.on(session)`: a copy bound to that
+    session that shares the run's counts; the caller commits per page."""
+
+    session: Session
 
     def __init__(
-        self, session: Session, mapping: Mapping_, *, run_id: int | None, now: datetime,
+        self, mapping: Mapping_, *, run_id: int | None, now: datetime,
         actors: Callable[[RawRecord], Actor | None] | None = None,
     ) -> None:  # fmt: skip
-        self.session = session
         self.mapping = mapping
         self.run_id = run_id
         self.now = now
         # Who changed a record, as its CRM names them (see `Connector.changed_by`).
         self.actors = actors
         self.counts = IngestCounts()
+
+    def on(self, session: Session) -> Ingest:
+        """This run's ingest inside one transaction (the counts stay the run's)."""
+        bound = copy.copy(self)
+        bound.session = session
+        return bound
 
     def page(self, records: Sequence[RawRecord], *, retry: bool = False) -> None:
         """Ingest one page of records of one stream (`retry`: parked records, not counted)."""

@@ -37,8 +37,7 @@ def commit_page(
     saved = copy.deepcopy(ingest.counts)
     try:
         with sessions.begin() as session:
-            ingest.session = session
-            ingest.page(page, retry=retry)
+            ingest.on(session).page(page, retry=retry)
             if on_commit is not None:
                 on_commit(session)
         return
@@ -57,8 +56,7 @@ def _commit_one(sessions: sessionmaker[Session], ingest: Ingest, raw: RawRecord,
     before = copy.deepcopy(ingest.counts)
     try:
         with sessions.begin() as session:
-            ingest.session = session
-            ingest.page([raw], retry=retry)
+            ingest.on(session).page([raw], retry=retry)
         return
     except StatementError as exc:
         if not record_fault(exc):
@@ -68,8 +66,7 @@ def _commit_one(sessions: sessionmaker[Session], ingest: Ingest, raw: RawRecord,
     if not retry:
         ingest.count_pulled(raw)
     with sessions.begin() as session:
-        ingest.session = session
-        ingest.quarantine_record(
+        ingest.on(session).quarantine_record(
             raw, "STORE_REJECTED",
             f"{ingest.label(raw)}: the database refused it ({reason}); fix the record in "
             f"{raw.system}, then it is retried", Retry.FIX,

@@ -44,7 +44,7 @@ def mini_cycle(
     """
     run_start = rt.clock()
     run_id = start_run(rt.sessions, KIND, run_start)
-    ingest = Ingest(None, rt.mapping, run_id=run_id, now=run_start,  # type: ignore[arg-type]
+    ingest = Ingest(rt.mapping, run_id=run_id, now=run_start,
                     actors=actors_of(connectors))  # fmt: skip
     result = CycleResult(run_id, run_start, ingest.counts, DecideCounts())
     connector = connectors[system]
