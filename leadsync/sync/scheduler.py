@@ -71,7 +71,7 @@ def _cycle(config_path: str | None, full: bool) -> cycle.CycleResult | None:
         if not full and not _poll_due(rt):
             return None
         with cycle_lock(rt.sessions.kw["bind"]):
-            connectors = build_connectors(rt)
+            connectors = build_connectors(rt, long_lived=True)
             if full and rt.settings.sync.auto_apply_rescore:
                 cycle.mark_all_dirty(rt)
                 return cycle.run_cycle(rt, connectors, kind="nightly")

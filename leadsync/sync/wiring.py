@@ -9,6 +9,7 @@ from __future__ import annotations
 from leadsync.connectors.base import Connector
 from leadsync.connectors.hubspot import HubSpotConnector
 from leadsync.connectors.salesforce import SalesforceConnector
+from leadsync.connectors.salesforce.describes import Describes
 from leadsync.mapping.stages import Vocabulary
 from leadsync.sync.runtime import Runtime
 
@@ -31,7 +32,14 @@ def _entered(system: str, vocab: Vocabulary) -> list[str]:
     return [pattern.format(value=value) for value in vocab.inbound] if pattern else []
 
 
-def build_connectors(rt: Runtime) -> dict[str, Connector]:
+# Kept for the life of a long-running process (`leadsync run`): describes are asked once an
+# hour instead of every cycle. One-off commands never share them.
+_LONG_LIVED_DESCRIBES = Describes(max_age=3600.0)
+
+
+def build_connectors(rt: Runtime, *, long_lived: bool = False) -> dict[str, Connector]:
+    """Both CRMs' connectors for one run; `long_lived`: the process runs cycle after cycle
+    and may keep what rarely changes (Salesforce describes) between them."""
     settings = rt.settings
     hubspot = settings.hubspot.model_copy(
         update={
@@ -46,4 +54,6 @@ def build_connectors(rt: Runtime) -> dict[str, Connector]:
     for obj in ("Lead", "Contact"):
         fields[obj] = list(dict.fromkeys([*fields.get(obj, []), *_names(rt, "salesforce", obj)]))
     salesforce = settings.salesforce.model_copy(update={"fields": fields})
-    return {"hubspot": HubSpotConnector(hubspot), "salesforce": SalesforceConnector(salesforce)}
+    describes = _LONG_LIVED_DESCRIBES if long_lived else None
+    return {"hubspot": HubSpotConnector(hubspot),
+            "salesforce": SalesforceConnector(salesforce, describes=describes)}  # fmt: skip

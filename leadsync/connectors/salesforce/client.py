@@ -20,6 +20,7 @@ from simple_salesforce.exceptions import SalesforceError
 from leadsync.connectors.redact import header_refusal, scrub
 from leadsync.connectors.retry import ERRORS, Budget, Failure, Policy, classify
 from leadsync.connectors.salesforce.auth import http_session, login, untrusted
+from leadsync.connectors.salesforce.describes import Describes
 from leadsync.connectors.salesforce.settings import SalesforceSettings
 from leadsync.errors import AuthError, ConnectorError, Rejected
 
@@ -38,7 +39,10 @@ class RejectedCall(Rejected):
 class SalesforceClient:
     """One logged-in `Salesforce` object (made on first use) and the call discipline."""
 
-    def __init__(self, settings: SalesforceSettings, *, policy: Policy | None = None) -> None:
+    def __init__(
+        self, settings: SalesforceSettings, *, policy: Policy | None = None,
+        describes: Describes | None = None,
+    ) -> None:  # fmt: skip
         self.settings = settings
         self.session = http_session(settings)
         self.policy = policy or Policy(settings.retry)
@@ -50,7 +54,8 @@ class SalesforceClient:
         )
         self._sf: Salesforce | None = None
         self.user_id: str | None = None  # the integration user, when the login says
-        self._describes: dict[str, dict[str, Any]] = {}
+        # Per client (one run) unless the caller shares a longer-lived store (`leadsync run`).
+        self._describes = describes or Describes(max_age=float("inf"))
         self._last = threading.local()
         self.session.hooks["response"].append(self._remember)
 
@@ -112,17 +117,20 @@ class SalesforceClient:
             self.budget.observe(usage.used, usage.total)
 
     def describe(self, obj: str) -> dict[str, Any]:
-        """`sobjects/{obj}/describe`, once per connector."""
-        if obj not in self._describes:
-            self._describes[obj] = self.call(
+        """`sobjects/{obj}/describe`, once per connector (or per `Describes.max_age`)."""
+        key = (self.settings.instance_url, obj)
+        described = self._describes.get(key)
+        if described is None:
+            described = self.call(
                 f"describe {obj}",
                 lambda sf: sf.restful(f"sobjects/{obj}/describe", timeout=self.timeout),
             )
-        return self._describes[obj]
+            self._describes.put(key, described)
+        return described
 
     def forget_describe(self, obj: str) -> None:
         """Describe `obj` afresh on next use (after its fields changed)."""
-        self._describes.pop(obj, None)
+        self._describes.forget((self.settings.instance_url, obj))
 
     @property
     def timeout(self) -> float:

@@ -18,6 +18,7 @@ from leadsync.connectors.retry import Policy
 from leadsync.connectors.salesforce import deletes, query
 from leadsync.connectors.salesforce.access import FieldAccess
 from leadsync.connectors.salesforce.client import SalesforceClient
+from leadsync.connectors.salesforce.describes import Describes
 from leadsync.connectors.salesforce.external_ids import FieldReport
 from leadsync.connectors.salesforce.settings import SalesforceSettings
 from leadsync.connectors.salesforce.users import Users
@@ -35,9 +36,12 @@ class SalesforceConnector:
     created_fields: ClassVar[Mapping[str, str]] = {"Lead": "CreatedDate", "Contact": "CreatedDate"}
     entered_fields: ClassVar[Mapping[tuple[str, str], str]] = {}
 
-    def __init__(self, settings: SalesforceSettings, *, policy: Policy | None = None) -> None:
+    def __init__(
+        self, settings: SalesforceSettings, *, policy: Policy | None = None,
+        describes: Describes | None = None,
+    ) -> None:  # fmt: skip
         self.settings = settings
-        self.client = SalesforceClient(settings, policy=policy)
+        self.client = SalesforceClient(settings, policy=policy, describes=describes)
         self.batch_limit = settings.batch_size
         self.streams: tuple[str, ...] = tuple(settings.fields)
         self._writer = RecordWriter(self.client)
