@@ -147,6 +147,8 @@ class SalesforceClient:
             wait = _seconds(getattr(self._last, "retry_after", None)) if status == 429 else 20.0
             return ERRORS[failure](text, retry_after=wait, system=SYSTEM, status=status)
         if failure is Failure.REJECTED:
+            if code == "INVALID_FIELD":  # a kept describe lists a field the user lost
+                self._describes.clear()
             return RejectedCall(text, code=code, system=SYSTEM, status=status)
         return ERRORS[failure](text, system=SYSTEM, status=status)
 

@@ -4,7 +4,8 @@ Every run describes each object it reads (field-level security decides which fie
 may name): 8 calls a cycle, about 2,300 a day at one cycle every five minutes. `leadsync run`
 keeps one `Describes` for its lifetime, so a describe is asked again only once it is older
 than `max_age`; one-off commands describe afresh, as before. A field that disappears within
-that time still fails its query at once with INVALID_FIELD, and `forget` drops the stale copy.
+that time fails that cycle's query with INVALID_FIELD, which drops every kept describe
+(`clear`), so the next cycle describes afresh and reads without it.
 """
 
 from __future__ import annotations
@@ -38,3 +39,7 @@ class Describes:
     def forget(self, key: Key) -> None:
         with self._lock:
             self._kept.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
