@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from leadsync.mapping.model import RecordKind
+from leadsync.mapping.catalog import catalog
 from leadsync.sync.redact import redact
 from leadsync.sync.schema import ErrorRow, LinkRow, OutboxRow, PersonRow
 
@@ -177,7 +177,7 @@ def _email(session: Session, person_id: int | None, payload: Mapping[str, Any]) 
     if person_id is None and payload.get("id"):
         # Every kind named, so the (kind, record_id) index serves the lookup.
         linked = select(LinkRow.person_id).where(
-            LinkRow.kind.in_([kind.value for kind in RecordKind]),
+            LinkRow.kind.in_(list(catalog().kinds())),
             LinkRow.record_id == str(payload["id"]),
         )
         person_id = session.scalar(linked.limit(1))

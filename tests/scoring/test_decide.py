@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from leadsync.mapping.model import EventKind, Stage, System
+from leadsync.mapping.model import EventKind, Stage
 from leadsync.mapping.stages import Cause
 from leadsync.scoring import Transition, compile_rules, decide_stage, score
 from tests.scoring.factories import (
@@ -21,7 +21,7 @@ from tests.scoring.factories import (
 )
 
 RULES = example_rules()
-SF, HS = System.SALESFORCE, System.HUBSPOT
+SF, HS = "salesforce", "hubspot"
 
 
 def was(
@@ -160,7 +160,7 @@ def test_a_hubspot_user_moving_back_counts_only_when_trusted_and_then_holds() ->
     again = decide(good_fit(), [*did, page("/kb/x", 1)], out.entry("p1"), [back])
     assert (again.stage, again.cause) == (Stage.MQL, Cause.SCORE)
     strict = compile_rules(
-        example_config().model_copy(update={"trust_hubspot_manual_changes": False})
+        example_config().model_copy(update={"trust_marketing_manual_changes": False})
     )
     ignored = decide(good_fit(), did, mql, [back], rules=strict)
     assert (ignored.stage, ignored.moved) == (Stage.MQL, False)
