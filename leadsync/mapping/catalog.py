@@ -160,6 +160,8 @@ class Declaration:
     # (settings, {object: properties leadsync needs read}) -> settings that read them too
     reads: Callable[[Any, Mapping[str, list[str]]], Any] | None = None
     webhooks: Webhooks | None = None
+    # The CRM's own error codes -> the error queue's types (`sync.errorq.TYPES`)
+    error_codes: Mapping[str, str] = field(default_factory=dict)
     changes: ChangeFeed | None = None
     extras: Mapping[str, Any] = field(default_factory=dict)
 

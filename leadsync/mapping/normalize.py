@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from leadsync.errors import MappingError
-from leadsync.mapping.model import EngagementEvent, StageEvidence
+from leadsync.mapping.model import EngagementEvent, Stage, StageEvidence
 from leadsync.mapping.stages import Vocabulary
 from leadsync.mapping.transforms import timestamp
 
@@ -55,6 +55,32 @@ def value_set_at(vocab: Vocabulary, data: Mapping[str, Any], fallback: datetime)
         return fallback
 
 
+def check_stage_values(
+    vocabularies: Iterable[Vocabulary], system: str, obj: str, data: Mapping[str, Any],
+    *, record: str,
+) -> None:  # fmt: skip
+    """Raise `MappingError` for a stage value no vocabulary knows; what ingest checks (the
+    evidence itself is made once, when deciding, from the stored record)."""
+    for vocab in vocabularies:
+        value = data.get(vocab.prop)
+        if vocab.system == system and vocab.obj == obj and value not in (None, ""):
+            _canonical(vocab, value, record)
+
+
+def _canonical(vocab: Vocabulary, value: Any, record: str) -> Stage | None:
+    try:
+        return vocab.to_canonical(str(value))
+    except KeyError:
+        known = ", ".join(vocab.inbound)
+        raise MappingError(
+            f"{record}: {vocab.prop} = {value!r} is not in the stage vocabulary "
+            f"stages.{vocab.system}.{vocab.prop} (known: {known}); add it to the config's "
+            "inbound table",
+            record=record,
+            field=vocab.prop,
+        ) from None
+
+
 def stage_evidence(
     vocabularies: Iterable[Vocabulary],
     system: str,
@@ -84,17 +110,7 @@ def stage_evidence(
             continue
         if echoes is not None and echoes.get(vocab.prop) == str(value):
             continue
-        try:
-            stage = vocab.to_canonical(str(value))
-        except KeyError:
-            known = ", ".join(vocab.inbound)
-            raise MappingError(
-                f"{record}: {vocab.prop} = {value!r} is not in the stage vocabulary "
-                f"stages.{system}.{vocab.prop} (known: {known}); add it to the config's "
-                "inbound table",
-                record=record,
-                field=vocab.prop,
-            ) from None
+        stage = _canonical(vocab, value, record)
         if stage is not None or include_silent:
             # Not leadsync's own write (echoes are skipped above), so a person in the CRM.
             when = (seen or {}).get(vocab.prop)

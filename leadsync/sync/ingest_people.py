@@ -21,7 +21,7 @@ from leadsync.errors import MappingError
 from leadsync.mapping.catalog import Declaration, PersonObject, catalog
 from leadsync.mapping.fields import map_fields
 from leadsync.mapping.model import RecordKind
-from leadsync.mapping.normalize import stage_evidence
+from leadsync.mapping.normalize import check_stage_values
 from leadsync.sync.bulk import update_by_id
 from leadsync.sync.errorq import Retry, resolve
 from leadsync.sync.ingest_events import ingest_contact_events
@@ -82,8 +82,7 @@ def _parse(
         label = ingest.label(raw)
         try:
             fields = map_fields(maps, raw.data, record=label)
-            stage_evidence(ingest.mapping.vocabularies, system, obj, raw.data,
-                           record=label, observed_at=raw.modified_at)  # fmt: skip
+            check_stage_values(ingest.mapping.vocabularies, system, obj, raw.data, record=label)
         except MappingError as exc:
             ingest.quarantine_record(raw, "INVALID_VALUE", str(exc), Retry.FIX, field=exc.field)
             continue

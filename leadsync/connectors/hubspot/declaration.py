@@ -138,6 +138,17 @@ def reads(settings: HubSpotSettings, names: Mapping[str, list[str]]) -> HubSpotS
     return settings.model_copy(update={"extra_contact_properties": list(dict.fromkeys(wanted))})
 
 
+# Its error categories, as the error queue sorts them.
+ERROR_CODES = {
+    "VALIDATION_ERROR": "rejected-value",
+    "NOT_APPLIED": "rejected-value",
+    "INVALID_EMAIL": "rejected-value",
+    "PROPERTY_DOESNT_EXIST": "field-access",
+    "READ_ONLY_VALUE": "field-access",
+    "OBJECT_NOT_FOUND": "record-gone",
+}
+
+
 DECLARATION = Declaration(
     name=SYSTEM,
     label="HubSpot",
@@ -162,5 +173,6 @@ DECLARATION = Declaration(
     stage_stamps=("hs_date_entered_", "hs_date_exited_"),
     reads=reads,
     webhooks=WEBHOOKS,
+    error_codes=ERROR_CODES,
     renamed_keys={"scoring.trust_hubspot_manual_changes": "scoring.trust_marketing_manual_changes"},
 )

@@ -172,6 +172,30 @@ def _change_stream(connector: Any) -> ChangeStream:
     return ChangeStream(connector)
 
 
+# Its API's error codes, as the error queue sorts them.
+ERROR_CODES = {
+    "DUPLICATE_VALUE": "duplicate",
+    "DUPLICATES_DETECTED": "duplicate",
+    "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST": "rejected-value",
+    "INVALID_EMAIL_ADDRESS": "rejected-value",
+    "STRING_TOO_LONG": "rejected-value",
+    "REQUIRED_FIELD_MISSING": "rejected-value",
+    "FIELD_CUSTOM_VALIDATION_EXCEPTION": "rejected-value",
+    "MALFORMED_ID": "rejected-value",
+    "INVALID_CROSS_REFERENCE_KEY": "rejected-value",
+    "INVALID_INPUT": "rejected-value",
+    "INVALID_FIELD": "field-access",
+    "INVALID_FIELD_FOR_INSERT_UPDATE": "field-access",
+    "INSUFFICIENT_ACCESS_OR_READONLY": "field-access",
+    "ENTITY_IS_DELETED": "record-gone",
+    "CANNOT_UPDATE_CONVERTED_LEAD": "converted-lead",
+    "UNABLE_TO_LOCK_ROW": "unavailable",
+    "SERVER_UNAVAILABLE": "unavailable",
+    "REQUEST_RUNNING_TOO_LONG": "unavailable",
+    "UNKNOWN_EXCEPTION": "unavailable",
+}
+
+
 DECLARATION = Declaration(
     name=SYSTEM,
     label="Salesforce",
@@ -214,6 +238,7 @@ DECLARATION = Declaration(
     owner_field="OwnerId",
     stamps=frozenset({"LastModifiedDate", "SystemModstamp"}),
     reads=reads,
+    error_codes=ERROR_CODES,
     changes=ChangeFeed(_change_stream, TOPICS),
     renamed_keys={
         "sync.create_salesforce_leads": "sync.create_sales_leads",
