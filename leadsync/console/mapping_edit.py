@@ -22,6 +22,7 @@ from typing import Any
 from leadsync.console import live
 from leadsync.console.render import dom_id
 from leadsync.errors import UsageError
+from leadsync.mapping.catalog import catalog
 from leadsync.mapping.fields import CANONICAL_FIELDS, default_field_maps
 from leadsync.mapping.stages import default_vocabularies
 from leadsync.mapping.transforms import TRANSFORMS
@@ -67,10 +68,16 @@ def _table(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, Mapping) else {}
 
 
+def _configured(data: Mapping[str, Any]) -> set[str]:
+    """The CRMs the config has a table for: an installed connector without one is not shown."""
+    return {name for name in catalog().systems if isinstance(data.get(name), Mapping)}
+
+
 def vocabularies(data: Mapping[str, Any]) -> list[VocabTable]:
     """Every vocabulary in effect for parsed config `data`: shipped ones, file ones over them."""
+    crms = _configured(data)
     merged = {(v.system, v.prop): (vocabulary_config(v).model_dump(), False)
-              for v in default_vocabularies()}  # fmt: skip
+              for v in default_vocabularies() if v.system in crms}  # fmt: skip
     for system, props in _table(data.get("stages")).items():
         for prop, cfg in _table(props).items():
             merged[(system, prop)] = (_table(cfg), True)
@@ -190,7 +197,10 @@ def _shipped(fmap: Any) -> dict[str, Any]:
 
 def field_maps(data: Mapping[str, Any]) -> list[FieldTable]:
     merged: dict[tuple[str, str], dict[str, FieldRow]] = {}
+    crms = _configured(data)
     for (system, obj), maps in default_field_maps().items():
+        if system not in crms:
+            continue
         merged[(system, obj)] = {m.canonical: _row(m.canonical, _shipped(m), "shipped")
                                  for m in maps}  # fmt: skip
     for system, objects in _table(data.get("fields")).items():
