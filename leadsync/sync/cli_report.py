@@ -170,6 +170,8 @@ def funnel_data(rt: Runtime) -> dict[str, Any]:
     conversion = metrics.mql_to_sql(moves)
     times = metrics.time_in_stage(moves, now)
     return {
+        # The configured CRMs, in the catalog's order: each stage row has a count under each.
+        "systems": [{"name": n, "label": catalog().label(n)} for n in systems],
         "stages": [
             {
                 "stage": s.value,
@@ -209,8 +211,8 @@ def _pct(rate: float | None) -> str:
 
 def print_funnel(data: dict[str, Any]) -> None:
     table = Table(title="funnel: people per stage")
-    systems = [name for name in catalog().systems if name in data["stages"][0]]
-    columns = ["stage", "leadsync", *(catalog().label(n) for n in systems), "mean days in stage"]
+    systems = [s["name"] for s in data["systems"]]
+    columns = ["stage", "leadsync", *(s["label"] for s in data["systems"]), "mean days in stage"]
     for column in columns:
         table.add_column(column, justify="left" if column == "stage" else "right")
     for row in data["stages"]:
