@@ -110,6 +110,9 @@ def test_an_installed_crm_without_a_table_is_left_alone(world):
 
 
 CORE = ("sync", "mapping", "scoring")
+# Words that contain a connector's name but are no CRM: a commerce platform a lead's company
+# runs, which the shipped fit rules score (a value of the world's data, not a system).
+NOT_CRMS = ("salesforce_commerce",)
 
 
 def test_the_core_names_no_crm():
@@ -122,6 +125,12 @@ def test_the_core_names_no_crm():
         for part in CORE for path in sorted((root / part).rglob("*"))
         if path.is_file() and path.suffix in (".py", ".toml", ".html", ".txt")
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if any(name in line.lower() for name in names)
+        if any(name in _without(line.lower(), NOT_CRMS) for name in names)
     ]  # fmt: skip
     assert not found, "\n".join(found[:20])
+
+
+def _without(text: str, words: tuple[str, ...]) -> str:
+    for word in words:
+        text = text.replace(word, "")
+    return text
