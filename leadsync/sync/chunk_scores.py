@@ -20,6 +20,7 @@ from leadsync.scoring.columns import PeopleColumns
 from leadsync.scoring.kernel import Kernel, Unsupported, compile_kernel
 from leadsync.scoring.model import Score
 from leadsync.scoring.rules import ScoringConfig
+from leadsync.scoring.score_columns import ScoreColumns
 
 if TYPE_CHECKING:
     from leadsync.sync.chunk import ChunkContext
@@ -49,14 +50,24 @@ def score_chunk(
 ) -> list[Scored] | None:  # fmt: skip
     """Everyone's `Scored`, in the order of `persons`; None when the chunk's events were not
     read as columns or the kernel cannot count them exactly (the engine scores them then)."""
+    scored = chunk_columns(kernel, persons, fields, ctx, now)
+    if scored is None:
+        return None
+    reasons = scored.reasons()
+    return [Scored(scored.score(i), reasons[i], scored.stage_of(i)) for i in range(len(persons))]
+
+
+def chunk_columns(
+    kernel: Kernel, persons: Sequence[PersonRow], fields: Sequence[Mapping[str, Any]],
+    ctx: ChunkContext, now: datetime,
+) -> ScoreColumns | None:  # fmt: skip
+    """The chunk's scores as columns, row `i` for `persons[i]`; None as for `score_chunk`."""
     if ctx.event_columns is None:
         return None
     people = PeopleColumns.from_rows(
         zip([row.email for row in persons], fields, strict=True), kernel.fields
     )
     try:
-        scored = kernel.score(people, ctx.event_columns, now)
+        return kernel.score(people, ctx.event_columns, now)
     except Unsupported:
         return None
-    reasons = scored.reasons()
-    return [Scored(scored.score(i), reasons[i], scored.stage_of(i)) for i in range(len(persons))]
