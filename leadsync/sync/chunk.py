@@ -33,9 +33,16 @@ from leadsync.sync.schema import (
     OpportunityRoleRow,
     OpportunityRow,
     OutboxRow,
+    PersonRow,
 )
 
 OutboxKey = tuple[int, str, str, str | None]
+# What a decision reads of a person, and of their last ledger entry: the other columns (times,
+# the score snapshot) would cost a conversion per row for nothing.
+PERSON = tuple(
+    PersonRow.__table__.c[name] for name in ("id", "email", "fields", "sources", "stage")
+)
+_LAST = ("person_id", "from_stage", "to_stage", "at", "cause", "actor", "reason", "rule_ids")
 
 
 @dataclass
@@ -102,7 +109,8 @@ class ChunkContext:
             .group_by(LedgerRow.person_id)
         )
         ledger = LedgerRow.__table__
-        for row in values(session, select(ledger).where(ledger.c.id.in_(newest))):
+        read = select(*(ledger.c[name] for name in _LAST)).where(ledger.c.id.in_(newest))
+        for row in values(session, read):
             self.last[row.person_id] = Transition(
                 str(row.person_id), Stage(row.from_stage) if row.from_stage else None,
                 Stage(row.to_stage), row.at, Cause(row.cause), row.actor, row.reason,

@@ -25,7 +25,7 @@ from leadsync.mapping.model import Stage
 from leadsync.scoring.compile import predicate
 from leadsync.scoring.explain import explain
 from leadsync.sync.bulk import update_by_id, upsert
-from leadsync.sync.chunk import ChunkContext, values
+from leadsync.sync.chunk import PERSON, ChunkContext, values
 from leadsync.sync.errorq import Retry, quarantine, resolve
 from leadsync.sync.handoff import HandoffBudget
 from leadsync.sync.outbox import PENDING
@@ -107,7 +107,7 @@ class DecideStep:
         self, session: Session, after: int, *, everyone: bool, only: list[int] | None
     ) -> list[PersonRow]:
         persons = PersonRow.__table__
-        query = select(persons).where(persons.c.id > after)
+        query = select(*PERSON).where(persons.c.id > after)
         if only is not None:
             query = query.where(persons.c.id.in_(only))
         elif not everyone:

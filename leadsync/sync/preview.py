@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from leadsync.mapping.model import Stage
 from leadsync.scoring.compile import compile_rules
 from leadsync.scoring.model import Score
-from leadsync.sync.chunk import ChunkContext, values
+from leadsync.sync.chunk import PERSON, ChunkContext, values
 from leadsync.sync.chunk_scores import kernel_of
 from leadsync.sync.config import Settings
 from leadsync.sync.config_mapping import (
@@ -184,7 +184,7 @@ def preview(rt: Runtime, candidate: Settings, *, now: datetime, examples: int = 
 
 def _chunk(session: Session, after: int) -> list[PersonRow]:
     persons = PersonRow.__table__
-    query = select(persons).where(persons.c.id > after).order_by(persons.c.id).limit(CHUNK)
+    query = select(*PERSON).where(persons.c.id > after).order_by(persons.c.id).limit(CHUNK)
     return list(values(session, query))
 
 
