@@ -55,6 +55,8 @@ class ChunkContext:
         default_factory=lambda: defaultdict(list)
     )
     pending: dict[OutboxKey, OutboxRow] = field(default_factory=dict)
+    # Writes planned for a person's records, by what they were planned from (`Decider`).
+    planned: dict[Any, list[Any]] = field(default_factory=dict)
     event_columns: EventColumns | None = None  # loaded with `columns=True`
     session: Session | None = None
     ids: list[int] = field(default_factory=list)

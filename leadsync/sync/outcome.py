@@ -187,7 +187,7 @@ class Decider:
         out = Outcome(row.id, row.email, before, reasons=bulk.reasons[i], verdict=verdict,
                       kept=last.dst, totals_=totals)  # fmt: skip
         outputs = Outputs(last.dst, *totals, bulk.grade[i], bulk.reasons[i])
-        out.writes = self._planned(row, links, outputs)
+        out.writes = self._planned(ctx, row, links, outputs)
         out.later = partial(self._later, row.id, last, bulk.columns, i, evidence, now)
         return out
 
@@ -226,7 +226,7 @@ class Decider:
         assert result is not None and out.decision is not None
         outputs = Outputs(out.decision.stage, result.fit, result.engagement, result.total,
                           result.grade, out.reasons)  # fmt: skip
-        out.writes = self._planned(row, links, outputs)
+        out.writes = self._planned(ctx, row, links, outputs)
         return out
 
     def _engine(self, person: Person, events: list[Any], now: datetime) -> Scored:
@@ -289,7 +289,27 @@ class Decider:
 
     # --- planning ----------------------------------------------------------------------
 
-    def _planned(self, row: PersonRow, links: list[LinkRow], outputs: Outputs) -> list[Write]:
+    def _planned(
+        self, ctx: ChunkContext, row: PersonRow, links: list[LinkRow], outputs: Outputs
+    ) -> list[Write]:
+        writes = list(self._records(ctx, row, links, outputs))
+        if self._needs_handoff(row, links, outputs.stage):
+            writes.append(self._handoff(row, outputs))
+        return writes
+
+    def _records(
+        self, ctx: ChunkContext, row: PersonRow, links: list[LinkRow], outputs: Outputs
+    ) -> list[Write]:
+        """The writes to the person's records, planned once per chunk for equal outputs under
+        the same vocabularies and names: a preview's second config plans again only for the
+        people whose stage or score it changes."""
+        key = (row.id, outputs, id(self.vocabularies), id(self.outbound))
+        planned = ctx.planned.get(key)
+        if planned is None:
+            planned = ctx.planned[key] = self._plan(row, links, outputs)
+        return planned
+
+    def _plan(self, row: PersonRow, links: list[LinkRow], outputs: Outputs) -> list[Write]:
         stage = outputs.stage
         writes = []
         for link in links:
@@ -304,8 +324,6 @@ class Decider:
                 writes.append(Write(row.id, system.value, obj, link.record_id,
                                     planned.properties, planned.clear_first,
                                     f"stage {stage.value}"))  # fmt: skip
-        if self._needs_handoff(row, links, stage):
-            writes.append(self._handoff(row, outputs))
         return writes
 
     def _needs_handoff(self, row: PersonRow, links: list[LinkRow], stage: Stage) -> bool:

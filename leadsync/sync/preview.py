@@ -129,9 +129,12 @@ def candidate_decider(rt: Runtime, candidate: Settings) -> Decider:
     maps = build_field_maps(candidate.fields)
     rules, default = build_source_rules(candidate.sources)
     remap = maps != dict(rt.field_maps) or (rules, default) != (rt.source_rules, rt.default_source)
+    vocabularies = build_vocabularies(candidate.stages)
+    outbound = build_outbound(candidate.writeback)
     return Decider(
-        vocabularies=build_vocabularies(candidate.stages),
-        outbound=build_outbound(candidate.writeback),
+        # The current config's own when equal: writes planned for it then serve both.
+        vocabularies=rt.vocabularies if vocabularies == rt.vocabularies else vocabularies,
+        outbound=rt.outbound if outbound == rt.outbound else outbound,
         rules=compile_rules(candidate.rules),
         handoff=handoff_of(candidate.sync),
         field_maps=maps if remap else None, source_rules=rules, default_source=default,
