@@ -172,7 +172,7 @@ class Decider:
         links = ctx.links.get(row.id, [])
         last, verdict = ctx.last.get(row.id), STAGES[bulk.stage[i]]
         try:
-            evidence: list[StageEvidence] | None = self._evidence(ctx, links)
+            evidence: list[StageEvidence] | None = self._evidence_of(ctx, row.id, links)
         except MappingError:
             evidence = None  # `outcome` reports it
         if (
@@ -209,7 +209,7 @@ class Decider:
         out = Outcome(row.id, row.email, before)
         links = ctx.links.get(row.id, [])
         try:
-            evidence = self._evidence(ctx, links)
+            evidence = self._evidence_of(ctx, row.id, links)
         except MappingError as exc:
             out.error = exc
             return out
@@ -260,6 +260,23 @@ class Decider:
         ):
             return then, [first, then.entry(str(person_id))]
         return decision, [first]
+
+    def _evidence_of(
+        self, ctx: ChunkContext, person_id: int, links: list[LinkRow]
+    ) -> list[StageEvidence]:
+        """`_evidence`, read once per chunk and vocabularies: a preview's two configs usually
+        share them, and whoever may move is decided in full after the bulk look."""
+        key = (person_id, id(self.vocabularies))
+        found = ctx.evidence.get(key)
+        if found is None:
+            try:
+                found = self._evidence(ctx, links)
+            except MappingError as exc:
+                found = exc
+            ctx.evidence[key] = found
+        if isinstance(found, MappingError):
+            raise found
+        return found
 
     def _evidence(self, ctx: ChunkContext, links: list[LinkRow]) -> list[StageEvidence]:
         found: list[StageEvidence] = []
