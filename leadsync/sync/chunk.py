@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Result, Text, cast, func, select, type_coerce
+from sqlalchemy import ColumnElement, Result, Text, and_, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
@@ -55,7 +55,9 @@ class ChunkContext:
         default_factory=lambda: defaultdict(list)
     )
     pending: dict[OutboxKey, OutboxRow] = field(default_factory=dict)
-    # Writes planned for a person's records, by what they were planned from (`Decider`).
+    # A person's stage evidence and the writes planned for their records, by what they were
+    # read or planned from (`Decider`): kept for the chunk, not read from the store.
+    evidence: dict[Any, Any] = field(default_factory=dict)
     planned: dict[Any, list[Any]] = field(default_factory=dict)
     event_columns: EventColumns | None = None  # loaded with `columns=True`
     session: Session | None = None
@@ -71,7 +73,7 @@ class ChunkContext:
         ids = list(person_ids)
         ctx = cls(session=session, ids=ids)
         links = LinkRow.__table__
-        for link in values(session, select(links).where(links.c.person_id.in_(ids))):
+        for link in values(session, select(links).where(among(links.c.person_id, ids))):
             ctx.links[link.person_id].append(link)
         record_ids = [link.record_id for links in ctx.links.values() for link in links]
         if columns:
@@ -81,7 +83,9 @@ class ChunkContext:
         ctx._last(session, ids)
         ctx._echoes(session, record_ids)
         ctx._opportunities(session, record_ids)
-        pending = select(OutboxRow).where(OutboxRow.state == PENDING, OutboxRow.person_id.in_(ids))
+        pending = select(OutboxRow).where(
+            OutboxRow.state == PENDING, among(OutboxRow.person_id, ids)
+        )
         for row in session.scalars(pending):
             ctx.pending[(row.person_id, row.system, row.obj, row.record_id)] = row
         return ctx
@@ -94,7 +98,7 @@ class ChunkContext:
             rows = self.session.execute(
                 select(EventRow.person_id, EventRow.source, EventRow.source_id, EventRow.kind,
                        EventRow.occurred_at, EventRow.attributes)
-                .where(EventRow.person_id.in_(self.ids))
+                .where(among(EventRow.person_id, self.ids))
                 .order_by(EventRow.person_id, EventRow.id)
             )  # fmt: skip
             for person_id, source, source_id, kind, at, attributes in rows:
@@ -107,7 +111,7 @@ class ChunkContext:
         # Reconstructed history describes the past; decisions go on from leadsync's own moves.
         newest = (
             select(func.max(LedgerRow.id))
-            .where(LedgerRow.person_id.in_(ids), LedgerRow.cause != HISTORY_CAUSE)
+            .where(among(LedgerRow.person_id, ids), LedgerRow.cause != HISTORY_CAUSE)
             .group_by(LedgerRow.person_id)
         )
         ledger = LedgerRow.__table__
@@ -145,10 +149,19 @@ def event_columns(session: Session, ids: list[int]) -> EventColumns:
         # attributes as JSON text: `EventColumns` parses each distinct value once.
         select(EventRow.person_id, EventRow.kind, type_coerce(EventRow.occurred_at, Text),
                cast(EventRow.attributes, Text))
-        .where(EventRow.person_id.in_(ids))
+        .where(among(EventRow.person_id, ids))
         .order_by(EventRow.person_id, EventRow.id),
     ).all()  # fmt: skip
     return EventColumns.from_rows(rows, ids=ids)
+
+
+def among(column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
+    """`column IN ids`, bounded by the smallest and largest id too: PostgreSQL without
+    statistics (a store just filled) guesses a long IN list matches much of the table and
+    scans all of it for every chunk; the range makes it take the index."""
+    if not ids:
+        return column.in_(ids)
+    return and_(column.in_(ids), column.between(min(ids), max(ids)))
 
 
 def values(session: Session, query: Executable) -> Result[Any]:
