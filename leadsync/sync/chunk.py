@@ -2,7 +2,11 @@
 
 Scoring 100,000 people one query at a time would cost a million round trips; loading a chunk's
 links, events, last ledger entries, echoes, opportunities and pending outbox rows
-together keeps the decide step bound by scoring, not by the database.
+together keeps the decide step bound by scoring, not by the database. Persons, links and
+ledger entries come as plain rows (`values`: the columns of `PersonRow`, `LinkRow`, ...
+read as attributes), not ORM objects: a decision only reads them, and the ORM's bookkeeping
+per row cost more than the decision. Only pending outbox rows, which the step updates, are
+ORM objects.
 
 Events come as columns for the scoring kernel (`columns=True`: one Core select, times and
 attributes as the store holds them, no object per event) or as `EngagementEvent` objects for
