@@ -29,7 +29,7 @@ def every_hundredth(sessions: sessionmaker[Session], kind: RecordKind) -> list[s
     with sessions() as session:
         rows = session.execute(
             select(LinkRow.record_id, LinkRow.snapshot).where(
-                LinkRow.kind == kind.value, LinkRow.deleted.is_(False)
+                LinkRow.kind == kind, LinkRow.deleted.is_(False)
             )
         ).all()
     ids = sorted((rid for rid, snap in rows if not (snap or {}).get("IsConverted")), key=id_order)

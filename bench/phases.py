@@ -23,7 +23,6 @@ from bench.meter import Metered, Stopwatch, StreamTally, SystemTally, Usage, rou
 from bench.minimum import Limits, Minimum
 from bench.preview import candidate_rules
 from bench.sandbox import SYSTEMS, SandboxProcess
-from leadsync.mapping.model import RecordKind
 from leadsync.sync.backfill import backfill
 from leadsync.sync.config import load_settings
 from leadsync.sync.cycle import run_cycle
@@ -163,9 +162,9 @@ class Bench:
 
     def change_one_percent(self) -> dict[tuple[str, str], int]:
         """Edit 1% of HubSpot contacts and of Salesforce Leads and Contacts, outside leadsync."""
-        hubspot = changes.every_hundredth(self.rt.sessions, RecordKind.HUBSPOT_CONTACT)
-        leads = changes.every_hundredth(self.rt.sessions, RecordKind.SALESFORCE_LEAD)
-        contacts = changes.every_hundredth(self.rt.sessions, RecordKind.SALESFORCE_CONTACT)
+        hubspot = changes.every_hundredth(self.rt.sessions, "hubspot_contact")
+        leads = changes.every_hundredth(self.rt.sessions, "salesforce_lead")
+        contacts = changes.every_hundredth(self.rt.sessions, "salesforce_contact")
         changes.edit_hubspot(self.sandbox.info, hubspot)
         records = [("Lead", i) for i in leads] + [("Contact", i) for i in contacts]
         changes.edit_salesforce(self.sandbox.info, records)

@@ -71,7 +71,7 @@ def _setup(box: Sandbox, directory: Path) -> tuple[Path, dict[str, str], str, st
     """Config and environment for the sandbox, one polling cycle done; the expected values."""
     config = directory / "config.toml"
     text = sandbox_config(box.info(), "professional", directory)
-    config.write_text(text + "\n[push]\nsalesforce_cdc = true\n", encoding="utf-8")
+    config.write_text(text + "\n[push]\nchange_streams = true\n", encoding="utf-8")
     env = dict(line.split("=", 1) for line in token_environment(box.info()))
     env[SECRET_ENV] = "bench-" + uuid.uuid4().hex
     os.environ.update(env)

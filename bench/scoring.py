@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from leadsync.mapping.model import EngagementEvent, EventKind, Person, System
+from leadsync.mapping.model import EngagementEvent, EventKind, Person
 from leadsync.scoring import Ruleset, decide_stage, load_scoring, score, top_reasons
 from leadsync.scoring.columns import EventColumns, PeopleColumns, to_datetime
 from leadsync.scoring.kernel import Kernel, compile_kernel
@@ -203,7 +203,7 @@ def _objects(people: list[PersonRow], events: list[EventRow], start: int, end: i
     did: list[list[EngagementEvent]] = [[] for _ in range(start, end)]
     micros = EventColumns.from_rows(events).at.tolist()
     for n, ((i, kind, _, attributes), us) in enumerate(zip(events, micros, strict=True)):
-        did[i - start].append(EngagementEvent(System.HUBSPOT, str(n), EventKind(kind),
+        did[i - start].append(EngagementEvent("hubspot", str(n), EventKind(kind),
                                               to_datetime(us), json.loads(attributes)))  # fmt: skip
     return [(Person(str(i), email, fields), did[i - start])
             for i, (email, fields) in enumerate(people[start:end], start)]  # fmt: skip

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
+from leadsync.errors import LeadsyncError
+
 
 def id_order(record_id: str) -> tuple[int, str]:
     """Sort key for record ids: numeric ids (HubSpot) by value, others (Salesforce) as text.
@@ -18,6 +20,14 @@ def id_order(record_id: str) -> tuple[int, str]:
     As plain strings "99" > "100", which would lose or repeat records at a cursor boundary.
     """
     return (len(record_id), record_id) if record_id.isdigit() else (0, record_id)
+
+
+class PushRefused(LeadsyncError):
+    """A pushed request that is not provably the CRM's (answered 401)."""
+
+
+class PushMalformed(LeadsyncError):
+    """A signed request whose body is not a batch of events (answered 400)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -89,28 +89,26 @@ def _budget(ax: Any, u: Usage, colour: str) -> None:
     ax.set_title(f"{u.used:,} of {u.allowed:,}", loc="left")
 
 
-def funnel(stages: Sequence[dict[str, Any]]) -> str | None:
-    """People per stage in leadsync, HubSpot and Salesforce, side by side."""
-    return _chart("funnel", list(stages))
+def funnel(stages: Sequence[dict[str, Any]], systems: Sequence[dict[str, str]] = ()) -> str | None:
+    """People per stage in leadsync and in each CRM (`systems`: name and label), side by side."""
+    return _chart("funnel", {"stages": list(stages), "systems": list(systems)})
 
 
-def _draw_funnel(stages: list[dict[str, Any]]) -> str:
+_OTHERS = ("#8250df", "#1a7f37", "#bf8700")  # CRMs without a colour of their own
+
+
+def _draw_funnel(data: dict[str, Any]) -> str:
+    stages = data["stages"]
     names = [s["stage"] for s in stages]
     fig = Figure(figsize=(7, 2.8))
     fig.subplots_adjust(left=0.09, right=0.98, bottom=0.12, top=0.95)
     ax = fig.subplots()
-    width = 0.27
-    for i, (key, label) in enumerate(
-        (("canonical", "leadsync"), ("hubspot", "HubSpot"), ("salesforce", "Salesforce leads"))
-    ):
-        xs = [n + (i - 1) * width for n in range(len(names))]
-        ax.bar(
-            xs,
-            [s[key] for s in stages],
-            width,
-            label=label,
-            color=COLOURS[label.split()[0].lower()],
-        )
+    bars = [("canonical", "leadsync"), *((s["name"], s["label"]) for s in data["systems"])]
+    width = 0.8 / len(bars)
+    for i, (key, label) in enumerate(bars):
+        xs = [n + (i - (len(bars) - 1) / 2) * width for n in range(len(names))]
+        colour = COLOURS.get(key if i else "leadsync") or _OTHERS[i % len(_OTHERS)]
+        ax.bar(xs, [s.get(key, 0) for s in stages], width, label=label, color=colour)
     ax.set_xticks(range(len(names)), names)
     ax.set_ylabel("people")
     ax.yaxis.set_major_formatter(THOUSANDS)

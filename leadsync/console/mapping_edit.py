@@ -22,8 +22,9 @@ from typing import Any
 from leadsync.console import live
 from leadsync.console.render import dom_id
 from leadsync.errors import UsageError
-from leadsync.mapping.fields import CANONICAL_FIELDS, DEFAULT_FIELD_MAPS
-from leadsync.mapping.stages import DEFAULT_VOCABULARIES
+from leadsync.mapping.catalog import catalog
+from leadsync.mapping.fields import CANONICAL_FIELDS, default_field_maps
+from leadsync.mapping.stages import default_vocabularies
 from leadsync.mapping.transforms import TRANSFORMS
 from leadsync.sync import config_edit
 from leadsync.sync.config_mapping import IGNORE, STAGE_NAMES, vocabulary_config
@@ -67,10 +68,16 @@ def _table(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, Mapping) else {}
 
 
+def _configured(data: Mapping[str, Any]) -> set[str]:
+    """The CRMs the config has a table for: an installed connector without one is not shown."""
+    return {name for name in catalog().systems if isinstance(data.get(name), Mapping)}
+
+
 def vocabularies(data: Mapping[str, Any]) -> list[VocabTable]:
     """Every vocabulary in effect for parsed config `data`: shipped ones, file ones over them."""
-    merged = {(v.system.value, v.prop): (vocabulary_config(v).model_dump(), False)
-              for v in DEFAULT_VOCABULARIES}  # fmt: skip
+    crms = _configured(data)
+    merged = {(v.system, v.prop): (vocabulary_config(v).model_dump(), False)
+              for v in default_vocabularies() if v.system in crms}  # fmt: skip
     for system, props in _table(data.get("stages")).items():
         for prop, cfg in _table(props).items():
             merged[(system, prop)] = (_table(cfg), True)
@@ -190,7 +197,10 @@ def _shipped(fmap: Any) -> dict[str, Any]:
 
 def field_maps(data: Mapping[str, Any]) -> list[FieldTable]:
     merged: dict[tuple[str, str], dict[str, FieldRow]] = {}
-    for (system, obj), maps in DEFAULT_FIELD_MAPS.items():
+    crms = _configured(data)
+    for (system, obj), maps in default_field_maps().items():
+        if system not in crms:
+            continue
         merged[(system, obj)] = {m.canonical: _row(m.canonical, _shipped(m), "shipped")
                                  for m in maps}  # fmt: skip
     for system, objects in _table(data.get("fields")).items():
@@ -211,7 +221,7 @@ def _row(canonical: str, cfg: dict[str, Any], origin: str) -> FieldRow:
 def field_edits(form: Form, table: FieldTable) -> list[tuple[str, dict[str, Any] | None]]:
     """(canonical field, its keys or None to drop the file's map) for each changed row."""
     shipped = {m.canonical: _shipped(m)
-               for m in DEFAULT_FIELD_MAPS.get((table.system, table.obj), ())}  # fmt: skip
+               for m in default_field_maps().get((table.system, table.obj), ())}  # fmt: skip
     edits: list[tuple[str, dict[str, Any] | None]] = []
     for i, row in enumerate(table.rows[: _count(form)]):
         if form.get(f"remove-{i}") and row.origin != "shipped":

@@ -28,7 +28,7 @@ def _vocabulary(vocab: Vocabulary) -> dict[str, Any]:
         for value, stage in vocab.inbound.items()
     ]
     return {
-        "system": vocab.system.value,
+        "system": vocab.system,
         "object": vocab.obj,
         "property": vocab.prop,
         "primary": vocab.primary,

@@ -119,7 +119,7 @@ def recycle(cfg: ScoringConfig) -> list[dict[str, Any]]:
             "label": r.label,
             "from": ", ".join(s.value for s in r.from_stages),
             "to": r.to.value,
-            "system": r.system.value if r.system else "any",
+            "system": r.system or "any",
             "raw_values": ", ".join(r.raw_values),
             "engagement": ", ".join(r.engagement),
             "after_days": r.after_days,

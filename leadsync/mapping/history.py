@@ -1,6 +1,6 @@
 """A person's past stage moves, rebuilt from the moments their CRM records entered each stage.
 
-Pure: the caller reads the moments (a HubSpot `hs_date_entered_<value>`, a record's creation,
+Pure: the caller reads the moments (a CRM's own `date_entered_<value>`, a record's creation,
 an Opportunity's creation and close) and maps each CRM value to a canonical stage through the
 vocabulary first. `moves` orders them into the forward path the ladder allows: a moment that
 does not move the person forward (a later record's creation, a stage already passed) is
@@ -40,7 +40,7 @@ class PastMove:
 def moves(milestones: Iterable[Milestone]) -> list[PastMove]:
     """The forward path through `milestones`, oldest first.
 
-    Ties at one moment go up the ladder (HubSpot stamps skipped stages with one instant).
+    Ties at one moment go up the ladder (a CRM may stamp skipped stages with one instant).
     Suspect is a side state: entered from below opportunity, and left by any later stage
     above the last one on the ladder.
     """

@@ -13,12 +13,10 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-
-class System(StrEnum):
-    """A CRM that leadsync keeps in step."""
-
-    HUBSPOT = "hubspot"
-    SALESFORCE = "salesforce"
+# A CRM that leadsync keeps in step: the name its connector is installed under.
+System = str
+# The kind of CRM record a person is linked to (a connector's `PersonObject.kind`).
+RecordKind = str
 
 
 class Stage(StrEnum):
@@ -64,18 +62,6 @@ class EventKind(StrEnum):
     CAMPAIGN_RESPONSE = "campaign_response"
 
 
-class RecordKind(StrEnum):
-    """The CRM record a person is linked to."""
-
-    HUBSPOT_CONTACT = "hubspot_contact"
-    SALESFORCE_LEAD = "salesforce_lead"
-    SALESFORCE_CONTACT = "salesforce_contact"
-
-    @property
-    def system(self) -> System:
-        return System.HUBSPOT if self is RecordKind.HUBSPOT_CONTACT else System.SALESFORCE
-
-
 def _frozen(data: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(data or {}))
 
@@ -105,7 +91,7 @@ class Person:
         object.__setattr__(self, "fields", _frozen(self.fields))
 
     def link(self, kind: RecordKind) -> Link | None:
-        return next((link for link in self.links if link.kind is kind), None)
+        return next((link for link in self.links if link.kind == kind), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +112,7 @@ class EngagementEvent:
 
     @property
     def key(self) -> tuple[str, str]:
-        return (self.source.value, self.source_id)
+        return (self.source, self.source_id)
 
 
 @dataclass(frozen=True, slots=True)

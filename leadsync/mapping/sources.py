@@ -1,8 +1,7 @@
 """Which CRM a canonical field's value comes from, when more than one has a value.
 
 Each CRM record linked to a person maps to canonical fields on its own (`map_fields`); these
-rules pick one value per field, like the sync rules admins know from HubSpot's Salesforce
-integration:
+rules pick one value per field, like the sync rules admins know from CRM-to-CRM integrations:
 
     prefer X       X's value unless X has none, then the others in `order`
     always X       X's value, even none: the others never fill it
@@ -21,6 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from leadsync.mapping.catalog import catalog
+
 Kind = Literal["prefer", "always", "most_recent"]
 
 
@@ -31,7 +32,8 @@ class SourceRule:
     ignore: frozenset[str] = frozenset()
 
     def describe(self) -> str:
-        said = {"prefer": f"prefer {self.system} unless blank", "always": f"always {self.system}",
+        first = self.system or "the CRMs in their default order"
+        said = {"prefer": f"prefer {first} unless blank", "always": f"always {self.system}",
                 "most_recent": "most recent"}[self.kind]  # fmt: skip
         return said + (f", ignoring {', '.join(sorted(self.ignore))}" if self.ignore else "")
 
@@ -60,14 +62,10 @@ class Sourced:
                 "at": self.at.isoformat()}  # fmt: skip
 
 
-# Marketing's HubSpot profile is usually the richer one for who a person is; Salesforce fills
-# what HubSpot lacks. The default rule for every field, and the tie order of the others.
-DEFAULT_RULE = SourceRule("prefer", "hubspot")
-ORDER: tuple[tuple[str, str], ...] = (
-    ("hubspot", "contact"),
-    ("salesforce", "Contact"),
-    ("salesforce", "Lead"),
-)
+# The default rule for every field: the CRMs in the catalog's order (each connector declares
+# its precedence; marketing's profile is usually the richer one for who a person is, and sales
+# fills what it lacks). That order also breaks the other rules' ties.
+DEFAULT_RULE = SourceRule("prefer", None)
 
 
 def merge(
@@ -105,8 +103,9 @@ def ranked_sources(sources: Sequence[Source], rule: SourceRule) -> list[Source]:
 def _rank(source: Source, rule: SourceRule) -> int:
     """Preferred system first, then the shipped order, then anything else."""
     first = 0 if rule.system is not None and source.system == rule.system else 1
+    order = catalog().source_order()
     key = (source.system, source.obj)
-    return first * 100 + (ORDER.index(key) if key in ORDER else len(ORDER))
+    return first * 100 + (order.index(key) if key in order else len(order))
 
 
 def values(merged: Mapping[str, Sourced]) -> dict[str, Any]:

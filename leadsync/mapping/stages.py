@@ -1,4 +1,6 @@
-"""Stage vocabularies per CRM property, stage owners, and the state machine of DESIGN §3.
+"""Stage vocabularies, stage owners, and the state machine of DESIGN §3.
+
+Each connector declares its CRM's default vocabularies (`mapping.catalog`).
 
 Everything here is a table. Inverses are derived, never written by hand, and tests assert each
 table is total over `Stage`.
@@ -12,6 +14,7 @@ from enum import StrEnum
 from functools import cache
 from types import MappingProxyType
 
+from leadsync.mapping.catalog import catalog
 from leadsync.mapping.model import LADDER, Stage, System
 
 
@@ -19,28 +22,30 @@ class Owner(StrEnum):
     """Who may assert a stage."""
 
     SCORING = "scoring"
-    SALESFORCE = "salesforce"
+    SALES = "sales"  # a CRM in the sales role (see `mapping.catalog`)
 
 
-# Scoring may assert the early stages; only CRM evidence (sales work in Salesforce) may assert
-# the later ones. Evidence from the owner system outranks scoring.
+# Scoring may assert the early stages; only CRM evidence (sales work in the sales CRM) may
+# assert the later ones. Evidence from the owner system outranks scoring.
 OWNERS: Mapping[Stage, Owner] = MappingProxyType(
     {
         Stage.LEAD: Owner.SCORING,
         Stage.MQL: Owner.SCORING,
         Stage.SQL: Owner.SCORING,
         Stage.SUSPECT: Owner.SCORING,
-        Stage.PROSPECT: Owner.SALESFORCE,
-        Stage.OPPORTUNITY: Owner.SALESFORCE,
-        Stage.CUSTOMER: Owner.SALESFORCE,
+        Stage.PROSPECT: Owner.SALES,
+        Stage.OPPORTUNITY: Owner.SALES,
+        Stage.CUSTOMER: Owner.SALES,
     }
 )
 
 
-@cache  # asked for every record planned; `OWNERS` never changes
+@cache  # asked for every record planned; `OWNERS` and the catalog never change
 def owned_by(system: System) -> frozenset[Stage]:
     """Stages whose truth lives in `system`; leadsync never writes them back to it."""
-    return frozenset(stage for stage, owner in OWNERS.items() if owner.value == system.value)
+    if not catalog().is_sales(system):
+        return frozenset()
+    return frozenset(stage for stage, owner in OWNERS.items() if owner is Owner.SALES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,15 +53,16 @@ class Vocabulary:
     """How one CRM property's values map to canonical stages.
 
     `inbound` is many-to-one; a value mapped to `None` is known but says nothing about the
-    stage (e.g. HubSpot lead status "NEW"). A value absent from `inbound` is an error for that
+    stage (e.g. a lead status "NEW"). A value absent from `inbound` is an error for that
     record, never a silent default. `outbound` gives the one value written for a stage; the
     system's primary vocabulary must cover every stage leadsync writes to it.
     `release` is written when a secondary property holds a value for a stage the person has
     left and the new stage has no outbound value there (e.g. lead status UNQUALIFIED -> OPEN).
     `forward_only` marks a property whose CRM ignores a write to an earlier value (in `inbound`
-    order) unless the value is cleared first, in a request of its own (HubSpot lifecycle).
+    order) unless the value is cleared first, in a request of its own (a lifecycle
+    that only moves forward).
     `changed_at` names the record's own property holding when the current value was set, with
-    `{value}` standing for that value (HubSpot's `hs_date_entered_{value}`); without one, the
+    `{value}` standing for that value (e.g. `date_entered_{value}`); without one, the
     record's modification time when the new value was first pulled stands in.
     """
 
@@ -72,7 +78,7 @@ class Vocabulary:
 
     @property
     def key(self) -> str:
-        return f"{self.system.value}.{self.obj}.{self.prop}"
+        return f"{self.system}.{self.obj}.{self.prop}"
 
     def to_canonical(self, value: str) -> Stage | None:
         """Map a CRM value; raises `KeyError` for a value the vocabulary does not know."""
@@ -96,103 +102,6 @@ class Vocabulary:
             return False
         order = list(self.inbound)
         return new in self.inbound and order.index(new) < order.index(current)
-
-
-HUBSPOT_LIFECYCLE = Vocabulary(
-    system=System.HUBSPOT,
-    obj="contact",
-    prop="lifecyclestage",
-    inbound={
-        "subscriber": Stage.LEAD,
-        "lead": Stage.LEAD,
-        "marketingqualifiedlead": Stage.MQL,
-        "salesqualifiedlead": Stage.SQL,
-        "opportunity": Stage.OPPORTUNITY,
-        "customer": Stage.CUSTOMER,
-        "evangelist": Stage.CUSTOMER,
-        "other": Stage.SUSPECT,
-    },
-    outbound={
-        Stage.LEAD: "lead",
-        Stage.MQL: "marketingqualifiedlead",
-        Stage.SQL: "salesqualifiedlead",
-        # HubSpot has no prospect stage: sales-qualified is the nearest truthful value.
-        Stage.PROSPECT: "salesqualifiedlead",
-        Stage.OPPORTUNITY: "opportunity",
-        Stage.CUSTOMER: "customer",
-        Stage.SUSPECT: "other",
-    },
-    forward_only=True,
-    changed_at="hs_date_entered_{value}",
-)
-
-HUBSPOT_LEAD_STATUS = Vocabulary(
-    system=System.HUBSPOT,
-    obj="contact",
-    prop="hs_lead_status",
-    inbound={
-        "NEW": None,
-        "OPEN": None,
-        "IN_PROGRESS": None,
-        "OPEN_DEAL": None,
-        "ATTEMPTED_TO_CONTACT": None,
-        "CONNECTED": None,
-        "BAD_TIMING": None,
-        "UNQUALIFIED": Stage.SUSPECT,
-    },
-    outbound={Stage.SUSPECT: "UNQUALIFIED"},
-    primary=False,
-    release="OPEN",
-)
-
-SALESFORCE_LEAD_STATUS = Vocabulary(
-    system=System.SALESFORCE,
-    obj="Lead",
-    prop="Status",
-    # A new org's four values. Every new Lead starts "Open - Not Contacted", so it says
-    # nothing about the stage, and a handed-off MQL waits there for sales.
-    inbound={
-        "Open - Not Contacted": None,
-        "Working - Contacted": Stage.SQL,
-        # Conversion itself is evidence through the Opportunity it creates.
-        "Closed - Converted": None,
-        "Closed - Not Converted": Stage.SUSPECT,
-    },
-    outbound={
-        Stage.LEAD: "Open - Not Contacted",
-        Stage.MQL: "Open - Not Contacted",
-        Stage.SQL: "Working - Contacted",
-        Stage.SUSPECT: "Closed - Not Converted",
-    },
-)
-
-SALESFORCE_OPPORTUNITY_STAGE = Vocabulary(
-    system=System.SALESFORCE,
-    obj="Opportunity",
-    prop="StageName",
-    inbound={
-        "Prospecting": Stage.OPPORTUNITY,
-        "Qualification": Stage.OPPORTUNITY,
-        "Needs Analysis": Stage.OPPORTUNITY,
-        "Value Proposition": Stage.OPPORTUNITY,
-        "Id. Decision Makers": Stage.OPPORTUNITY,
-        "Perception Analysis": Stage.OPPORTUNITY,
-        "Proposal/Price Quote": Stage.OPPORTUNITY,
-        "Negotiation/Review": Stage.OPPORTUNITY,
-        "Closed Won": Stage.CUSTOMER,
-        # A lost deal says nothing by itself; a recycle rule may act on it.
-        "Closed Lost": None,
-    },
-    outbound={},
-    primary=False,
-)
-
-DEFAULT_VOCABULARIES: tuple[Vocabulary, ...] = (
-    HUBSPOT_LEAD_STATUS,
-    HUBSPOT_LIFECYCLE,
-    SALESFORCE_LEAD_STATUS,
-    SALESFORCE_OPPORTUNITY_STAGE,
-)
 
 
 @cache
@@ -222,7 +131,7 @@ class Guard(StrEnum):
 
 
 _DISQUALIFIABLE = frozenset(s for s in LADDER if s.rank < Stage.OPPORTUNITY.rank)
-_CRM_OWNED = frozenset(s for s, owner in OWNERS.items() if owner is Owner.SALESFORCE)
+_CRM_OWNED = frozenset(s for s, owner in OWNERS.items() if owner is Owner.SALES)
 
 
 def _allowed(src: Stage | None, dst: Stage) -> dict[Cause, Guard]:
@@ -271,3 +180,8 @@ def is_backward(src: Stage | None, dst: Stage) -> bool:
 def allowed(src: Stage | None, dst: Stage, cause: Cause) -> Guard | None:
     """The guard a move needs, or None when the state machine forbids it."""
     return MOVES[(src, dst)].get(cause)
+
+
+def default_vocabularies() -> tuple[Vocabulary, ...]:
+    """The vocabularies the installed connectors ship (a config's `[stages]` overrides)."""
+    return catalog().vocabularies()

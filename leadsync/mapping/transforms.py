@@ -1,7 +1,7 @@
 """Value transforms from CRM representations to canonical Python values.
 
-HubSpot returns every property as a string ("51-200", "1,000", epoch-ms dates); Salesforce
-returns JSON types but free-text countries. Each transform takes the raw value and its options
+Some CRMs return every property as a string ("51-200", "1,000", epoch-ms dates); others
+return JSON types but free-text countries. Each transform takes the raw value and its options
 and returns the canonical value or raises `ValueError` with a message fit for a user.
 """
 
@@ -113,7 +113,7 @@ def integer(value: Any, options: Mapping[str, Any]) -> int | None:
 
 
 def timestamp(value: Any, options: Mapping[str, Any]) -> datetime | None:
-    """Aware UTC datetimes from epoch milliseconds (HubSpot) or ISO 8601 (both CRMs)."""
+    """Aware UTC datetimes from epoch milliseconds or ISO 8601 (with or without a colon)."""
     if _blank(value):
         return None
     if isinstance(value, datetime):
@@ -122,7 +122,7 @@ def timestamp(value: Any, options: Mapping[str, Any]) -> datetime | None:
     if raw.isdigit():
         # Integer arithmetic: float seconds lose a millisecond on dates past 2038.
         return EPOCH + timedelta(milliseconds=int(raw))
-    # Salesforce writes "+0000"; fromisoformat wants "+00:00".
+    # Some CRMs write "+0000"; fromisoformat wants "+00:00".
     iso = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", raw.replace("Z", "+00:00"))
     try:
         parsed = datetime.fromisoformat(iso)

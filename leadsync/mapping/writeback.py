@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from leadsync.mapping.catalog import catalog
 from leadsync.mapping.model import Stage, System
 from leadsync.mapping.stages import Vocabulary, written_stages
 
@@ -42,17 +43,17 @@ def _number(value: float) -> float | int:
 
 
 def as_crm_value(system: System, value: Any) -> Any:
-    """HubSpot takes every property as a string; Salesforce takes JSON types."""
+    """As the CRM takes it: text for one whose properties are all strings, else JSON types."""
     if isinstance(value, float):
         value = _number(value)
-    if system is System.HUBSPOT:
+    if system in catalog() and catalog()[system].text_values:
         return as_text(value)
     return value
 
 
 def as_text(value: Any) -> str:
     """A value for a CRM that takes every property as text: None clears like "", booleans
-    are "true"/"false" (what HubSpot's checkboxes hold), the rest as Python prints them.
+    are "true"/"false" (what text checkboxes hold), the rest as Python prints them.
     The one place this encoding lives: planning compares with it, connectors send it."""
     if value is None:
         return ""
@@ -90,7 +91,7 @@ def _stage_values(
     values: dict[str, str] = {}
     clear: list[str] = []
     for vocab in vocabularies:
-        if vocab.system is not system or vocab.obj != obj:
+        if vocab.system != system or vocab.obj != obj:
             continue
         current = held.get(vocab.prop)
         wanted = vocab.to_system(stage) if stage in written_stages(system) else None

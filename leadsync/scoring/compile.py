@@ -101,7 +101,7 @@ class Ruleset:
     no_intent: frozenset[str]
     fit_below: float | None
     recycle: tuple[RecycleRule, ...]
-    trust_hubspot_manual_changes: bool
+    trust_marketing_manual_changes: bool
     checks: tuple[EngagementCheck, ...] = ()  # every engagement rule, by `order`
 
 
@@ -127,7 +127,7 @@ def compile_rules(config: ScoringConfig) -> Ruleset:
         no_intent=no_intent,
         fit_below=config.stages.suspect.fit_below,
         recycle=tuple(config.recycle),
-        trust_hubspot_manual_changes=config.trust_hubspot_manual_changes,
+        trust_marketing_manual_changes=config.trust_marketing_manual_changes,
         checks=checks,
     )
 

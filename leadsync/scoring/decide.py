@@ -2,10 +2,10 @@
 
 Every move goes through `mapping.stages.allowed`. In order of precedence:
 
-1. A human change in a system trusted for it (Salesforce; HubSpot between scoring-owned
-   stages when `trust_hubspot_manual_changes`), newer than the current stage, when it is
-   the latest word: no other CRM claim came after it.
-2. CRM evidence moving forward: Salesforce's evidence of the stages it owns always counts;
+1. A human change in a system trusted for it (a sales CRM; a marketing CRM between
+   scoring-owned stages when `trust_marketing_manual_changes`), newer than the current stage,
+   when it is the latest word: no other CRM claim came after it. (Roles: `mapping.catalog`.)
+2. CRM evidence moving forward: a sales CRM's evidence of the stages it owns always counts;
    other claims only when newer than the current stage and the latest word (stale copies
    and overruled values move nobody).
 3. The first matching recycle rule: the only backward move the rules make.
@@ -17,15 +17,15 @@ Every move goes through `mapping.stages.allowed`. In order of precedence:
    disqualified again by scoring until their stage changes, and neither is someone a person
    (or an admin) placed above `lead`: disqualifying them is that person's call.
 
-While Salesforce shows a stage it owns (prospect, opportunity, customer), nothing moves the
-person below that stage: changing that Salesforce record is the way back.
+While a sales CRM shows a stage it owns (prospect, opportunity, customer), nothing moves the
+person below that stage: changing that record there is the way back.
 
 "Newer than the current stage" compares when leadsync first had a piece of evidence
 (`StageEvidence.learnt_at`) with the person's last ledger entry: a change made in a CRM just
 before leadsync's last decision but pulled after it is still news. Which word is the latest is
 decided by the CRMs' own clocks (`observed_at`), never by when leadsync happened to read a
-record; on an exact tie, Salesforce's word comes before HubSpot's, then the further stage, then
-the value's text (`_word_order`): a stable rule, not the order records were read in.
+record; on an exact tie, a sales CRM's word comes before a marketing one's, then the further
+stage, then the value's text (`_word_order`): a stable rule, not the order records were read in.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from leadsync.mapping.model import Stage, StageEvidence, System
+from leadsync.mapping.catalog import catalog
+from leadsync.mapping.model import Stage, StageEvidence
 from leadsync.mapping.stages import OWNERS, Cause, Guard, Owner, allowed, is_backward
 from leadsync.scoring.compile import Ruleset
 from leadsync.scoring.gates import verdict
@@ -89,7 +90,7 @@ class Decision:
 
 @dataclass(slots=True)  # not frozen: built once per decision, never changed
 class _Case:
-    """What one decision reads; `floor` is the furthest stage Salesforce shows that it owns."""
+    """What one decision reads; `floor` is the furthest stage a sales CRM shows that it owns."""
 
     last: Transition | None
     score: Score
@@ -171,7 +172,7 @@ _UNREAD = Score(0.0, 0.0, 0.0, "", ())
 
 
 def _floor(evidence: Sequence[StageEvidence]) -> StageEvidence | None:
-    """The furthest stage Salesforce shows among those it owns: nothing moves a person below."""
+    """The furthest stage a sales CRM shows among those it owns: nothing moves a person below."""
     return max(
         filter(_authoritative, evidence),
         key=lambda e: (e.stage.rank, e.observed_at, *_word_order(e)),
@@ -182,7 +183,7 @@ def _floor(evidence: Sequence[StageEvidence]) -> StageEvidence | None:
 def _latest_word(case: _Case) -> tuple[StageEvidence | None, list[StageEvidence]]:
     """The human change that stands, if any, and the claims that stand.
 
-    Salesforce's evidence of its own stages always stands. Of human changes and the other
+    A sales CRM's evidence of its own stages always stands. Of human changes and the other
     claims, only the latest word counts: an older statement was overruled.
     """
     humans, claims = _credible(case)
@@ -198,38 +199,43 @@ def _latest_word(case: _Case) -> tuple[StageEvidence | None, list[StageEvidence]
 
 
 def _word_order(e: StageEvidence) -> tuple[bool, int, str]:
-    """Ties of time: Salesforce before HubSpot, then the further stage, then the value's text."""
+    """Ties of time: the sales CRM's word before marketing's, then the further stage, then
+    the value's text."""
     rank = e.stage.rank if e.stage is not None else -1
-    return (e.system is System.SALESFORCE, rank, e.raw_value)
+    return (_from_sales(e), rank, e.raw_value)
+
+
+def _from_sales(e: StageEvidence) -> bool:
+    return catalog().is_sales(e.system)
 
 
 def _authoritative(e: StageEvidence) -> bool:
-    return e.system is System.SALESFORCE and _crm_owned(e.stage)
+    return _from_sales(e) and _crm_owned(e.stage)
 
 
 def _crm_owned(stage: Stage | None) -> bool:
-    return stage is not None and OWNERS[stage] is Owner.SALESFORCE
+    return stage is not None and OWNERS[stage] is Owner.SALES
 
 
 def _credible(case: _Case) -> tuple[list[StageEvidence], list[StageEvidence]]:
     """Split evidence into trusted human changes and stage claims; drop what is not credible.
 
-    Claims: Salesforce on the stages it owns, always; otherwise only when fresh, and from
-    Salesforce or of a CRM-owned stage (a HubSpot automation setting a scoring-owned stage
+    Claims: a sales CRM on the stages it owns, always; otherwise only when fresh, and from a
+    sales CRM or of a CRM-owned stage (a marketing automation setting a scoring-owned stage
     is not evidence: scoring owns those).
     """
     current = case.current
-    hubspot_trusted = case.rules.trust_hubspot_manual_changes and not _crm_owned(current)
+    marketing_trusted = case.rules.trust_marketing_manual_changes and not _crm_owned(current)
     humans, claims = [], []
     for e in case.evidence:
         if e.stage is None:
             continue
         crm_owned = _crm_owned(e.stage)
-        from_sf = e.system is System.SALESFORCE
+        sales = _from_sales(e)
         fresh = case.fresh(e)
-        if e.by_human and fresh and (from_sf or (hubspot_trusted and not crm_owned)):
+        if e.by_human and fresh and (sales or (marketing_trusted and not crm_owned)):
             humans.append(e)
-        elif (from_sf and crm_owned) or (fresh and (from_sf or crm_owned)):
+        elif (sales and crm_owned) or (fresh and (sales or crm_owned)):
             claims.append(e)
     return humans, claims
 
@@ -239,7 +245,7 @@ def _by_human(case: _Case, human: StageEvidence | None) -> Decision | None:
         return None
     if allowed(case.current, human.stage, Cause.HUMAN) is None:
         return None
-    actor = f"{human.system.value}:{human.actor}" if human.actor else human.system.value
+    actor = f"{human.system}:{human.actor}" if human.actor else human.system
     return case.move(human.stage, Cause.HUMAN, _said(human, "set"), actor, human.observed_at)
 
 
@@ -255,7 +261,7 @@ def _by_evidence(case: _Case, claims: list[StageEvidence], scored: Decision) -> 
     best = max(forward, key=lambda e: (e.stage.rank, e.observed_at, *_word_order(e)), default=None)
     if best is None or (scored.moved and scored.stage.rank > best.stage.rank):
         return None
-    return case.move(best.stage, Cause.EVIDENCE, _said(best, "shows"), best.system.value,
+    return case.move(best.stage, Cause.EVIDENCE, _said(best, "shows"), best.system,
                      best.observed_at)  # fmt: skip
 
 
@@ -281,7 +287,7 @@ def _recycles(rule: RecycleRule, case: _Case) -> str | None:
             e.observed_at
             for e in case.evidence
             if e.raw_value in rule.raw_values
-            and (rule.system is None or e.system is rule.system)
+            and (rule.system is None or catalog().names(e.system, rule.system))
             and case.fresh(e)
         ]
         if not hits:
@@ -318,7 +324,8 @@ def _blocked(case: _Case, target: Stage, engaged: datetime | None) -> str:
     if guard is None:
         return f"scoring never moves {current.value if current else 'anyone'} to {target.value}"
     if case.floor is not None and case.under_floor(target):
-        return f"Salesforce shows {case.floor.raw_value!r}, which outranks scoring"
+        shown = f"{catalog().label(case.floor.system)} shows {case.floor.raw_value!r}"
+        return f"{shown}, which outranks scoring"
     if last is None:
         return ""
     new = engaged is not None and engaged > last.at
@@ -343,7 +350,7 @@ _JUDGMENTS = frozenset({Cause.HUMAN, Cause.ADMIN})
 
 def _said(e: StageEvidence, verb: str) -> str:
     who = f"{e.actor} " if e.actor and verb == "set" else ""
-    return f"{who}{verb} {e.system.value} {e.raw_value!r} ({e.stage.value})"
+    return f"{who}{verb} {e.system} {e.raw_value!r} ({e.stage.value})"
 
 
 def may_follow(placed: Stage, scored: Stage, cause: Cause) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 from leadsync.scoring.decide import Decision
 from leadsync.scoring.model import Score
 
-CRM_TEXT_LIMIT = 255  # Salesforce text fields; HubSpot allows more, both get the same text
+CRM_TEXT_LIMIT = 255  # the narrowest CRM text field; every CRM gets the same text
 _ELLIPSIS = "…"
 
 

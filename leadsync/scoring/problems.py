@@ -64,6 +64,19 @@ def choice(enum: type[StrEnum], what: str) -> Callable[[Any], Any]:
     return validate
 
 
+def one_of(values: Callable[[], Sequence[str]], what: str) -> Callable[[Any], Any]:
+    """A before-validator accepting only the strings `values()` gives (asked when validating:
+    the installed connectors' names, say), naming them and the nearest one."""
+
+    def validate(value: Any) -> Any:
+        known = list(values())
+        if isinstance(value, str) and value in known:
+            return value
+        raise fail([((), unknown(value, what, known))])
+
+    return validate
+
+
 def key_path(root: str, loc: Loc) -> str:
     """('engagement', 3, 'kind') under 'scoring' -> 'scoring.engagement[3].kind'."""
     path = root

@@ -17,9 +17,18 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from pydantic_core import PydanticCustomError
 
 from leadsync.errors import ConfigError
+from leadsync.mapping.catalog import ROLES, catalog
 from leadsync.mapping.model import EventKind, Stage, System
 from leadsync.mapping.stages import Cause, allowed
-from leadsync.scoring.problems import Problem, choice, config_problems, fail, suggest, unknown
+from leadsync.scoring.problems import (
+    Problem,
+    choice,
+    config_problems,
+    fail,
+    one_of,
+    suggest,
+    unknown,
+)
 
 
 class Op(StrEnum):
@@ -40,7 +49,10 @@ class Op(StrEnum):
 
 OpField = Annotated[Op, BeforeValidator(choice(Op, "an operator"))]
 StageField = Annotated[Stage, BeforeValidator(choice(Stage, "a stage"))]
-SystemField = Annotated[System, BeforeValidator(choice(System, "a system"))]
+# A CRM by its connector's name, or by its role (`mapping.catalog.ROLES`): any CRM in it.
+SystemField = Annotated[
+    System, BeforeValidator(one_of(lambda: (*catalog().systems, *ROLES), "a system or role"))
+]
 Days = Annotated[float, Field(gt=0)]
 
 _TEXT_OPS = {Op.CONTAINS, Op.REGEX, Op.GLOB}
@@ -324,7 +336,7 @@ class RecycleRule(_Section):
 class ScoringConfig(_Section):
     """The whole `[scoring]` section."""
 
-    trust_hubspot_manual_changes: bool = True
+    trust_marketing_manual_changes: bool = True
     decay: Decay = Decay()
     grades: Grades = Grades()
     domain_lists: dict[str, list[str]] = {}

@@ -114,7 +114,7 @@ def rule_table(
             section = "fit" if a.axis == FIT else "engagement"
             rules[section].append({"id": a.id, "label": a.label, **a.rule, "points": _plain(p)})
     table: dict[str, Any] = {
-        "trust_hubspot_manual_changes": config.trust_hubspot_manual_changes,
+        "trust_marketing_manual_changes": config.trust_marketing_manual_changes,
         "decay": config.decay.model_dump(exclude_none=True),
         "grades": config.grades.model_dump(),
         "domain_lists": dict(config.domain_lists),

@@ -86,16 +86,16 @@ def _say(label: str, text: str) -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="leadsync")
 def cli() -> None:
-    """Keep HubSpot and Salesforce in step on one explicit definition of a qualified lead."""
+    """Keep marketing's and sales' CRMs in step on one explicit definition of a qualified lead."""
 
 
 def _register() -> None:
     from leadsync.sandbox import cli as sandbox_cli
+    from leadsync.sandbox import demo
     from leadsync.sync import (
         cli_calibrate,
         cli_config,
         cli_console,
-        cli_demo,
         cli_errors,
         cli_mapping,
         cli_moves,
@@ -110,7 +110,7 @@ def _register() -> None:
 
     cli.add_command(cli_mapping.mapping)
     cli.add_command(sandbox_cli.sandbox)
-    commands = (cli_sync, cli_status, cli_preview, cli_moves, cli_report, cli_run, cli_demo,
+    commands = (cli_sync, cli_status, cli_preview, cli_moves, cli_report, cli_run, demo,
                 cli_console, cli_config, cli_errors, cli_shadow, cli_push,
                 cli_calibrate)  # fmt: skip
     for module in commands:

@@ -1,6 +1,6 @@
 """`leadsync errors [--type T] [--json]`, `errors retry [ID | --type T]`, `errors dismiss ID`.
 
-The error queue as an admin works it, like HubSpot's sync-health tab: open entries grouped by
+The error queue as an admin works it, like a CRM integration's sync-health tab: open entries grouped by
 type, each naming the person, the record, the field and what to do.
 """
 

@@ -63,7 +63,7 @@ def show(config_path: str | None) -> None:
 
 def _vocabulary_table(vocab) -> Table:
     kind = "primary" if vocab.primary else "secondary"
-    table = Table(title=f"{vocab.system.value} {vocab.obj}.{vocab.prop} ({kind})")
+    table = Table(title=f"{vocab.system} {vocab.obj}.{vocab.prop} ({kind})")
     table.add_column(f"{vocab.prop} value")
     table.add_column("canonical (inbound)")
     table.add_column("written for (outbound)")

@@ -82,7 +82,7 @@ def _print_revert(data: dict, dry_run: bool) -> None:
         console.print(f"  [yellow]left alone[/yellow] {kept['email']}: {kept['why']}")
     for lead in data["leads_listed"]:
         console.print(f"  [yellow]Lead kept[/yellow] {lead['record_id']} ({lead['email']}): "
-                      f"{lead['why']}; remove it in Salesforce if it should go")  # fmt: skip
+                      f"{lead['why']}; remove it in the CRM if it should go")  # fmt: skip
 
 
 COMMANDS = [move, revert]

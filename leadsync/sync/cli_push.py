@@ -1,4 +1,4 @@
-"""`leadsync push serve`: the HubSpot webhook receiver and its worker."""
+"""`leadsync push serve`: the webhook receivers (one per CRM that pushes) and their worker."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ console = Console(highlight=False)
 
 @click.group()
 def push() -> None:
-    """Changes pushed by the CRMs: HubSpot webhooks (polling stays as reconciliation)."""
+    """Changes pushed by the CRMs: webhooks, change streams (polling stays as reconciliation)."""
 
 
 @push.command("serve")
@@ -28,24 +28,26 @@ def push() -> None:
     "--host",
     default="127.0.0.1",
     show_default=True,
-    help="Address to listen on; put a TLS proxy in front for HubSpot to reach it.",
+    help="Address to listen on; put a TLS proxy in front for the CRMs to reach it.",
 )
 @click.option("--port", default=8710, show_default=True, type=click.IntRange(1, 65535))
 @report_errors
 def serve(config_path: str | None, host: str, port: int) -> None:  # fmt: skip
-    """Receive HubSpot webhooks at /webhooks/hubspot and sync what they name within seconds."""
-    from leadsync.sync.push.receiver import NO_SECRET, PushService
+    """Receive webhooks at /webhooks/<crm> and sync what they name within seconds."""
+    from leadsync.sync.push.receiver import PushService, no_secret
 
     _logging()
-    service = PushService(build_runtime(load(config_path), actor="push"))
+    rt = build_runtime(load(config_path), actor="push")
+    service = PushService(rt)
     if not service.configured and service.cdc is None:
-        raise ConfigError(NO_SECRET.replace("restart", "run again")
-                          + ", or turn on push.salesforce_cdc")  # fmt: skip
+        raise ConfigError(no_secret(rt).replace("restart", "run again")
+                          + ", or turn on push.change_streams")  # fmt: skip
     service.worker.wake()  # notices queued before a restart are processed now
     if service.cdc is not None:
         service.cdc.start()
-        console.print(f"Salesforce change events: {', '.join(service.cdc.topics)}")
-    console.print(f"leadsync push on http://{host}:{port}/webhooks/hubspot (Ctrl-C stops it)")
+        console.print(f"{service.cdc.system} change events: {', '.join(service.cdc.topics)}")
+    for path in service.paths:
+        console.print(f"leadsync push on http://{host}:{port}{path} (Ctrl-C stops it)")
     config = uvicorn.Config(service.app(), host=host, port=port, server_header=False,
                             proxy_headers=False, log_level="warning")  # fmt: skip
     try:

@@ -13,7 +13,8 @@ from rich.table import Table
 from sqlalchemy import select
 
 from leadsync.errors import LeadsyncError
-from leadsync.mapping.model import RecordKind, Stage
+from leadsync.mapping.catalog import catalog
+from leadsync.mapping.model import Stage
 from leadsync.scoring import metrics
 from leadsync.scoring.decide import Transition
 from leadsync.sync.cli import config_option, load, report_errors
@@ -123,7 +124,7 @@ def report() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @report_errors
 def funnel(config_path: str | None, as_json: bool) -> None:
-    """Per stage: canonical, HubSpot and Salesforce counts; MQL->SQL conversion; time in stage."""
+    """Per stage: canonical and each CRM's counts; MQL->SQL conversion; time in stage."""
     rt = build_runtime(load(config_path, secrets=False))
     data = funnel_data(rt)
     if as_json:
@@ -144,10 +145,10 @@ def _moves(rt: Runtime) -> list[Transition]:
 
 
 def _system_counts(rt: Runtime) -> dict[str, Counter[str]]:
-    counts: dict[str, Counter[str]] = {"hubspot": Counter(), "salesforce": Counter()}
-    primary = {(v.system.value, v.obj): v for v in rt.vocabularies if v.primary}
-    objects = {RecordKind.HUBSPOT_CONTACT.value: ("hubspot", "contact"),
-               RecordKind.SALESFORCE_LEAD.value: ("salesforce", "Lead")}  # fmt: skip
+    """Per CRM, its records by the stage their primary stage property shows."""
+    counts: dict[str, Counter[str]] = {name: Counter() for name in rt.settings.connectors}
+    primary = {(v.system, v.obj): v for v in rt.vocabularies if v.primary}
+    objects = {kind: catalog().object_of(kind) for kind in catalog().kinds()}
     with rt.reading() as session:
         for kind, snapshot in session.execute(select(LinkRow.kind, LinkRow.snapshot)):
             key = objects.get(kind)
@@ -155,6 +156,7 @@ def _system_counts(rt: Runtime) -> dict[str, Counter[str]]:
             if vocab is None:
                 continue
             stage = vocab.inbound.get(str((snapshot or {}).get(vocab.prop)))
+            counts.setdefault(key[0], Counter())
             counts[key[0]][stage.value if stage else "(none)"] += 1
     return counts
 
@@ -168,12 +170,13 @@ def funnel_data(rt: Runtime) -> dict[str, Any]:
     conversion = metrics.mql_to_sql(moves)
     times = metrics.time_in_stage(moves, now)
     return {
+        # The configured CRMs, in the catalog's order: each stage row has a count under each.
+        "systems": [{"name": n, "label": catalog().label(n)} for n in systems],
         "stages": [
             {
                 "stage": s.value,
                 "canonical": canonical.get(s.value, 0),
-                "hubspot": systems["hubspot"].get(s.value, 0),
-                "salesforce": systems["salesforce"].get(s.value, 0),
+                **{name: systems[name].get(s.value, 0) for name in systems},
                 "mean_days": times[s].mean_days if s in times else None,
             }
             for s in Stage
@@ -208,12 +211,14 @@ def _pct(rate: float | None) -> str:
 
 def print_funnel(data: dict[str, Any]) -> None:
     table = Table(title="funnel: people per stage")
-    for column in ("stage", "leadsync", "HubSpot", "Salesforce leads", "mean days in stage"):
+    systems = [s["name"] for s in data["systems"]]
+    columns = ["stage", "leadsync", *(s["label"] for s in data["systems"]), "mean days in stage"]
+    for column in columns:
         table.add_column(column, justify="left" if column == "stage" else "right")
     for row in data["stages"]:
         days = "-" if row["mean_days"] is None else f"{row['mean_days']:.1f}"
-        table.add_row(row["stage"], str(row["canonical"]), str(row["hubspot"]),
-                      str(row["salesforce"]), days)  # fmt: skip
+        table.add_row(row["stage"], str(row["canonical"]),
+                      *(str(row[name]) for name in systems), days)  # fmt: skip
     console.print(table)
     conv = data["mql_to_sql"]
     console.print(

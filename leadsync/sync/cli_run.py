@@ -11,6 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from leadsync.mapping.catalog import catalog
 from leadsync.sync.backfill import backfill as run_backfill
 from leadsync.sync.cli import DEBUG_ENV, config_option, load, report_errors
 from leadsync.sync.lock import cycle_lock
@@ -36,7 +37,7 @@ def _date(value: str | None) -> datetime | None:
 @config_option
 @click.option(
     "--system",
-    type=click.Choice(["hubspot", "salesforce", "all"]),
+    type=click.Choice([*catalog().systems, "all"]),
     default="all",
     show_default=True,
 )

@@ -1,6 +1,8 @@
 """Configuration: a TOML file plus the environment, validated in one pass.
 
-Secrets come only from the environment (`LEADSYNC_HUBSPOT__ACCESS_TOKEN`, ...) and are held as
+Each installed connector brings its own table (`[<name>]`, validated by the model its
+declaration names; see `mapping.catalog`); a config uses the CRMs whose tables it has.
+Secrets come only from the environment (`LEADSYNC_<NAME>__ACCESS_TOKEN`, ...) and are held as
 `SecretStr`. Every problem is reported at once, one line each, naming file and key; a bad
 config raises `ConfigError` (exit code 2) and nothing else happens.
 """
@@ -21,14 +23,14 @@ from pydantic import (
     PrivateAttr,
     SecretStr,
     ValidationError,
+    create_model,
     field_validator,
     model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from leadsync.connectors.hubspot import HubSpotSettings
-from leadsync.connectors.salesforce import SalesforceSettings
 from leadsync.errors import ConfigError
+from leadsync.mapping.catalog import catalog
 from leadsync.mapping.fields import CANONICAL_FIELDS
 from leadsync.mapping.model import Stage
 from leadsync.scoring.rules import Condition, ScoringConfig, load_scoring
@@ -63,10 +65,10 @@ class HandoffCondition(Condition):
 
 
 class HandoffSettings(_Section):
-    """Who gets a Salesforce Lead made for them, how many a day, and whose it is.
+    """Who gets a lead made for them in the sales CRM, how many a day, and whose it is.
 
     `when`: every condition must hold (like an inclusion list); `daily_cap`: at most this many
-    Leads a day (in `sync.timezone`; the rest wait for the next day); `owner_id`: every Lead's
+    leads a day (in `sync.timezone`; the rest wait for the next day); `owner_id`: every Lead's
     owner; `owners`: round robin over these user ids instead.
     """
 
@@ -87,7 +89,7 @@ class SyncSettings(_Section):
     full_rescore_at: str = Field("02:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     timezone: str = "UTC"
     handoff_stage: Stage = Stage.MQL
-    create_salesforce_leads: bool = True
+    create_sales_leads: bool = True
     max_attempts: int = Field(5, ge=1, le=100)
     on_duplicate_email: Literal["flag", "skip"] = "flag"
     # The nightly rescore sends its writes only when true; otherwise it leaves a plan to review.
@@ -107,16 +109,15 @@ class SyncSettings(_Section):
         return value
 
 
-class Settings(BaseSettings):
-    """The whole configuration. Sections and keys mirror `config.example.toml`."""
+class _Settings(BaseSettings):
+    """The whole configuration. Sections and keys mirror `config.example.toml`; each installed
+    connector adds its own optional table (see `Settings` below)."""
 
     model_config = SettingsConfigDict(
         env_prefix="LEADSYNC_", env_nested_delimiter="__", extra="forbid", case_sensitive=False
     )
 
     database_url: str = "sqlite:///leadsync.db"
-    hubspot: HubSpotSettings
-    salesforce: SalesforceSettings
     sync: SyncSettings = Field(default_factory=SyncSettings)
     push: PushSettings = Field(default_factory=PushSettings)
     stages: StagesConfig = Field(default_factory=StagesConfig)
@@ -131,11 +132,24 @@ class Settings(BaseSettings):
     _source: ConfigSource | None = PrivateAttr(default=None)
     # `[scoring] shadow`: as written, then the candidate it names (see `sync.shadow`).
     _shadow_ref: str | None = PrivateAttr(default=None)
-    _shadow: Settings | None = PrivateAttr(default=None)
+    _shadow: _Settings | None = PrivateAttr(default=None)
 
     @property
     def rules(self) -> ScoringConfig:
         return self._rules
+
+    @property
+    def connectors(self) -> dict[str, BaseModel]:
+        """The configured CRMs' tables, by connector name, in the catalog's order."""
+        found = {name: getattr(self, name, None) for name in catalog().systems}
+        return {name: table for name, table in found.items() if table is not None}
+
+    @model_validator(mode="after")
+    def _some_crm(self) -> _Settings:
+        if not self.connectors:
+            tables = ", ".join(f"[{name}]" for name in catalog().systems) or "none installed"
+            raise ValueError(f"no CRM is configured: add the table of each CRM to sync ({tables})")
+        return self
 
     @property
     def source(self) -> ConfigSource | None:
@@ -143,7 +157,7 @@ class Settings(BaseSettings):
         return self._source
 
     @property
-    def shadow(self) -> Settings | None:
+    def shadow(self) -> _Settings | None:
         """The candidate config `[scoring] shadow` names, loaded without secrets, or None."""
         return self._shadow
 
@@ -158,6 +172,17 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The environment outranks the file; no dotenv files are read behind the admin's back.
         return (env_settings, init_settings)
+
+
+def _with_connectors() -> type[_Settings]:
+    """The settings model with one optional table per installed connector."""
+    tables: dict[str, Any] = {
+        d.name: (d.settings | None, None) for d in catalog().declarations.values()
+    }
+    return create_model("Settings", __base__=_Settings, __module__=__name__, **tables)
+
+
+Settings = _with_connectors()
 
 
 def resolve_path(explicit: str | os.PathLike[str] | None) -> Path:
@@ -212,9 +237,8 @@ def _secret_keys(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[t
     return keys
 
 
-SECRET_KEYS: tuple[tuple[str, ...], ...] = (
-    *_secret_keys(HubSpotSettings, ("hubspot",)),
-    *_secret_keys(SalesforceSettings, ("salesforce",)),
+SECRET_KEYS: tuple[tuple[str, ...], ...] = tuple(
+    key for d in catalog().declarations.values() for key in _secret_keys(d.settings, (d.name,))
 )
 
 
@@ -291,7 +315,7 @@ def settings_from_text(
     tenant never picks up another's token); `given`: secrets from a file the operator named,
     by section (the environment still outranks them).
     """
-    data = parse_toml(text, where)
+    data = _renamed(parse_toml(text, where))
     problems = _secrets_in_file(data, where)
     for section, values in (given or {}).items():
         data[section] = {**data.get(section, {}), **values}
@@ -316,13 +340,24 @@ def settings_from_text(
     return settings
 
 
+def _renamed(data: dict[str, Any]) -> dict[str, Any]:
+    """Keys a connector once named (its declaration's `renamed_keys`) under their new names,
+    so an older config.toml still loads as it did."""
+    for old, new in catalog().renamed_keys().items():
+        (section, _, old_key), new_key = old.partition("."), new.partition(".")[2]
+        table = data.get(section)
+        if isinstance(table, dict) and old_key in table:
+            table.setdefault(new_key, table.pop(old_key))
+    return data
+
+
 def _without_secrets(data: Mapping[str, Any], prefix: str = ENV_PREFIX) -> dict[str, Any]:
     """The file's data with a stand-in for every secret the environment does not hold."""
     filled = {key: dict(value) if isinstance(value, Mapping) else value
               for key, value in data.items()}  # fmt: skip
     for path in SECRET_KEYS:
-        if os.environ.get(_env_name(path, prefix)) is None and len(path) == 2:
-            filled.setdefault(path[0], {}).setdefault(path[1], OFFLINE)
+        if os.environ.get(_env_name(path, prefix)) is None and len(path) == 2 and path[0] in filled:
+            filled[path[0]].setdefault(path[1], OFFLINE)
     return filled
 
 

@@ -7,7 +7,7 @@ set to None is removed. Nothing here validates: `config.settings_from_text` chec
 and reports a bad value at the key it was written to.
 
     doc = parse(text, "config.toml")
-    set_vocabulary(doc, "salesforce", "Status", {"inbound": {...}, "outbound": {...}})
+    set_vocabulary(doc, "<crm>", "Status", {"inbound": {...}, "outbound": {...}})
     text = dumps(doc)
 """
 

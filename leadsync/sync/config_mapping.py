@@ -11,22 +11,22 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from leadsync.mapping.catalog import catalog
 from leadsync.mapping.fields import (
     CANONICAL_FIELDS,
-    DEFAULT_FIELD_MAPS,
-    DEFAULT_OUTBOUND,
     OUTPUTS,
     FieldMap,
+    default_field_maps,
+    default_outbound,
 )
-from leadsync.mapping.model import Stage, System
+from leadsync.mapping.model import Stage
 from leadsync.mapping.sources import DEFAULT_RULE, SourceRule
-from leadsync.mapping.stages import DEFAULT_VOCABULARIES, Vocabulary, written_stages
+from leadsync.mapping.stages import Vocabulary, default_vocabularies, written_stages
 from leadsync.mapping.transforms import TRANSFORMS
 from leadsync.sync.config_errors import did_you_mean
 
 IGNORE = "ignore"
 STAGE_NAMES = [s.value for s in Stage]
-SYSTEMS = [s.value for s in System]
 
 
 class VocabularyConfig(BaseModel):
@@ -67,7 +67,7 @@ StagesConfig = dict[str, dict[str, VocabularyConfig]]
 
 
 class SourceRuleConfig(BaseModel):
-    """`[sources.<field>]`: prefer = "hubspot" | always = "salesforce" | most_recent = true,
+    """`[sources.<field>]`: prefer = "<crm>" | always = "<crm>" | most_recent = true,
     with an optional `ignore = [systems]`."""
 
     model_config = ConfigDict(extra="forbid")
@@ -96,9 +96,9 @@ def _check_sources(sources: Mapping[str, SourceRuleConfig]) -> list[str]:
         if len(given) != 1:
             problems.append(f"{where}: set exactly one of prefer, always or most_recent")
         for system in [cfg.prefer, cfg.always, *cfg.ignore]:
-            if system is not None and system not in SYSTEMS:
+            if system is not None and system not in list(catalog().systems):
                 problems.append(f"{where}: {system!r} is not a system; use one of: "
-                                f"{', '.join(SYSTEMS)}{did_you_mean(system, SYSTEMS)}")  # fmt: skip
+                                f"{', '.join(list(catalog().systems))}{did_you_mean(system, list(catalog().systems))}")  # fmt: skip
     return problems
 
 
@@ -124,7 +124,15 @@ def vocabulary_config(vocab: Vocabulary) -> VocabularyConfig:
 
 
 def _defaults() -> dict[tuple[str, str], VocabularyConfig]:
-    return {(v.system.value, v.prop): vocabulary_config(v) for v in DEFAULT_VOCABULARIES}
+    return {(v.system, v.prop): vocabulary_config(v) for v in default_vocabularies()}
+
+
+def _objects(system: str) -> str:
+    decl = catalog().declarations.get(system)
+    names = (
+        [*(p.obj for p in decl.people), *([decl.deals.obj] if decl.deals else [])] if decl else []
+    )
+    return ", ".join(f'"{name}"' for name in names) or "its objects"
 
 
 def _check_vocabulary(system: str, prop: str, cfg: VocabularyConfig) -> list[str]:
@@ -132,9 +140,8 @@ def _check_vocabulary(system: str, prop: str, cfg: VocabularyConfig) -> list[str
     problems = []
     if not cfg.object.strip():
         problems.append(
-            f"{where}.object: empty; name the CRM object that holds {prop} (e.g. "
-            f'"contact" in HubSpot, "Lead" in Salesforce), or set enabled = false to turn the '
-            "vocabulary off"
+            f"{where}.object: empty; name the CRM object that holds {prop} (one of "
+            f"{_objects(system)}), or set enabled = false to turn the vocabulary off"
         )
     for value, stage in cfg.inbound.items():
         if stage not in STAGE_NAMES and stage != IGNORE:
@@ -154,8 +161,8 @@ def _check_vocabulary(system: str, prop: str, cfg: VocabularyConfig) -> list[str
                 f"{where}.outbound.{stage}: {value!r} is not among the inbound values, so "
                 f"leadsync could not read back its own write; add it to {where}.inbound"
             )
-    if cfg.primary and system in SYSTEMS:
-        for stage in sorted(written_stages(System(system)), key=lambda s: s.rank):
+    if cfg.primary and system in list(catalog().systems):
+        for stage in sorted(written_stages(system), key=lambda s: s.rank):
             if stage.value not in cfg.outbound:
                 problems.append(
                     f"{where}.outbound: canonical stage {stage.value!r} has no outbound value; "
@@ -175,10 +182,10 @@ def effective_stage_configs(stages: StagesConfig) -> dict[tuple[str, str], Vocab
 def _check_fields(fields: Mapping[str, Mapping[str, Mapping[str, FieldMapConfig]]]) -> list[str]:
     problems = []
     for system, objects in fields.items():
-        if system not in SYSTEMS:
+        if system not in list(catalog().systems):
             problems.append(
-                f"fields.{system}: unknown system{did_you_mean(system, SYSTEMS)}; use one of: "
-                f"{', '.join(SYSTEMS)}"
+                f"fields.{system}: unknown system{did_you_mean(system, list(catalog().systems))}; use one of: "
+                f"{', '.join(list(catalog().systems))}"
             )
         for obj, maps in objects.items():
             for canonical, fmap in maps.items():
@@ -207,10 +214,10 @@ def check_mapping(
     """Cross-checks pydantic cannot express; one line per problem (without the file name)."""
     problems = _check_sources(sources or {})
     for system in stages:
-        if system not in SYSTEMS:
+        if system not in list(catalog().systems):
             problems.append(
-                f"stages.{system}: unknown system{did_you_mean(system, SYSTEMS)}; use one of: "
-                f"{', '.join(SYSTEMS)}"
+                f"stages.{system}: unknown system{did_you_mean(system, list(catalog().systems))}; use one of: "
+                f"{', '.join(list(catalog().systems))}"
             )
     for (system, prop), cfg in effective_stage_configs(stages).items():
         problems += _check_vocabulary(system, prop, cfg)
@@ -221,7 +228,7 @@ def build_vocabularies(stages: StagesConfig) -> tuple[Vocabulary, ...]:
     """Vocabularies from a config that passed `check_mapping`."""
     return tuple(
         Vocabulary(
-            system=System(system),
+            system=system,
             obj=cfg.object,
             prop=prop,
             inbound={k: (None if v == IGNORE else Stage(v)) for k, v in cfg.inbound.items()},
@@ -240,7 +247,7 @@ def build_field_maps(
     """Shipped field maps with the config's per-field overrides applied."""
     merged = {
         key: {m.canonical + "/" + m.source: m for m in maps}
-        for key, maps in DEFAULT_FIELD_MAPS.items()
+        for key, maps in default_field_maps().items()
     }
     for system, objects in fields.items():
         for obj, maps in objects.items():
@@ -258,7 +265,7 @@ def build_field_maps(
 def build_outbound(
     writeback: Mapping[str, Mapping[str, Mapping[str, str]]],
 ) -> dict[tuple[str, str], dict[str, str]]:
-    merged = {key: dict(names) for key, names in DEFAULT_OUTBOUND.items()}
+    merged = {key: dict(names) for key, names in default_outbound().items()}
     for system, objects in writeback.items():
         for obj, names in objects.items():
             merged.setdefault((system, obj), {}).update(names)

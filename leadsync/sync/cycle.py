@@ -1,7 +1,7 @@
 """One sync cycle (DESIGN §5): pull -> ingest -> decide -> plan -> apply -> advance cursors.
 
 Pulled pages are committed as they arrive; a stream's cursor moves once the whole stream is
-committed, to the furthest position read (the HubSpot list API returns records by id, not by
+committed, to the furthest position read (a list API may return records by id, not by
 modification time, so only the end of a read is a safe point). A crash anywhere loses nothing:
 the next cycle re-reads from the old cursor (ingest is idempotent) and drains what the outbox
 still holds.
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from leadsync.connectors.base import Actor, Connector, RawRecord, Window, id_order
 from leadsync.errors import LeadsyncError
+from leadsync.mapping.catalog import catalog
 from leadsync.sync import cursors
 from leadsync.sync.decide_step import DecideCounts, DecideStep
 from leadsync.sync.errorq import due_for_retry, requeue_failed_writes
@@ -36,8 +37,6 @@ from leadsync.sync.runtime import Runtime
 from leadsync.sync.schema import PersonRow
 
 PAGE = 500
-# People first, then what ties to them: an event for a person not pulled yet would be parked.
-_STREAM_ORDER = ("contacts", "Lead", "Contact", "Opportunity", "OpportunityContactRole")
 
 Progress = Callable[[str, int], None]
 
@@ -68,7 +67,10 @@ class CycleResult:
 
 
 def ordered_streams(connector: Connector) -> list[str]:
-    rank = {name: i for i, name in enumerate(_STREAM_ORDER)}
+    """The connector's streams in its declared dependency order (people first, then what ties
+    to them: an event for a person not pulled yet would be parked); others after, as listed."""
+    declared = catalog()[connector.name].streams if connector.name in catalog() else ()
+    rank = {name: i for i, name in enumerate(declared)}
     return sorted(connector.streams, key=lambda s: rank.get(s, len(rank)))
 
 
@@ -124,7 +126,7 @@ def pull(
 ) -> None:  # fmt: skip
     """Incremental read of every stream from its cursor; cursors advance per finished stream."""
     for name, connector in connectors.items():
-        # Each CRM's own lag: HubSpot's search index trails writes more than SOQL does.
+        # Each CRM's own lag: a search index may trail writes more than a query API does.
         lookback = getattr(connector, "lookback", timedelta(0))
         for stream in ordered_streams(connector):
             with rt.sessions() as session:

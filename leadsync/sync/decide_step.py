@@ -53,7 +53,7 @@ class DecideCounts:
 def handoff_of(sync: Any) -> Handoff:
     """The handoff rule of a `[sync]` section, its conditions compiled once."""
     when = tuple((c.field, predicate(c)) for c in sync.handoff.when)
-    return Handoff(sync.create_salesforce_leads, sync.handoff_stage, when)
+    return Handoff(sync.create_sales_leads, sync.handoff_stage, when)
 
 
 def decider_for(rt: Runtime, *, remap: bool = False) -> Decider:

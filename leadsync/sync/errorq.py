@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from leadsync.mapping.model import RecordKind
+from leadsync.mapping.catalog import catalog
 from leadsync.sync.redact import redact
 from leadsync.sync.schema import ErrorRow, LinkRow, OutboxRow, PersonRow
 
@@ -55,46 +55,23 @@ TYPES: Mapping[str, str] = {
     "config, then `leadsync errors retry ID`.",
 }
 
-# Error code -> type: leadsync's own codes, and the CRMs' codes its connectors pass on.
+# Error code -> type: leadsync's own codes and the common ones; each connector adds its CRM's
+# own codes (`Declaration.error_codes`).
 CODES: Mapping[str, str] = {
     "INVALID_VALUE": "invalid-value",
     "UNMAPPED_VALUE": "invalid-value",  # a stored value a config edit left unmapped
     "UNKNOWN_PERSON": "unknown-person",
     "DUPLICATE_EMAIL": "duplicate",
-    "DUPLICATE_VALUE": "duplicate",
-    "DUPLICATES_DETECTED": "duplicate",
     "CONFLICT": "duplicate",
     "STORE_REJECTED": "store-rejected",
     # The External ID field idempotent creates need is missing and cannot be made by leadsync.
     "EXTERNAL_ID_FIELD": "field-access",
-    "VALIDATION_ERROR": "rejected-value",
-    "NOT_APPLIED": "rejected-value",
-    "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST": "rejected-value",
-    "INVALID_EMAIL_ADDRESS": "rejected-value",
-    "STRING_TOO_LONG": "rejected-value",
-    "REQUIRED_FIELD_MISSING": "rejected-value",
-    "FIELD_CUSTOM_VALIDATION_EXCEPTION": "rejected-value",
-    "MALFORMED_ID": "rejected-value",
-    "INVALID_CROSS_REFERENCE_KEY": "rejected-value",
-    "INVALID_INPUT": "rejected-value",
-    "INVALID_FIELD": "field-access",
-    "INVALID_FIELD_FOR_INSERT_UPDATE": "field-access",
-    "PROPERTY_DOESNT_EXIST": "field-access",
-    "READ_ONLY_VALUE": "field-access",
-    "INSUFFICIENT_ACCESS_OR_READONLY": "field-access",
     "UNSUPPORTED": "field-access",
     "NOT_FOUND": "record-gone",
-    "OBJECT_NOT_FOUND": "record-gone",
-    "ENTITY_IS_DELETED": "record-gone",
-    "CANNOT_UPDATE_CONVERTED_LEAD": "converted-lead",
     "TRANSIENT": "unavailable",
     "RATELIMITED": "unavailable",
     "QUOTAEXHAUSTED": "unavailable",
     "NO_RESULT": "unavailable",
-    "UNABLE_TO_LOCK_ROW": "unavailable",
-    "SERVER_UNAVAILABLE": "unavailable",
-    "REQUEST_RUNNING_TOO_LONG": "unavailable",
-    "UNKNOWN_EXCEPTION": "unavailable",
     "REJECTED": "rejected",
     "ERROR": "rejected",
 }
@@ -111,7 +88,10 @@ BACKOFF_CAP = timedelta(hours=6)
 
 
 def type_of(code: str) -> str:
-    return CODES.get(code, FALLBACK_TYPE)
+    if code in CODES:
+        return CODES[code]
+    return next((d.error_codes[code] for d in catalog().declarations.values()
+                 if code in d.error_codes), FALLBACK_TYPE)  # fmt: skip
 
 
 def hint_for(code: str) -> str:
@@ -177,7 +157,7 @@ def _email(session: Session, person_id: int | None, payload: Mapping[str, Any]) 
     if person_id is None and payload.get("id"):
         # Every kind named, so the (kind, record_id) index serves the lookup.
         linked = select(LinkRow.person_id).where(
-            LinkRow.kind.in_([kind.value for kind in RecordKind]),
+            LinkRow.kind.in_(list(catalog().kinds())),
             LinkRow.record_id == str(payload["id"]),
         )
         person_id = session.scalar(linked.limit(1))

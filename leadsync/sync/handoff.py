@@ -1,7 +1,7 @@
-"""The handoff's daily cap and owners: how many Leads a day, and whose each one is.
+"""The handoff's daily cap and owners: how many sales leads a day, and whose each one is.
 
 Decisions are made person by person; the cap and the round robin are state across them, kept
-here for one decide step and seeded from the outbox (the Leads already handed off today, and
+here for one decide step and seeded from the outbox (the leads already handed off today, and
 in all, so the round robin goes on where it stopped). A person over the cap keeps their stage
 and waits: they are decided again next cycle, and handed off on a day with room.
 """
@@ -15,11 +15,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from leadsync.mapping.catalog import catalog
 from leadsync.sync.outbox import DISCARDED, MERGED
 from leadsync.sync.outcome import HANDOFF, Outcome
 from leadsync.sync.schema import OutboxRow
-
-OWNER_FIELD = "OwnerId"  # the Salesforce field a Lead's owner goes in
 
 
 @dataclass
@@ -61,9 +60,10 @@ class HandoffBudget:
 
     def _owned(self, write):
         owner = self.owners[self.made % len(self.owners)] if self.owners else self.owner_id
-        if owner is None:
+        field = catalog()[write.system].owner_field if write.system in catalog() else None
+        if owner is None or field is None:
             return write
-        return replace(write, properties={**write.properties, OWNER_FIELD: owner})
+        return replace(write, properties={**write.properties, field: owner})
 
 
 def _handoffs(session: Session, since: datetime | None = None) -> int:

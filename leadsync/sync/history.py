@@ -5,13 +5,12 @@ rebuilt (`mapping.history`) from what their stored records say:
 
 - the creation of each record (the field its connector names in `created_fields`): lead;
 - each stamp of when a stage property took a value (the pattern its connector names in
-  `entered_fields`: HubSpot's `hs_date_entered_<value>`), the value mapped through the
-  vocabulary;
-- each Opportunity tied to one of their records: its creation (opportunity) and, once closed,
-  its close date with its stage mapped through the Opportunity vocabulary (won: customer).
+  `entered_fields`, e.g. `date_entered_<value>`), the value mapped through the vocabulary;
+- each deal tied to one of their records: its creation (opportunity) and, once closed, its
+  close date with its stage mapped through the deal's vocabulary (won: customer).
 
-Salesforce field history (LeadHistory, OpportunityHistory) is not read: a Lead's status
-changes before leadsync are known only through the Opportunity its conversion made.
+Field history tables are not read: a sales lead's status changes before leadsync are known
+only through the deal its conversion made.
 
 Entries carry actor `history:<system>` and cause `history`. They describe the past only: they
 are never planned or written to a CRM, and stage decisions ignore them (see `chunk`). Only
@@ -30,11 +29,11 @@ from typing import Any
 from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import Session
 
+from leadsync.mapping.catalog import catalog
 from leadsync.mapping.history import Milestone, PastMove, moves
-from leadsync.mapping.model import RecordKind, Stage, System
+from leadsync.mapping.model import Stage
 from leadsync.mapping.stages import Vocabulary
 from leadsync.mapping.transforms import timestamp
-from leadsync.sync.person_fields import OBJECT
 from leadsync.sync.runtime import Runtime
 from leadsync.sync.schema import (
     HISTORY_CAUSE,
@@ -46,8 +45,6 @@ from leadsync.sync.schema import (
 )
 
 ACTOR = "history:"
-# Where `OpportunityRow` came from: its stage values map through this vocabulary.
-_DEAL = (System.SALESFORCE, "Opportunity", "StageName")
 CHUNK = 2_000
 
 # system -> object -> the field holding the record's creation time (connector data)
@@ -111,43 +108,43 @@ def _deals(session: Session, record_ids: list[str]) -> dict[str, list[Opportunit
 
 
 def _of_record(link: LinkRow, vocabularies: Iterable[Vocabulary], dates: Dates) -> list[Milestone]:
-    system, obj = OBJECT[RecordKind(link.kind)]
-    data, label = link.snapshot or {}, f"{system.value} {obj} {link.record_id}"
+    system, obj = catalog().object_of(link.kind)
+    data, label = link.snapshot or {}, f"{system} {obj} {link.record_id}"
     stones = []
-    field = dates.created.get(system.value, {}).get(obj)
+    field = dates.created.get(system, {}).get(obj)
     at = _moment(data.get(field)) if field else None
     if at is not None:
-        stones.append(Milestone(Stage.LEAD, at, system.value, f"{label} {field}"))
-    entered = dates.entered.get(system.value, {})
+        stones.append(Milestone(Stage.LEAD, at, system, f"{label} {field}"))
+    entered = dates.entered.get(system, {})
     for vocab in vocabularies:
         pattern = entered.get((obj, vocab.prop))
-        if vocab.system is not system or vocab.obj != obj or pattern is None:
+        if vocab.system != system or vocab.obj != obj or pattern is None:
             continue
         for value, stage in vocab.inbound.items():
             prop = pattern.format(value=value)
             at = _moment(data.get(prop))
             if stage is not None and at is not None:
-                stones.append(Milestone(stage, at, system.value, f"{label} {prop}"))
+                stones.append(Milestone(stage, at, system, f"{label} {prop}"))
     return stones
 
 
 def _of_deal(deal: OpportunityRow, vocabularies: Iterable[Vocabulary]) -> list[Milestone]:
-    system, obj, _ = _DEAL
-    label = f"{system.value} {obj} {deal.id}"
+    kept = catalog().deals()
+    if kept is None:
+        return []
+    system, deals = kept
+    where = (system, deals.obj, deals.stage_field)  # deals' stage values map through this
+    label = f"{system} {deals.obj} {deal.id}"
     stones = []
     if deal.created_at is not None:
-        stones.append(
-            Milestone(Stage.OPPORTUNITY, deal.created_at, system.value, f"{label} created")
-        )
+        stones.append(Milestone(Stage.OPPORTUNITY, deal.created_at, system, f"{label} created"))
     closed = _moment(deal.close_date) if deal.is_closed else None
     for vocab in vocabularies:
-        if (vocab.system, vocab.obj, vocab.prop) != _DEAL or closed is None:
+        if (vocab.system, vocab.obj, vocab.prop) != where or closed is None:
             continue
         stage = vocab.inbound.get(deal.stage_name or "")
         if stage is not None:
-            stones.append(
-                Milestone(stage, closed, system.value, f"{label} closed {deal.stage_name}")
-            )
+            stones.append(Milestone(stage, closed, system, f"{label} closed {deal.stage_name}"))
     return stones
 
 

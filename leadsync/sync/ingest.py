@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadsync.connectors.base import Actor, RawRecord
+from leadsync.mapping.catalog import catalog
 from leadsync.mapping.fields import FieldMap
 from leadsync.mapping.model import RecordKind
 from leadsync.mapping.normalize import value_set_at
@@ -26,13 +27,10 @@ from leadsync.mapping.sources import DEFAULT_RULE, SourceRule
 from leadsync.mapping.stages import Vocabulary
 from leadsync.sync.errorq import Retry, quarantine
 from leadsync.sync.ingest_events import ingest_engagements
-from leadsync.sync.ingest_people import PEOPLE_STREAMS, Held, ingest_people
-from leadsync.sync.ingest_sales import ingest_opportunities, ingest_roles
+from leadsync.sync.ingest_people import Held, ingest_people
+from leadsync.sync.ingest_sales import ingest_deals, ingest_roles
 from leadsync.sync.schema import LinkRow, PersonRow
 from leadsync.sync.values import RECORD_ID_MAX, storable, too_long
-
-_SALES = {("salesforce", "Opportunity"): ingest_opportunities,
-          ("salesforce", "OpportunityContactRole"): ingest_roles}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -88,11 +86,15 @@ class Ingest:
         records = self._storable(records)
         if not records:
             return
-        key = (records[0].system, records[0].stream)
-        if key in PEOPLE_STREAMS:
-            ingest_people(self, records)
-        elif key in _SALES:
-            _SALES[key](self, records)
+        system, stream = records[0].system, records[0].stream
+        person = catalog().people_stream(system, stream)
+        deals = catalog()[system].deals
+        if person is not None:
+            ingest_people(self, person, records)
+        elif deals is not None and stream == deals.stream:
+            ingest_deals(self, deals, records)
+        elif deals is not None and stream == deals.roles_stream:
+            ingest_roles(self, deals, records)
         else:
             ingest_engagements(self, records)
 
@@ -133,8 +135,8 @@ class Ingest:
         return seen
 
     def _stage_vocabularies(self, system: str, kind: str) -> list[Vocabulary]:
-        obj = next(obj for obj, k in PEOPLE_STREAMS.values() if k.value == kind)
-        return [v for v in self.mapping.vocabularies if v.system.value == system and v.obj == obj]
+        obj = catalog().person_of(kind).obj
+        return [v for v in self.mapping.vocabularies if v.system == system and v.obj == obj]
 
     # --- lookups -----------------------------------------------------------------------
 
@@ -142,7 +144,7 @@ class Ingest:
         """Person id by record id, for the records of `kind` already linked."""
         rows = self.session.execute(
             select(LinkRow.record_id, LinkRow.person_id).where(
-                LinkRow.kind == kind.value, LinkRow.record_id.in_(ids)
+                LinkRow.kind == kind, LinkRow.record_id.in_(ids)
             )
         )
         return dict(rows.all())

@@ -1,4 +1,5 @@
-"""Ingest engagement: events from HubSpot and Salesforce activity, resolved to people.
+"""Ingest engagement: events from each CRM's activity (its declaration's `engagement`
+reader), resolved to people.
 
 A page at a time: one query per reference kind resolves a page's people, and one
 `INSERT ... ON CONFLICT DO NOTHING RETURNING` stores the events not stored yet and says which
@@ -16,13 +17,9 @@ from sqlalchemy import update
 
 from leadsync.connectors.base import RawRecord
 from leadsync.errors import MappingError
+from leadsync.mapping.catalog import Declaration, catalog
 from leadsync.mapping.model import RecordKind
-from leadsync.mapping.normalize import (
-    Engagement,
-    hubspot_contact_events,
-    hubspot_engagement,
-    salesforce_engagement,
-)
+from leadsync.mapping.normalize import Engagement
 from leadsync.sync.bulk import insert_new
 from leadsync.sync.errorq import Retry, resolve
 from leadsync.sync.schema import EventRow, PersonRow
@@ -35,13 +32,14 @@ _KEY = ("source", "source_id")
 
 
 def ingest_contact_events(
-    ingest: Ingest, records: Sequence[RawRecord], person_of: Mapping[str, int]
+    ingest: Ingest, decl: Declaration, records: Sequence[RawRecord], person_of: Mapping[str, int]
 ) -> None:
-    """Events the contact records themselves tell of (arriving from a paid ad)."""
+    """Events the person records themselves tell of (arriving from a paid ad, say)."""
+    assert decl.person_events is not None
     rows = [
         _event_row(person_of[raw.id], Engagement((), event))
         for raw in records if raw.id in person_of
-        for event in hubspot_contact_events(raw.id, raw.data)
+        for event in decl.person_events(raw.id, raw.data)
     ]  # fmt: skip
     _store(ingest, rows)
 
@@ -125,13 +123,12 @@ def _resolver(ingest: Ingest, found: Sequence[Engagement]) -> Callable[[Engageme
 def _event_row(person_id: int, found: Engagement) -> dict[str, Any]:
     event = found.event
     return {
-        "person_id": person_id, "source": event.source.value, "source_id": event.source_id,
+        "person_id": person_id, "source": event.source, "source_id": event.source_id,
         "kind": event.kind.value, "occurred_at": event.occurred_at,
         "attributes": dict(event.attributes),
     }  # fmt: skip
 
 
 def _engagement(raw: RawRecord) -> Engagement | None:
-    if raw.system == "hubspot":
-        return hubspot_engagement(raw.stream, raw.id, raw.data)
-    return salesforce_engagement(raw.stream, raw.id, raw.data)
+    read = catalog()[raw.system].engagement
+    return read(raw.stream, raw.id, raw.data) if read else None

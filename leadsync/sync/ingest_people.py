@@ -1,4 +1,4 @@
-"""Ingest a page of person records (HubSpot contacts, Salesforce Leads and Contacts), set-based.
+"""Ingest a page of person records (each connector's `PersonObject`s), set-based.
 
 A page costs a handful of statements whatever its size: one read of the links it names, one of
 the people its new records' emails belong to, one insert of new people (`RETURNING` their ids),
@@ -18,31 +18,20 @@ from sqlalchemy import insert, select
 
 from leadsync.connectors.base import RawRecord
 from leadsync.errors import MappingError
+from leadsync.mapping.catalog import Declaration, PersonObject, catalog
 from leadsync.mapping.fields import map_fields
-from leadsync.mapping.model import RecordKind, System
-from leadsync.mapping.normalize import stage_evidence
+from leadsync.mapping.model import RecordKind
+from leadsync.mapping.normalize import check_stage_values
 from leadsync.sync.bulk import update_by_id
 from leadsync.sync.errorq import Retry, resolve
 from leadsync.sync.ingest_events import ingest_contact_events
-from leadsync.sync.ingest_sales import lead_conversions
+from leadsync.sync.ingest_sales import conversions
 from leadsync.sync.outbox import adopt_created, known_writes
 from leadsync.sync.person_fields import merged_fields, provenance, stored
 from leadsync.sync.schema import LinkRow, PersonRow, new_uid
 
 if TYPE_CHECKING:  # the ingest calls into this module; no import cycle at run time
     from leadsync.sync.ingest import Ingest
-
-# (system, stream) -> (object name in field maps / vocabularies, link kind)
-PEOPLE_STREAMS: Mapping[tuple[str, str], tuple[str, RecordKind]] = {
-    ("hubspot", "contacts"): ("contact", RecordKind.HUBSPOT_CONTACT),
-    ("salesforce", "Lead"): ("Lead", RecordKind.SALESFORCE_LEAD),
-    ("salesforce", "Contact"): ("Contact", RecordKind.SALESFORCE_CONTACT),
-}
-# Fields that move on every change and are no evidence of one.
-_STAMPS = frozenset({"lastmodifieddate", "LastModifiedDate", "SystemModstamp", "updatedAt"})
-# Stamps of when a stage was entered (read for the funnel history): they move with the stage
-# property, which tells the change itself, and with leadsync's own stage writes too.
-_STAGE_STAMPS = ("hs_date_entered_", "hs_date_exited_")
 
 
 @dataclass(slots=True)
@@ -59,8 +48,9 @@ class Held:
     modified_at: datetime | None = None
 
 
-def ingest_people(ingest: Ingest, records: Sequence[RawRecord]) -> None:
-    obj, kind = PEOPLE_STREAMS[(records[0].system, records[0].stream)]
+def ingest_people(ingest: Ingest, person: PersonObject, records: Sequence[RawRecord]) -> None:
+    decl = catalog()[records[0].system]
+    obj, kind = person.obj, person.kind
     parsed = _parse(ingest, records, obj)
     if not parsed:
         return
@@ -68,17 +58,17 @@ def ingest_people(ingest: Ingest, records: Sequence[RawRecord]) -> None:
     held = held_links(ingest, kind, ids)
     echoes = known_writes(ingest.session, ids)
     made = _link_new(ingest, kind, [(raw, f) for raw, f in parsed if raw.id not in held])
-    changed = _update_links(ingest, parsed, held, made, echoes)
+    changed = _update_links(ingest, decl, parsed, held, made, echoes)
     refresh_people(ingest, {held.get(r.id, made.get(r.id)).person_id for r in changed})
     adopt_created(ingest.session, kind, {rid: link.person_id for rid, link in made.items()})
-    if kind is RecordKind.SALESFORCE_LEAD:
-        lead_conversions(ingest, [(raw, held.get(raw.id, made.get(raw.id))) for raw in changed])
+    if decl.conversion is not None:
+        conversions(ingest, decl, [(raw, held.get(raw.id, made.get(raw.id))) for raw in changed])
     linked = {rid: link.person_id for rid, link in (*held.items(), *made.items())}
     labels = [ingest.label(raw) for raw, _ in parsed if raw.id in linked]
     resolve(ingest.session, system=records[0].system, stage="ingest", records=labels,
             now=ingest.now)  # fmt: skip
-    if kind is RecordKind.HUBSPOT_CONTACT:
-        ingest_contact_events(ingest, records, linked)
+    if decl.person_events is not None:
+        ingest_contact_events(ingest, decl, records, linked)
 
 
 def _parse(
@@ -86,14 +76,13 @@ def _parse(
 ) -> list[tuple[RawRecord, dict[str, Any]]]:
     """Each record's canonical fields; a value the mapping cannot place is quarantined."""
     maps = ingest.mapping.field_maps.get((records[0].system, obj), ())
-    system = System(records[0].system)
+    system = records[0].system
     parsed = []
     for raw in records:
         label = ingest.label(raw)
         try:
             fields = map_fields(maps, raw.data, record=label)
-            stage_evidence(ingest.mapping.vocabularies, system, obj, raw.data,
-                           record=label, observed_at=raw.modified_at)  # fmt: skip
+            check_stage_values(ingest.mapping.vocabularies, system, obj, raw.data, record=label)
         except MappingError as exc:
             ingest.quarantine_record(raw, "INVALID_VALUE", str(exc), Retry.FIX, field=exc.field)
             continue
@@ -105,7 +94,7 @@ def held_links(ingest: Ingest, kind: RecordKind, ids: Sequence[str]) -> dict[str
     rows = ingest.session.execute(
         select(LinkRow.id, LinkRow.person_id, LinkRow.kind, LinkRow.record_id, LinkRow.snapshot,
                LinkRow.seen, LinkRow.deleted, LinkRow.modified_at)
-        .where(LinkRow.kind == kind.value, LinkRow.record_id.in_(list(ids)))
+        .where(LinkRow.kind == kind, LinkRow.record_id.in_(list(ids)))
     )  # fmt: skip
     return {row.record_id: Held(*row) for row in rows}
 
@@ -140,7 +129,7 @@ def _link_new(
             if ingest.mapping.on_duplicate_email == "skip":
                 _skip_duplicate(ingest, raw, kind, email, twin[person])
                 continue
-            flags[person] = f"{kind.value} {twin[person]} and {raw.id} share {email}"[:200]
+            flags[person] = f"{kind} {twin[person]} and {raw.id} share {email}"[:200]
         twin.setdefault(person, raw.id)
         plan.append((raw, person))
     made_ids = _insert_people(ingest, creates)
@@ -157,7 +146,7 @@ def _first_link_of_kind(ingest: Ingest, kind: RecordKind, people: list[int]) -> 
         return {}
     rows = ingest.session.execute(
         select(LinkRow.person_id, LinkRow.record_id)
-        .where(LinkRow.kind == kind.value, LinkRow.person_id.in_(people))
+        .where(LinkRow.kind == kind, LinkRow.person_id.in_(people))
         .order_by(LinkRow.id)
     )
     found: dict[Any, str] = {}
@@ -184,12 +173,12 @@ def _insert_links(
 ) -> dict[str, Held]:
     if not resolved:
         return {}
-    rows = [{"person_id": pid, "kind": kind.value, "record_id": raw.id, "snapshot": {},
+    rows = [{"person_id": pid, "kind": kind, "record_id": raw.id, "snapshot": {},
              "seen": {}, "deleted": False} for raw, pid in resolved]  # fmt: skip
     statement = insert(LinkRow).returning(LinkRow.id, sort_by_parameter_order=True)
     ids = list(ingest.session.scalars(statement, rows))
     return {
-        raw.id: Held(link_id, pid, kind.value, raw.id, {}, {}, False)
+        raw.id: Held(link_id, pid, kind, raw.id, {}, {}, False)
         for link_id, (raw, pid) in zip(ids, resolved, strict=True)
     }
 
@@ -199,7 +188,7 @@ def _skip_duplicate(
 ) -> None:
     ingest.quarantine_record(
         raw, "DUPLICATE_EMAIL",
-        f"{ingest.label(raw)}: {email} already belongs to {kind.value} {twin}; merge the "
+        f"{ingest.label(raw)}: {email} already belongs to {kind} {twin}; merge the "
         f'records in {raw.system} or set sync.on_duplicate_email = "flag"', Retry.FIX,
     )  # fmt: skip
 
@@ -208,8 +197,9 @@ def _skip_duplicate(
 
 
 def _update_links(
-    ingest: Ingest, parsed: list[tuple[RawRecord, dict[str, Any]]], held: Mapping[str, Held],
-    made: Mapping[str, Held], echoes: Mapping[str, Mapping[str, str | None]],
+    ingest: Ingest, decl: Declaration, parsed: list[tuple[RawRecord, dict[str, Any]]],
+    held: Mapping[str, Held], made: Mapping[str, Held],
+    echoes: Mapping[str, Mapping[str, str | None]],
 ) -> list[RawRecord]:  # fmt: skip
     """Store what each record holds now; return the records that changed (new ones too)."""
     quiet, changed_rows, changed = [], [], []
@@ -220,7 +210,7 @@ def _update_links(
         if (
             raw.id in held
             and link.deleted == raw.deleted
-            and same_snapshot(link.snapshot, raw.data, echoes.get(raw.id, {}))
+            and same_snapshot(decl, link.snapshot, raw.data, echoes.get(raw.id, {}))
         ):
             quiet.append({"id": link.id, "snapshot": dict(raw.data)})
             continue
@@ -266,11 +256,18 @@ def refresh_people(ingest: Ingest, person_ids: set[int]) -> None:
 
 
 def same_snapshot(
-    held: Mapping[str, Any], pulled: Mapping[str, Any], echoes: Mapping[str, str | None]
-) -> bool:
-    """Nothing but leadsync's own writes (and modification stamps) changed."""
+    decl: Declaration, held: Mapping[str, Any], pulled: Mapping[str, Any],
+    echoes: Mapping[str, str | None],
+) -> bool:  # fmt: skip
+    """Nothing but leadsync's own writes and stamps changed: fields that move on every change
+    (`stamps`), and those that move with a stage value (`stage_stamps`: the stage property
+    tells the change itself, and leadsync's own stage writes move them too)."""
     for key in set(held) | set(pulled):
-        if key in _STAMPS or key.startswith(_STAGE_STAMPS) or held.get(key) == pulled.get(key):
+        if (
+            key in decl.stamps
+            or key.startswith(decl.stage_stamps)
+            or held.get(key) == pulled.get(key)
+        ):
             continue
         if key in echoes and str(pulled.get(key) or "") == str(echoes[key] or ""):
             continue

@@ -1,20 +1,18 @@
-"""Ingest sales records: Opportunities, their contact roles, and converted Leads' ties.
+"""Ingest sales records: deals, their contact roles, and converted records' ties.
 
-Opportunities are stage evidence for the people tied to them; a page is upserted in one
+Deals (a sales CRM's `Deals` declaration) are stage evidence for the people tied to them; a page is upserted in one
 statement and everyone tied to it marked for a decision in another.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select, update
 
 from leadsync.connectors.base import RawRecord
-from leadsync.mapping.model import RecordKind
-from leadsync.mapping.transforms import timestamp
+from leadsync.mapping.catalog import Deals, Declaration
 from leadsync.sync.bulk import insert_new, upsert
 from leadsync.sync.errorq import Retry
 from leadsync.sync.schema import LinkRow, OpportunityRoleRow, OpportunityRow, PersonRow
@@ -24,61 +22,60 @@ if TYPE_CHECKING:  # the ingest calls into this module; no import cycle at run t
     from leadsync.sync.ingest import Ingest
 
 
-def ingest_opportunities(ingest: Ingest, records: Sequence[RawRecord]) -> None:
-    rows = [
-        {"id": raw.id, "stage_name": raw.data.get("StageName"),
-         "is_closed": bool(raw.data.get("IsClosed")), "is_won": bool(raw.data.get("IsWon")),
-         "close_date": raw.data.get("CloseDate"), "modified_at": raw.modified_at,
-         "deleted": raw.deleted, "created_at": _created(raw)}
-        for raw in records
-    ]  # fmt: skip
+def ingest_deals(ingest: Ingest, deals: Deals, records: Sequence[RawRecord]) -> None:
+    rows = []
+    for raw in records:
+        deal = deals.read(raw.id, raw.data)
+        rows.append({"id": raw.id, "stage_name": deal.stage_name, "is_closed": deal.is_closed,
+                     "is_won": deal.is_won, "close_date": deal.close_date,
+                     "modified_at": raw.modified_at, "deleted": raw.deleted,
+                     "created_at": deal.created_at})  # fmt: skip
     kept = _fitting(ingest, records, rows, OpportunityRow)
     upsert(ingest.session, OpportunityRow.__table__, kept, ["id"])
     _dirty_by_opportunity(ingest, [row["id"] for row in kept])
 
 
-def _created(raw: RawRecord) -> datetime | None:
-    """The Opportunity's `CreatedDate`; an unreadable one only costs the history its date."""
-    try:
-        return timestamp(raw.data.get("CreatedDate"), {})
-    except ValueError:
-        return None
-
-
-def ingest_roles(ingest: Ingest, records: Sequence[RawRecord]) -> None:
-    rows = [
-        {"id": raw.id, "opportunity_id": str(raw.data.get("OpportunityId")),
-         "record_id": str(raw.data.get("ContactId")), "deleted": raw.deleted}
-        for raw in records
-    ]  # fmt: skip
+def ingest_roles(ingest: Ingest, deals: Deals, records: Sequence[RawRecord]) -> None:
+    assert deals.read_role is not None  # only a declared roles stream comes here
+    rows = []
+    for raw in records:
+        role = deals.read_role(raw.id, raw.data)
+        rows.append({"id": raw.id, "opportunity_id": role.deal_id, "record_id": role.record_id,
+                     "deleted": raw.deleted})  # fmt: skip
     kept = _fitting(ingest, records, rows, OpportunityRoleRow)
     upsert(ingest.session, OpportunityRoleRow.__table__, kept, ["id"])
     _dirty_by_opportunity(ingest, sorted({row["opportunity_id"] for row in kept}))
 
 
-def lead_conversions(ingest: Ingest, changed: Sequence[tuple[RawRecord, Any]]) -> None:
-    """A converted Lead ties its Contact and its Opportunity to the Lead's person."""
-    contacts = {
-        raw.data["ConvertedContactId"]: link.person_id
-        for raw, link in changed if raw.data.get("ConvertedContactId")
-    }  # fmt: skip
-    if contacts:
-        kind = RecordKind.SALESFORCE_CONTACT.value
-        known = set(ingest.session.scalars(
-            select(LinkRow.record_id).where(LinkRow.kind == kind,
-                                            LinkRow.record_id.in_(list(contacts)))
-        ))  # fmt: skip
-        missing = [{"person_id": pid, "kind": kind, "record_id": cid, "snapshot": {},
-                    "seen": {}, "deleted": False}
-                   for cid, pid in contacts.items() if cid not in known]  # fmt: skip
-        if missing:
-            ingest.session.execute(insert(LinkRow), missing)
+def conversions(
+    ingest: Ingest, decl: Declaration, changed: Sequence[tuple[RawRecord, Any]]
+) -> None:
+    """A converted record (a Lead) ties what it became (a Contact, a deal) to its person."""
+    assert decl.conversion is not None
+    found = [(raw, link, c) for raw, link in changed for c in decl.conversion(raw.data)]
+    _link_successors(ingest, [(c.kind, c.record_id, link.person_id)
+                              for _, link, c in found if c.record_id])  # fmt: skip
     roles = [
-        {"id": f"converted:{raw.id}", "opportunity_id": raw.data["ConvertedOpportunityId"],
-         "record_id": raw.id, "deleted": False}
-        for raw, _ in changed if raw.data.get("ConvertedOpportunityId")
+        {"id": f"converted:{raw.id}", "opportunity_id": c.deal_id, "record_id": raw.id,
+         "deleted": False}
+        for raw, _, c in found if c.deal_id
     ]  # fmt: skip
     insert_new(ingest.session, OpportunityRoleRow.__table__, roles, ["id"])
+
+
+def _link_successors(ingest: Ingest, successors: list[tuple[str, str, int]]) -> None:
+    """Link each (kind, record id) to the person its predecessor belongs to, unless linked."""
+    for kind in sorted({k for k, _, _ in successors}):
+        wanted = {rid: pid for k, rid, pid in successors if k == kind}
+        known = set(ingest.session.scalars(
+            select(LinkRow.record_id).where(LinkRow.kind == kind,
+                                            LinkRow.record_id.in_(list(wanted)))
+        ))  # fmt: skip
+        missing = [{"person_id": pid, "kind": kind, "record_id": rid, "snapshot": {},
+                    "seen": {}, "deleted": False}
+                   for rid, pid in wanted.items() if rid not in known]  # fmt: skip
+        if missing:
+            ingest.session.execute(insert(LinkRow), missing)
 
 
 def _fitting(

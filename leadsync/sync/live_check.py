@@ -17,17 +17,17 @@ from leadsync.sync.wiring import build_connectors
 
 
 def vocabulary_problems(vocab: Vocabulary, crm_values: Sequence[str] | None) -> list[str]:
-    where = f"stages.{vocab.system.value}.{vocab.prop}"
+    where = f"stages.{vocab.system}.{vocab.prop}"
     if crm_values is None:
-        return [f"{where}: {vocab.system.value} {vocab.obj}.{vocab.prop} is not a picklist there"]
+        return [f"{where}: {vocab.system} {vocab.obj}.{vocab.prop} is not a picklist there"]
     problems = [
-        f"{where}.inbound: {value!r} exists in {vocab.system.value} but is not mapped; "
+        f"{where}.inbound: {value!r} exists in {vocab.system} but is not mapped; "
         f'add {where}.inbound."{value}" = "<stage or ignore>"'
         for value in crm_values
         if value not in vocab.inbound
     ]
     problems += [
-        f"{where}.outbound.{stage.value}: {value!r} is not a value {vocab.system.value} accepts "
+        f"{where}.outbound.{stage.value}: {value!r} is not a value {vocab.system} accepts "
         f"(it has: {', '.join(crm_values)})"
         for stage, value in vocab.outbound.items()
         if value not in crm_values
@@ -47,7 +47,7 @@ def check_live(settings: Settings, vocabularies: Sequence[Vocabulary]) -> list[s
     problems: list[str] = []
     warnings: list[str] = []
     for vocab in vocabularies:
-        connector = connectors.get(vocab.system.value)
+        connector = connectors.get(vocab.system)
         if connector is None or not hasattr(connector, "options"):
             continue
         problems += vocabulary_problems(vocab, connector.options(vocab.obj, vocab.prop))
@@ -72,6 +72,6 @@ def _stage_fields(vocabularies: Sequence[Vocabulary], system: str) -> dict[str, 
     """The stage properties leadsync writes (a vocabulary with outbound values) per object."""
     found: dict[str, list[str]] = {}
     for vocab in vocabularies:
-        if vocab.system.value == system and vocab.outbound:
+        if vocab.system == system and vocab.outbound:
             found.setdefault(vocab.obj, []).append(vocab.prop)
     return found

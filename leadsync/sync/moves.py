@@ -1,10 +1,10 @@
-"""Deliberate moves by an admin: audited ledger entries, written to both CRMs.
+"""Deliberate moves by an admin: audited ledger entries, written to every CRM.
 
 An admin move goes through the state machine's `admin` cause like any other move, so what it
 may do is one table, not a special case. The move is recorded, the person is decided again from
 there (scoring does not undo an admin's judgment: it never demotes, and after a backward move it
-promotes only on new engagement), and the writes that follow are sent at once, HubSpot's
-backward lifecycle moves cleared and set like any other.
+promotes only on new engagement), and the writes that follow are sent at once, backward moves
+of a forward-only stage property cleared and set like any other.
 """
 
 from __future__ import annotations

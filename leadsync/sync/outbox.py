@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadsync.connectors.base import Change, Connector, WriteResult
+from leadsync.mapping.catalog import catalog
 from leadsync.mapping.model import RecordKind
 from leadsync.sync import audit
 from leadsync.sync.bulk import update_by_id, upsert
@@ -38,13 +39,6 @@ from leadsync.sync.schema import EchoRow, LinkRow, OutboxRow, PersonRow
 PENDING, SENDING, DONE, FAILED, MERGED = "pending", "sending", "done", "failed", "merged"
 DISCARDED = "discarded"
 DUE = (PENDING, SENDING)
-
-# The link a created record becomes, by (system, object).
-CREATED_KIND: Mapping[tuple[str, str], RecordKind] = {
-    ("salesforce", "Lead"): RecordKind.SALESFORCE_LEAD,
-    ("salesforce", "Contact"): RecordKind.SALESFORCE_CONTACT,
-    ("hubspot", "contact"): RecordKind.HUBSPOT_CONTACT,
-}
 
 
 @dataclass
@@ -122,7 +116,7 @@ def adopt_created(session: Session, kind: RecordKind, linked: Mapping[str, int])
     as echoes and a resend updates it. One query for a whole page."""
     if not linked:
         return
-    system, obj = next(key for key, made in CREATED_KIND.items() if made is kind)
+    system, obj = catalog().object_of(kind)
     record_of = {person_id: record_id for record_id, person_id in linked.items()}
     rows = session.scalars(
         select(OutboxRow).where(
@@ -140,11 +134,11 @@ def create_label(system: str, obj: str, email: str | None) -> str:
 
 
 def _recheck_create(session: Session, row: OutboxRow) -> None:
-    kind = CREATED_KIND.get((row.system, row.obj))
+    kind = catalog().kind_of(row.system, row.obj)  # the link a created record becomes
     if row.record_id is not None or kind is None or row.person_id is None:
         return
     link = session.scalars(
-        select(LinkRow).where(LinkRow.person_id == row.person_id, LinkRow.kind == kind.value)
+        select(LinkRow).where(LinkRow.person_id == row.person_id, LinkRow.kind == kind)
     ).first()
     if link is not None:
         row.record_id = link.record_id
@@ -260,14 +254,14 @@ class Applier:
         self.counts.by_system[system] = self.counts.by_system.get(system, 0) + len(done)
 
     def _link_created(self, session: Session, row: OutboxRow) -> None:
-        kind = CREATED_KIND.get((row.system, row.obj))
+        kind = catalog().kind_of(row.system, row.obj)  # the link a created record becomes
         if kind is None or row.person_id is None or row.record_id is None:
             return
         exists = session.scalars(
-            select(LinkRow).where(LinkRow.kind == kind.value, LinkRow.record_id == row.record_id)
+            select(LinkRow).where(LinkRow.kind == kind, LinkRow.record_id == row.record_id)
         ).first()
         if exists is None:
-            session.add(LinkRow(person_id=row.person_id, kind=kind.value,
+            session.add(LinkRow(person_id=row.person_id, kind=kind,
                                 record_id=row.record_id, snapshot=dict(row.properties)))  # fmt: skip
 
     def _failed(self, session: Session, row: OutboxRow, result: WriteResult, now: datetime) -> None:

@@ -15,8 +15,9 @@ from functools import partial
 from typing import Any
 
 from leadsync.errors import MappingError
+from leadsync.mapping.catalog import catalog
 from leadsync.mapping.fields import FieldMap
-from leadsync.mapping.model import Person, RecordKind, Stage, StageEvidence, System
+from leadsync.mapping.model import Person, Stage, StageEvidence
 from leadsync.mapping.normalize import Seen, stage_evidence
 from leadsync.mapping.sources import DEFAULT_RULE, SourceRule
 from leadsync.mapping.stages import Cause, Vocabulary
@@ -31,10 +32,10 @@ from leadsync.scoring.kernel import Kernel
 from leadsync.scoring.score_columns import STAGES, ScoreColumns
 from leadsync.sync.chunk import ChunkContext
 from leadsync.sync.chunk_scores import Scored, chunk_columns
-from leadsync.sync.person_fields import OBJECT, merged_fields, stored
+from leadsync.sync.person_fields import merged_fields, stored
 from leadsync.sync.schema import LinkRow, PersonRow
 
-HANDOFF = "handoff"  # the reason of a write that creates a Lead for a qualified person
+HANDOFF = "handoff"  # the reason of a write that creates a sales lead for a qualified person
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +116,7 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Handoff:
-    """When a person gets a Salesforce Lead made for them: from `stage` on, when every test
+    """When a person gets a lead made for them in the sales CRM: from `stage` on, when every test
     of `when` holds (a canonical field's value, or "stage" for the stage's name)."""
 
     enabled: bool
@@ -243,7 +244,7 @@ class Decider:
 
         A move made by CRM evidence or a person sets where the person stands; the rules then
         get their say from there in the same cycle (see `scoring.decide.may_follow`): a
-        contact HubSpot holds at `lead` whose score says `mql` is placed at lead, then
+        record a CRM holds at `lead` whose score says `mql` is placed at lead, then
         promoted: two ledger entries.
         """
         decision = decide_stage(last, result, evidence, self.rules, now)
@@ -283,20 +284,28 @@ class Decider:
         for link in links:
             if link.deleted or not link.snapshot:
                 continue
-            system, obj = OBJECT[RecordKind(link.kind)]
+            system, obj = catalog().object_of(link.kind)
             found += stage_evidence(
                 self.vocabularies, system, obj, link.snapshot,
-                record=f"{system.value} {obj} {link.record_id}",
+                record=f"{system} {obj} {link.record_id}",
                 observed_at=link.modified_at or EPOCH, seen=first_seen(link),
                 echoes=ctx.echoes.get(link.record_id, {}), include_silent=True,
             )  # fmt: skip
-            for opp in ctx.opportunities.get(link.record_id, []):
-                found += stage_evidence(
-                    self.vocabularies, System.SALESFORCE, "Opportunity",
-                    {"StageName": opp.stage_name}, record=f"salesforce Opportunity {opp.id}",
-                    observed_at=opp.modified_at or EPOCH, include_silent=True,
-                )  # fmt: skip
+            found += self._deal_evidence(ctx.opportunities.get(link.record_id, []))
         return found
+
+    def _deal_evidence(self, deals: list[Any]) -> list[StageEvidence]:
+        kept = catalog().deals() if deals else None
+        if kept is None:
+            return []
+        system, spec = kept
+        return [
+            e for deal in deals for e in stage_evidence(
+                self.vocabularies, system, spec.obj, {spec.stage_field: deal.stage_name},
+                record=f"{system} {spec.obj} {deal.id}", observed_at=deal.modified_at or EPOCH,
+                include_silent=True,
+            )
+        ]  # fmt: skip
 
     def _fields(self, row: PersonRow, links: list[LinkRow]) -> Mapping[str, Any]:
         if self.field_maps is None:
@@ -332,13 +341,13 @@ class Decider:
         for link in links:
             if link.deleted or _converted(link):
                 continue
-            system, obj = OBJECT[RecordKind(link.kind)]
+            system, obj = catalog().object_of(link.kind)
             planned = planned_properties(
                 outputs, system=system, obj=obj, held=link.snapshot or {},
-                vocabularies=self.vocabularies, names=self.outbound.get((system.value, obj), {}),
+                vocabularies=self.vocabularies, names=self.outbound.get((system, obj), {}),
             )  # fmt: skip
             if planned:
-                writes.append(Write(row.id, system.value, obj, link.record_id,
+                writes.append(Write(row.id, system, obj, link.record_id,
                                     planned.properties, planned.clear_first,
                                     f"stage {stage.value}"))  # fmt: skip
         return writes
@@ -348,28 +357,25 @@ class Decider:
             return False
         if stage.rank < self.handoff.stage.rank:
             return False
-        if any(link.kind.startswith("salesforce") for link in links):
+        target = catalog().handoff_target()
+        if target is None:
+            return False
+        sales = target[0].name
+        if any(catalog().system_of(link.kind) == sales for link in links):
             return False
         return self.handoff.admits(row.fields or {}, stage)
 
     def _handoff(self, row: PersonRow, outputs: Outputs) -> Write:
-        fields = row.fields or {}
+        target = catalog().handoff_target()
+        assert target is not None  # `_needs_handoff` said so
+        decl, person = target
         planned = planned_properties(
-            outputs, system=System.SALESFORCE, obj="Lead", held={},
-            vocabularies=self.vocabularies, names=self.outbound.get(("salesforce", "Lead"), {}),
+            outputs, system=decl.name, obj=person.obj, held={}, vocabularies=self.vocabularies,
+            names=self.outbound.get((decl.name, person.obj), {}),
         )  # fmt: skip
-        local, _, domain = (row.email or "").partition("@")
-        identity = {
-            "Email": row.email,
-            "FirstName": fields.get("first_name"),
-            # Salesforce requires LastName and Company on a Lead.
-            "LastName": fields.get("last_name") or local,
-            "Company": fields.get("company") or domain,
-            "Title": fields.get("title"),
-            "LeadSource": "Web",
-        }
+        identity = decl.handoff_fields(row.email, row.fields or {}) if decl.handoff_fields else {}
         properties = {k: v for k, v in identity.items() if v} | planned.properties
-        return Write(row.id, "salesforce", "Lead", None, properties, (),
+        return Write(row.id, decl.name, person.obj, None, properties, (),
                      f"stage {outputs.stage.value}: {HANDOFF}")  # fmt: skip
 
 
@@ -387,8 +393,9 @@ def first_seen(link: LinkRow) -> dict[str, Seen]:
 
 
 def _converted(link: LinkRow) -> bool:
-    """Converted Leads are read-only in Salesforce; their Contact takes the writes."""
-    return link.kind == RecordKind.SALESFORCE_LEAD.value and bool(link.snapshot.get("IsConverted"))
+    """A retired record (a converted lead) is read-only; its successor takes the writes."""
+    flag = catalog().person_of(link.kind).retired_flag
+    return flag is not None and bool((link.snapshot or {}).get(flag))
 
 
 @dataclass(frozen=True, slots=True)

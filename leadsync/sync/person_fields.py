@@ -7,18 +7,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from leadsync.errors import MappingError
+from leadsync.mapping.catalog import catalog
 from leadsync.mapping.fields import FieldMap, map_fields
-from leadsync.mapping.model import RecordKind, System
 from leadsync.mapping.sources import DEFAULT_RULE, Source, Sourced, SourceRule, merge
 from leadsync.mapping.transforms import EPOCH
 from leadsync.sync.schema import LinkRow
 from leadsync.sync.values import storable
-
-OBJECT = {
-    RecordKind.HUBSPOT_CONTACT: (System.HUBSPOT, "contact"),
-    RecordKind.SALESFORCE_LEAD: (System.SALESFORCE, "Lead"),
-    RecordKind.SALESFORCE_CONTACT: (System.SALESFORCE, "Contact"),
-}
 
 FieldMaps = Mapping[tuple[str, str], tuple[FieldMap, ...]]
 
@@ -29,15 +23,13 @@ def sources_of(links: Sequence[LinkRow], field_maps: FieldMaps) -> list[Source]:
     for link in links:
         if link.deleted or not link.snapshot:
             continue
-        system, obj = OBJECT[RecordKind(link.kind)]
-        label = f"{system.value} {obj} {link.record_id}"
+        system, obj = catalog().object_of(link.kind)
+        label = f"{system} {obj} {link.record_id}"
         try:
-            fields = map_fields(
-                field_maps.get((system.value, obj), ()), link.snapshot, record=label
-            )
+            fields = map_fields(field_maps.get((system, obj), ()), link.snapshot, record=label)
         except MappingError:
             continue
-        found.append(Source(system.value, obj, link.record_id, link.modified_at or EPOCH, fields))
+        found.append(Source(system, obj, link.record_id, link.modified_at or EPOCH, fields))
     return found
 
 

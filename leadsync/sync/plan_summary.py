@@ -15,7 +15,8 @@ from typing import Any
 
 from leadsync.sync.outcome import Outcome, Write
 
-# A batch that moves a HubSpot lifecycle backwards costs three calls: clear, set, read back.
+# A batch that moves a forward-only stage property backwards costs three calls: clear, set,
+# read back.
 CLEAR_FIRST_CALLS = 3
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadsync.connectors.base import Connector, RawRecord
+from leadsync.mapping.catalog import catalog
 from leadsync.mapping.model import Stage
 from leadsync.mapping.writeback import same_value
 from leadsync.sync.moves import Move, apply_moves
@@ -85,14 +86,17 @@ def _by_revision(row: LedgerRow, revision_id: int) -> bool:
 
 
 def created_leads(session: Session, people: Sequence[int]) -> list[tuple[str, OutboxRow]]:
-    """The Leads leadsync created for these people (their email and the create's row)."""
+    """The sales leads leadsync created for these people (their email and the create's row)."""
+    target = catalog().handoff_target()
+    if target is None:
+        return []
     rows = session.execute(
         select(PersonRow.email, OutboxRow)
         .join(PersonRow, PersonRow.id == OutboxRow.person_id)
         .where(
             OutboxRow.person_id.in_(people),
-            OutboxRow.system == "salesforce",
-            OutboxRow.obj == "Lead",
+            OutboxRow.system == target[0].name,
+            OutboxRow.obj == target[1].obj,
             OutboxRow.state == DONE,
             OutboxRow.reason.like("%handoff%"),
         )
@@ -104,8 +108,9 @@ def withdraw_leads(
     rt: Runtime, connector: Connector, plan: RevertPlan, made: Sequence[tuple[str, OutboxRow]],
     *, dry_run: bool,
 ) -> None:  # fmt: skip
-    """Withdraw the untouched Leads (each read fresh first); list the others with why."""
-    current = {r.id: r for r in connector.find("Lead", "Id", [row.record_id for _, row in made])}
+    """Withdraw the untouched leads (each read fresh first); list the others with why."""
+    obj = made[0][1].obj
+    current = {r.id: r for r in connector.records(obj, [row.record_id for _, row in made])}
     untouched = []
     for email, row in made:
         why = _touched(connector, current.get(row.record_id), row)
@@ -116,7 +121,7 @@ def withdraw_leads(
     if dry_run or not untouched:
         plan.leads = untouched
         return
-    results = connector.withdraw("Lead", [lead["record_id"] for lead in untouched])
+    results = connector.withdraw(obj, [lead["record_id"] for lead in untouched])
     refused = {r.key: r.reason for r in results if not r.ok}
     plan.leads = [lead for lead in untouched if lead["record_id"] not in refused]
     plan.listed += [lead | {"why": f"not deleted: {refused[lead['record_id']]}"}
@@ -125,7 +130,7 @@ def withdraw_leads(
 
 
 def _touched(connector: Connector, raw: RawRecord | None, row: OutboxRow) -> str:
-    """Why this Lead is not leadsync's alone any more ('' when it is)."""
+    """Why this lead is not leadsync's alone any more ('' when it is)."""
     if raw is None or raw.deleted:
         return "already gone"
     changed = [k for k, v in row.properties.items() if not same_value(raw.data.get(k), v)]
@@ -150,9 +155,9 @@ def revert(
     with rt.sessions() as session:
         plan = plan_revert(session, revision_id, label)
         made = created_leads(session, [m.person_id for m in plan.back])
-    salesforce = connectors.get("salesforce")
-    if made and salesforce is not None and hasattr(salesforce, "withdraw"):
-        withdraw_leads(rt, salesforce, plan, made, dry_run=dry_run)
+    sales = connectors.get(made[0][1].system) if made else None
+    if sales is not None and hasattr(sales, "withdraw") and hasattr(sales, "records"):
+        withdraw_leads(rt, sales, plan, made, dry_run=dry_run)
     if not dry_run and plan.back:
         apply_moves(rt, connectors, plan.back, why=why or f"revert of {label}",
                     actor=actor, kind="revert")  # fmt: skip

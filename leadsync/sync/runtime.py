@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -89,6 +90,10 @@ class Runtime:
                         self.source_rules, self.default_source)  # fmt: skip
 
 
+def _configured(table: Mapping[tuple[str, str], Any], settings: Settings) -> dict:
+    return {key: value for key, value in table.items() if key[0] in settings.connectors}
+
+
 def build_runtime(
     settings: Settings, clock: Callable[[], datetime] = utc_now, *, why: str = "",
     actor: str | None = None,
@@ -102,9 +107,12 @@ def build_runtime(
     return Runtime(
         settings=settings,
         sessions=sessions,
-        vocabularies=build_vocabularies(settings.stages),
-        field_maps=build_field_maps(settings.fields),
-        outbound=build_outbound(settings.writeback),
+        # Only the configured CRMs: an installed connector without a table is not synced.
+        vocabularies=tuple(
+            v for v in build_vocabularies(settings.stages) if v.system in settings.connectors
+        ),
+        field_maps=_configured(build_field_maps(settings.fields), settings),
+        outbound=_configured(build_outbound(settings.writeback), settings),
         rules=compile_rules(settings.rules),
         kernel=kernel_of(settings.rules),
         clock=clock,

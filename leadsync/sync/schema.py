@@ -285,7 +285,7 @@ class RevisionRow(Base):
 
 
 class OpportunityRow(Base):
-    """A Salesforce Opportunity: stage evidence for the people tied to it."""
+    """A deal in the sales CRM (`mapping.catalog.Deals`): stage evidence for the people tied to it."""
 
     __tablename__ = "opportunities"
 
@@ -348,7 +348,7 @@ class ConsoleUserRow(Base):
 class PushEventRow(Base):
     """One notification a CRM pushed, queued durably before it is answered.
 
-    `(source, event_id)` is unique: HubSpot retries and duplicates carry the same `eventId`,
+    `(source, event_id)` is unique: a CRM's retries and duplicates carry the same event id,
     so a second delivery is recognised and processed no more. `state`: pending, done, failed.
     """
 
@@ -373,7 +373,7 @@ class PushEventRow(Base):
 
 
 class PushChannelRow(Base):
-    """One push channel (HubSpot webhooks, a Salesforce CDC topic): when it last proved
+    """One push channel (a CRM's webhooks, a change-event topic): when it last proved
     itself, and where a subscription resumes (`replay_id`)."""
 
     __tablename__ = "push_channels"

@@ -3,7 +3,7 @@
 Read-only. The candidate is the one shadow mode ran last; the period starts when it began
 shadowing (or `since`, when later). Agreement and divergence compare each person's latest
 decision by both sides; conversion follows each side's MQLs (people it moved to `mql` in the
-period) through the live ledger and the Salesforce opportunities tied to them: what really
+period) through the live ledger and the sales CRM's deals tied to them: what really
 happened to the people each side would have handed to sales.
 """
 
@@ -183,7 +183,7 @@ def _later_moves(session: Session, start: datetime) -> dict[int, list[tuple[Stag
 
 
 def _deals(session: Session) -> dict[int, bool]:
-    """People tied to a live Salesforce opportunity, and whether one of them was won."""
+    """People tied to a live deal, and whether one of them was won."""
     rows = session.execute(
         select(LinkRow.person_id, OpportunityRow.is_won)
         .join(OpportunityRoleRow, OpportunityRoleRow.record_id == LinkRow.record_id)

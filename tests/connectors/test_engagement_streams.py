@@ -7,8 +7,9 @@ from datetime import timedelta
 import requests
 
 from leadsync.connectors.base import Window
+from leadsync.connectors.hubspot.normalize import hubspot_engagement
+from leadsync.connectors.salesforce.normalize import salesforce_engagement
 from leadsync.mapping.model import EventKind
-from leadsync.mapping.normalize import hubspot_engagement, salesforce_engagement
 
 from .conftest import until_now
 

@@ -7,8 +7,8 @@ import requests
 
 from leadsync.connectors.base import Window
 from leadsync.connectors.hubspot import HubSpotConnector
+from leadsync.connectors.hubspot.normalize import hubspot_engagement
 from leadsync.mapping.model import EventKind
-from leadsync.mapping.normalize import hubspot_engagement
 from tests.scoring.factories import example_rules
 
 from .conftest import hubspot_settings, until_now

@@ -8,15 +8,28 @@ import pytest
 
 from leadsync.connectors import registry
 from leadsync.connectors.base import Connector
-from leadsync.connectors.hubspot import HubSpotConnector
+from leadsync.connectors.hubspot import HubSpotConnector, HubSpotSettings
 from leadsync.errors import ConfigError
 
 PLUGIN = """
 from dataclasses import dataclass
 
+from pydantic import BaseModel
+
+from leadsync.mapping.catalog import Declaration, PersonObject
+
+class PipedriveSettings(BaseModel):
+    api_token: str
+
+DECLARATION = Declaration(
+    name="pipedrive", label="Pipedrive", role="sales",
+    connector="leadsync_pipedrive:PipedriveConnector", settings=PipedriveSettings,
+    streams=("persons",), people=(PersonObject("person", "persons", "pipedrive_person"),),
+)
+
 @dataclass
 class PipedriveConnector:
-    settings: dict
+    settings: PipedriveSettings
     name = "pipedrive"
     streams = ("persons",)
     batch_limit = 100
@@ -45,7 +58,7 @@ def third_party(tmp_path, monkeypatch):
         textwrap.dedent(
             """
             [leadsync.connectors]
-            pipedrive = leadsync_pipedrive:PipedriveConnector
+            pipedrive = leadsync_pipedrive:DECLARATION
             """
         )
     )
@@ -55,12 +68,20 @@ def third_party(tmp_path, monkeypatch):
 def test_both_shipped_connectors_are_registered():
     assert {"hubspot", "salesforce"} <= set(registry.available())
     assert registry.load("hubspot") is HubSpotConnector
+    assert registry.declaration("hubspot").settings is HubSpotSettings
 
 
 def test_a_third_party_connector_is_a_package_plus_one_entry_point_line(third_party):
     connector = registry.create("pipedrive", {"api_token": "x"})
     assert isinstance(connector, Connector)
-    assert connector.name == "pipedrive"
+    assert connector.name == "pipedrive" and connector.settings.api_token == "x"
+
+
+def test_an_entry_point_that_is_no_declaration_says_so(third_party, tmp_path):
+    points = tmp_path / "leadsync_pipedrive-0.1.dist-info" / "entry_points.txt"
+    points.write_text("[leadsync.connectors]\npipedrive = leadsync_pipedrive:PipedriveConnector\n")
+    with pytest.raises(ConfigError, match="not a leadsync Declaration"):
+        registry.create("pipedrive", {"api_token": "x"})
 
 
 def test_an_unknown_connector_names_the_available_ones():

@@ -142,7 +142,7 @@ def test_mappings_and_rules_show_the_config_in_effect_as_tables_to_edit(state):
     mappings = page.get("/mappings")
     shown, held = text(mappings), values(mappings)
     for vocab in rt.vocabularies:
-        assert f"{vocab.system.value} {vocab.obj}.{vocab.prop}" in shown
+        assert f"{vocab.system} {vocab.obj}.{vocab.prop}" in shown
         assert set(vocab.inbound) <= held
         assert {v for v in vocab.outbound.values()} <= held
     for (_system, _obj), maps in rt.field_maps.items():

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from leadsync.mapping.model import EventKind, RecordKind
-from leadsync.mapping.normalize import hubspot_engagement, salesforce_engagement
+from leadsync.connectors.hubspot.normalize import hubspot_engagement
+from leadsync.connectors.salesforce.normalize import salesforce_engagement
+from leadsync.mapping.model import EventKind
 from tests.scoring.factories import example_rules
 
 
@@ -26,7 +27,7 @@ def hubspot_email(direction: str) -> dict:
 def test_an_incoming_email_is_a_reply_and_scores():
     found = hubspot_engagement("emails", "9001", hubspot_email("INCOMING_EMAIL"))
     assert found is not None and found.event.kind is EventKind.EMAIL_REPLY
-    assert [r.kind for r in found.refs] == [RecordKind.HUBSPOT_CONTACT]
+    assert [r.kind for r in found.refs] == ["hubspot_contact"]
     assert "email-reply" in fired(EventKind.EMAIL_REPLY, found.event.attributes)
 
 

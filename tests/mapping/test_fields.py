@@ -7,20 +7,20 @@ import pytest
 from leadsync.errors import MappingError
 from leadsync.mapping.fields import (
     CANONICAL_FIELDS,
-    DEFAULT_FIELD_MAPS,
-    DEFAULT_OUTBOUND,
     OUTPUTS,
+    default_field_maps,
+    default_outbound,
     map_fields,
 )
 
 
 def test_default_maps_only_name_canonical_fields():
-    for maps in DEFAULT_FIELD_MAPS.values():
+    for maps in default_field_maps().values():
         assert {m.canonical for m in maps} <= set(CANONICAL_FIELDS)
 
 
 def test_every_object_written_to_has_every_output():
-    for names in DEFAULT_OUTBOUND.values():
+    for names in default_outbound().values():
         assert set(names) == set(OUTPUTS)
         assert len(set(names.values())) == len(OUTPUTS), "outbound must be one-to-one"
 
@@ -35,7 +35,7 @@ def test_hubspot_contact_strings_become_typed_values():
         "country": "USA",
     }
     fields = map_fields(
-        DEFAULT_FIELD_MAPS[("hubspot", "contact")], data, record="hubspot contact 101"
+        default_field_maps()[("hubspot", "contact")], data, record="hubspot contact 101"
     )
     assert fields["email"] == "ana@shop.example"
     assert fields["email_domain"] == "shop.example"
@@ -49,7 +49,7 @@ def test_hubspot_contact_strings_become_typed_values():
 def test_bad_value_names_record_and_field():
     with pytest.raises(MappingError) as err:
         map_fields(
-            DEFAULT_FIELD_MAPS[("salesforce", "Lead")],
+            default_field_maps()[("salesforce", "Lead")],
             {"Email": "not-an-email"},
             record="salesforce Lead 00Q000000000001AAA",
         )

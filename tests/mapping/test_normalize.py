@@ -6,29 +6,25 @@ from datetime import UTC, datetime
 
 import pytest
 
+from leadsync.connectors.hubspot.normalize import hubspot_engagement
+from leadsync.connectors.salesforce.normalize import salesforce_engagement, salesforce_kind
 from leadsync.errors import MappingError
-from leadsync.mapping.model import EventKind, RecordKind, Stage, System
-from leadsync.mapping.normalize import (
-    Seen,
-    hubspot_engagement,
-    salesforce_engagement,
-    salesforce_kind,
-    stage_evidence,
-)
-from leadsync.mapping.stages import DEFAULT_VOCABULARIES
+from leadsync.mapping.model import EventKind, Stage
+from leadsync.mapping.normalize import Seen, stage_evidence
+from leadsync.mapping.stages import default_vocabularies
 
 AT = datetime(2026, 10, 1, tzinfo=UTC)
 
 
 def evidence(system, obj, data, echoes=None):
     return stage_evidence(
-        DEFAULT_VOCABULARIES, system, obj, data, record="rec 1", observed_at=AT, echoes=echoes
+        default_vocabularies(), system, obj, data, record="rec 1", observed_at=AT, echoes=echoes
     )
 
 
 def test_hubspot_contact_gives_lifecycle_and_lead_status_evidence():
     found = evidence(
-        System.HUBSPOT,
+        "hubspot",
         "contact",
         {"lifecyclestage": "marketingqualifiedlead", "hs_lead_status": "UNQUALIFIED"},
     )
@@ -36,12 +32,12 @@ def test_hubspot_contact_gives_lifecycle_and_lead_status_evidence():
 
 
 def test_ignored_values_say_nothing():
-    assert evidence(System.HUBSPOT, "contact", {"hs_lead_status": "NEW"}) == []
+    assert evidence("hubspot", "contact", {"hs_lead_status": "NEW"}) == []
 
 
 def test_unknown_value_names_record_property_and_config_key():
     with pytest.raises(MappingError) as err:
-        evidence(System.SALESFORCE, "Lead", {"Status": "Nurture"})
+        evidence("salesforce", "Lead", {"Status": "Nurture"})
     message = str(err.value)
     assert "rec 1" in message and "Status = 'Nurture'" in message
     assert "stages.salesforce.Status" in message
@@ -51,12 +47,10 @@ def test_unknown_value_names_record_property_and_config_key():
 def test_leadsyncs_own_write_coming_back_is_not_evidence():
     data = {"lifecyclestage": "marketingqualifiedlead"}
     assert (
-        evidence(
-            System.HUBSPOT, "contact", data, echoes={"lifecyclestage": "marketingqualifiedlead"}
-        )
+        evidence("hubspot", "contact", data, echoes={"lifecyclestage": "marketingqualifiedlead"})
         == []
     )
-    assert evidence(System.HUBSPOT, "contact", data, echoes={"lifecyclestage": "lead"})
+    assert evidence("hubspot", "contact", data, echoes={"lifecyclestage": "lead"})
 
 
 def test_page_view_keeps_url_path_and_utm():
@@ -71,7 +65,7 @@ def test_page_view_keeps_url_path_and_utm():
             },
         },
     )
-    assert found.refs[0].kind is RecordKind.HUBSPOT_CONTACT and found.refs[0].value == "101"
+    assert found.refs[0].kind == "hubspot_contact" and found.refs[0].value == "101"
     assert found.event.kind is EventKind.PAGE_VIEW
     assert found.event.attributes["path"] == "/pricing"
     assert found.event.attributes["utm_medium"] == "cpc"
@@ -108,11 +102,11 @@ def test_salesforce_tasks_events_and_campaign_responses():
             "ActivityDate": "2026-09-02",
         },
     )
-    assert call.event.kind is EventKind.CALL and call.refs[0].kind is RecordKind.SALESFORCE_LEAD
+    assert call.event.kind is EventKind.CALL and call.refs[0].kind == "salesforce_lead"
     meeting = salesforce_engagement(
         "Event", "00U1", {"WhoId": "0031", "StartDateTime": "2026-09-02T10:00:00.000+0000"}
     )
-    assert meeting.refs[0].kind is RecordKind.SALESFORCE_CONTACT
+    assert meeting.refs[0].kind == "salesforce_contact"
     assert (
         salesforce_engagement("CampaignMember", "00v1", {"LeadId": "00Q1", "HasResponded": False})
         is None
@@ -120,8 +114,8 @@ def test_salesforce_tasks_events_and_campaign_responses():
 
 
 def test_salesforce_id_prefixes():
-    assert salesforce_kind("00Q000000000001") is RecordKind.SALESFORCE_LEAD
-    assert salesforce_kind("003000000000001") is RecordKind.SALESFORCE_CONTACT
+    assert salesforce_kind("00Q000000000001") == "salesforce_lead"
+    assert salesforce_kind("003000000000001") == "salesforce_contact"
     assert salesforce_kind("001000000000001") is None
 
 
@@ -133,7 +127,7 @@ def test_bad_timestamp_is_a_mapping_error():
 
 
 def test_a_contact_that_arrived_from_a_paid_ad_tells_of_it():
-    from leadsync.mapping.normalize import hubspot_contact_events
+    from leadsync.connectors.hubspot.normalize import hubspot_contact_events
 
     [event] = hubspot_contact_events(
         "101", {"hs_analytics_source": "PAID_SEARCH", "createdate": "2026-09-01T10:00:00.000Z"}
@@ -160,8 +154,8 @@ def test_a_contact_that_arrived_from_a_paid_ad_tells_of_it():
 def test_each_stage_property_carries_its_own_set_and_first_pulled_times():
     earlier, pulled = datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 9, 3, tzinfo=UTC)
     found = stage_evidence(
-        DEFAULT_VOCABULARIES,
-        System.HUBSPOT,
+        default_vocabularies(),
+        "hubspot",
         "contact",
         {"lifecyclestage": "lead", "hs_lead_status": "UNQUALIFIED"},
         record="r",
@@ -177,6 +171,6 @@ def test_the_crms_own_stamp_of_a_value_is_when_it_was_set_not_the_records_last_c
     data = {"lifecyclestage": "marketingqualifiedlead",
             "hs_date_entered_marketingqualifiedlead": entered, "hs_lead_status": "NEW"}  # fmt: skip
     (found,) = stage_evidence(
-        DEFAULT_VOCABULARIES, System.HUBSPOT, "contact", data, record="r", observed_at=AT
+        default_vocabularies(), "hubspot", "contact", data, record="r", observed_at=AT
     )
     assert found.observed_at == datetime(2026, 8, 2, 9, 30, tzinfo=UTC)

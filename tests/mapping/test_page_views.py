@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from leadsync.connectors.hubspot.normalize import hubspot_engagement, page_view_attributes
 from leadsync.mapping.model import EventKind
-from leadsync.mapping.normalize import hubspot_engagement, page_view_attributes
 from tests.scoring.factories import example_rules
 
 RECORDED = (

@@ -56,4 +56,5 @@ def test_a_value_cleared_in_the_crm_is_no_value_any_more():
 def test_the_order_records_are_read_in_never_decides(order, kind):
     rule = SourceRule(kind, "hubspot" if kind == "prefer" else None)
     assert merge(order, {}, rule) == merge([HUBSPOT, LEAD], {}, rule)
-    assert DEFAULT_RULE.describe() == "prefer hubspot unless blank"
+    assert merge(order, {}) == merge([HUBSPOT, LEAD], {}, SourceRule("prefer", "hubspot"))
+    assert DEFAULT_RULE.describe() == "prefer the CRMs in their default order unless blank"

@@ -5,16 +5,16 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from leadsync.mapping.fields import DEFAULT_OUTBOUND
-from leadsync.mapping.model import Stage, System
-from leadsync.mapping.stages import DEFAULT_VOCABULARIES, written_stages
+from leadsync.mapping.fields import default_outbound
+from leadsync.mapping.model import Stage
+from leadsync.mapping.stages import default_vocabularies, written_stages
 from leadsync.mapping.writeback import Outputs, as_crm_value, as_text, planned_properties
 
-HS_NAMES = DEFAULT_OUTBOUND[("hubspot", "contact")]
-SF_NAMES = DEFAULT_OUTBOUND[("salesforce", "Lead")]
+HS_NAMES = default_outbound()[("hubspot", "contact")]
+SF_NAMES = default_outbound()[("salesforce", "Lead")]
 
 
-def plan(stage, held, system=System.HUBSPOT, obj="contact", names=HS_NAMES, **scores):
+def plan(stage, held, system="hubspot", obj="contact", names=HS_NAMES, **scores):
     outputs = Outputs(
         stage,
         scores.get("fit", 30.0),
@@ -24,7 +24,7 @@ def plan(stage, held, system=System.HUBSPOT, obj="contact", names=HS_NAMES, **sc
         "Pricing page +10",
     )
     return planned_properties(
-        outputs, system=system, obj=obj, held=held, vocabularies=DEFAULT_VOCABULARIES, names=names
+        outputs, system=system, obj=obj, held=held, vocabularies=default_vocabularies(), names=names
     )
 
 
@@ -70,7 +70,7 @@ def test_sales_own_lead_status_values_are_left_alone():
 
 def test_salesforce_stages_are_never_written_to_salesforce():
     planned = plan(
-        Stage.OPPORTUNITY, {"Status": "Working - Contacted"}, System.SALESFORCE, "Lead", SF_NAMES
+        Stage.OPPORTUNITY, {"Status": "Working - Contacted"}, "salesforce", "Lead", SF_NAMES
     )
     assert "Status" not in planned.properties
     assert planned.properties["Leadsync_Stage__c"] == "opportunity"
@@ -80,20 +80,20 @@ def test_salesforce_stages_are_never_written_to_salesforce():
 @given(stage=st.sampled_from(list(Stage)))
 def test_planning_twice_after_applying_plans_nothing(stage):
     for system, obj, names in (
-        (System.HUBSPOT, "contact", HS_NAMES),
-        (System.SALESFORCE, "Lead", SF_NAMES),
+        ("hubspot", "contact", HS_NAMES),
+        ("salesforce", "Lead", SF_NAMES),
     ):
         first = plan(stage, {}, system, obj, names)
         assert not plan(stage, dict(first.properties), system, obj, names)
-        if stage in written_stages(system) and system is System.SALESFORCE:
+        if stage in written_stages(system) and system == "salesforce":
             assert first.properties["Status"]
 
 
 def test_a_boolean_is_planned_as_hubspot_will_hold_it_so_it_is_not_rewritten_every_cycle():
     """HubSpot answers a checkbox as "true"/"false": planning must encode it the same way the
     connector sends it, or the held value never equals the wanted one."""
-    assert as_crm_value(System.HUBSPOT, True) == as_text(True) == "true"
-    assert as_crm_value(System.HUBSPOT, False) == "false"
-    assert as_crm_value(System.HUBSPOT, None) == ""
-    assert as_crm_value(System.HUBSPOT, 42.04) == "42"
-    assert as_crm_value(System.SALESFORCE, True) is True
+    assert as_crm_value("hubspot", True) == as_text(True) == "true"
+    assert as_crm_value("hubspot", False) == "false"
+    assert as_crm_value("hubspot", None) == ""
+    assert as_crm_value("hubspot", 42.04) == "42"
+    assert as_crm_value("salesforce", True) is True

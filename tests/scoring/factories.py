@@ -67,7 +67,7 @@ def good_fit() -> Person:
 
 
 def event(kind: EventKind, days_ago: float = 0, **attributes: str) -> EngagementEvent:
-    return EngagementEvent(System.HUBSPOT, f"e{next(_ids)}", kind, ago(days_ago), attributes)
+    return EngagementEvent("hubspot", f"e{next(_ids)}", kind, ago(days_ago), attributes)
 
 
 def page(path: str, days_ago: float = 0) -> EngagementEvent:

@@ -12,7 +12,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from leadsync.mapping.model import EngagementEvent, EventKind, Person, System
+from leadsync.mapping.model import EngagementEvent, EventKind, Person
 from leadsync.scoring import ScoringConfig, load_scoring
 from tests.scoring.factories import NOW
 
@@ -147,7 +147,7 @@ ages = st.one_of(
 events = st.lists(
     st.builds(
         lambda kind, attributes, age: EngagementEvent(
-            System.HUBSPOT, "e", kind, NOW - timedelta(seconds=age), attributes
+            "hubspot", "e", kind, NOW - timedelta(seconds=age), attributes
         ),
         st.sampled_from(EventKind),
         st.dictionaries(st.sampled_from([*ATTRIBUTES, "form_id"]), st.sampled_from(TEXTS)),

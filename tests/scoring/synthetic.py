@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from leadsync.mapping.model import EngagementEvent, EventKind, Person, System
+from leadsync.mapping.model import EngagementEvent, EventKind, Person
 from leadsync.scoring.cases import Case, case_at
 
 NOW = datetime(2026, 10, 1, tzinfo=UTC)
@@ -172,7 +172,7 @@ def _form(name: str) -> dict[str, str]:
 
 
 def _event(i: int, n: int, kind: EventKind, at: datetime, attrs: dict[str, str]) -> EngagementEvent:
-    return EngagementEvent(System.HUBSPOT, f"{i}-{n}", kind, at, attrs)
+    return EngagementEvent("hubspot", f"{i}-{n}", kind, at, attrs)
 
 
 def _sigmoid(x: float) -> float:

@@ -13,7 +13,7 @@ from functools import cache
 import pytest
 
 from leadsync.mapping.fields import CANONICAL_FIELDS
-from leadsync.mapping.model import EngagementEvent, EventKind, System
+from leadsync.mapping.model import EngagementEvent, EventKind
 from leadsync.scoring import compile_rules, load_scoring
 from leadsync.scoring.backtest import backtest
 from leadsync.scoring.calibrate import Calibration, calibrate
@@ -136,7 +136,7 @@ def test_events_at_or_after_the_cutoff_never_change_the_result() -> None:
 def _with_late_events(case: Case) -> Case:
     """A demo request at the very moment of the cutoff, and pricing views after it."""
     late = [
-        EngagementEvent(System.HUBSPOT, f"{case.person.id}-late-{n}", kind, case.cutoff + gap, attrs)
+        EngagementEvent("hubspot", f"{case.person.id}-late-{n}", kind, case.cutoff + gap, attrs)
         for n, (kind, gap, attrs) in enumerate([
             (EventKind.FORM_SUBMISSION, timedelta(0), {"form_name": "Demo request"}),
             (EventKind.PAGE_VIEW, timedelta(hours=1), {"url": f"{synthetic.SITE}/pricing"}),

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import numpy as np
 import pytest
 
-from leadsync.mapping.model import EngagementEvent, EventKind, Person, System
+from leadsync.mapping.model import EngagementEvent, EventKind, Person
 from leadsync.scoring import load_scoring, score
 from leadsync.scoring.columns import EventColumns, PeopleColumns, microseconds
 from leadsync.scoring.kernel import compile_kernel
@@ -69,7 +69,7 @@ def test_the_email_domain_falls_back_to_the_email() -> None:
 def test_event_attributes_as_json_text_or_as_mappings_score_alike() -> None:
     kernel = compile_kernel(example_config())
     did = [page("/pricing", 1), page("/pricing", 1), page("/careers", 3),
-           EngagementEvent(System.HUBSPOT, "x", EventKind.WEBINAR, NOW, {"campaign": 7})]  # fmt: skip
+           EngagementEvent("hubspot", "x", EventKind.WEBINAR, NOW, {"campaign": 7})]  # fmt: skip
     rows = [(0, e.kind.value, e.occurred_at, e.attributes) for e in did]
     texts = [(0, k, at, json.dumps(dict(a))) for _, k, at, a in rows]
     people = PeopleColumns.from_rows([(None, {})], kernel.fields)

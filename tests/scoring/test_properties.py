@@ -7,7 +7,7 @@ from datetime import timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from leadsync.mapping.model import EngagementEvent, EventKind, Person, Stage, StageEvidence, System
+from leadsync.mapping.model import EngagementEvent, EventKind, Person, Stage, StageEvidence
 from leadsync.mapping.stages import OWNERS, Cause, Owner, allowed, is_backward
 from leadsync.scoring import Transition, decide_stage, score
 from leadsync.scoring.model import ENGAGEMENT, FIT
@@ -24,7 +24,7 @@ FORMS = [
     "Webinar registration",
 ]
 PLAIN = [k for k in EventKind if k not in (EventKind.PAGE_VIEW, EventKind.FORM_SUBMISSION)]
-CRM_OWNED = [s for s in Stage if OWNERS[s] is Owner.SALESFORCE]
+CRM_OWNED = [s for s in Stage if OWNERS[s] is Owner.SALES]
 
 days = st.floats(min_value=-3, max_value=900, allow_nan=False)
 what = st.one_of(
@@ -36,7 +36,7 @@ what = st.one_of(
 )
 events = st.lists(
     st.builds(
-        lambda w, d, i: EngagementEvent(System.HUBSPOT, str(i), w[0], ago(d), w[1]),
+        lambda w, d, i: EngagementEvent("hubspot", str(i), w[0], ago(d), w[1]),
         what,
         days,
         st.integers(),
@@ -70,7 +70,7 @@ lasts = st.one_of(
 claims = st.lists(
     st.builds(
         StageEvidence,
-        st.sampled_from(System),
+        st.sampled_from(["hubspot", "salesforce"]),
         st.sampled_from(Stage),
         st.just("value"),
         days.map(ago),
@@ -149,7 +149,7 @@ def test_time_alone_never_moves_anyone_backwards(who, did, steps) -> None:
 def test_salesforce_evidence_of_its_own_stage_outranks_scoring(
     last, who, did, stage, observed, human
 ) -> None:
-    shown = StageEvidence(System.SALESFORCE, stage, "value", ago(observed), by_human=human)
+    shown = StageEvidence("salesforce", stage, "value", ago(observed), by_human=human)
     decision = decide_stage(last, score(who, did, RULES, NOW), [shown], RULES, NOW)
     assert decision.cause is not Cause.SCORE
     current = last.dst if last else None

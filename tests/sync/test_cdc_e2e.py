@@ -38,7 +38,7 @@ def stop(service: PushService) -> None:
 @pytest.fixture
 def cdc_world(world) -> Iterator:
     with world.config.open("a") as config:
-        config.write('\n[push]\nsalesforce_cdc = true\ncdc_topics = ["/data/LeadChangeEvent"]\n')
+        config.write('\n[push]\nchange_streams = true\ncdc_topics = ["/data/LeadChangeEvent"]\n')
     world.admin("POST", "salesforce/cdc", keepalive_seconds=0.2)
     world.cycle()
     yield world
@@ -46,7 +46,7 @@ def cdc_world(world) -> Iterator:
 
 def replay_id(world) -> bytes | None:
     with world.runtime().sessions() as session:
-        return queue.replay_of(session, channel_name(LEADS))
+        return queue.replay_of(session, channel_name("salesforce", LEADS))
 
 
 def queued(world) -> dict[str, list[str]]:
@@ -113,7 +113,9 @@ def test_a_replay_id_no_longer_retained_restarts_from_the_newest_event(cdc_world
     world = cdc_world
     (lead,) = open_leads(world, 1)
     with world.runtime().sessions.begin() as session:
-        queue.save_replay(session, channel_name(LEADS), (10**9).to_bytes(8, "big"), world.now)
+        queue.save_replay(
+            session, channel_name("salesforce", LEADS), (10**9).to_bytes(8, "big"), world.now
+        )
     service = listening(world)
     try:
         resumed = wait_for(lambda: replay_id(world) not in (None, (10**9).to_bytes(8, "big")),

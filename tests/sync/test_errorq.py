@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from leadsync.mapping.catalog import catalog
 from leadsync.sync import errorq, triage
 from leadsync.sync.errorq import CODES, TYPES, Retry, quarantine
 from leadsync.sync.runs import start_run
@@ -46,8 +47,11 @@ def test_every_code_leadsync_emits_has_a_type_and_every_type_says_what_to_do():
     sandbox = (PACKAGE / "sandbox" / "salesforce" / "writes.py").read_text()
     emitted |= set(re.findall(r'SaveError\(\s*"([A-Z_]+)"', sandbox))
     assert {"INVALID_VALUE", "TRANSIENT", "CANNOT_UPDATE_CONVERTED_LEAD"} <= emitted
-    assert emitted - set(CODES) == set()
-    assert set(CODES.values()) <= set(TYPES)
+    known = {**CODES, **{c: t for d in catalog().declarations.values()
+                         for c, t in d.error_codes.items()}}  # fmt: skip
+    assert emitted - set(known) == set()
+    assert set(known.values()) <= set(TYPES)
+    assert errorq.type_of("CANNOT_UPDATE_CONVERTED_LEAD") == "converted-lead"  # a connector's row
     assert all(hint.strip() for hint in TYPES.values())
 
 

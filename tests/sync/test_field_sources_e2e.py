@@ -47,7 +47,7 @@ def test_each_rule_decides_a_conflicting_title_and_explain_names_the_source(worl
     world.cycle()
     shown = _title(world, person.email)
     assert (shown["value"], shown["system"]) == ("Head of Buying", "hubspot")
-    assert shown["rule"] == "prefer hubspot unless blank"
+    assert shown["rule"] == "prefer the CRMs in their default order unless blank"
 
     world.config.write_text(
         world.config.read_text() + '\n[sources]\ntitle = { prefer = "salesforce" }\n'

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from leadsync.mapping.model import RecordKind
 from leadsync.sandbox.world import generate
 from leadsync.sync.schema import (
     LedgerRow,
@@ -148,7 +147,7 @@ def _only_the_candidates_mql_with_a_lead(world: World) -> str:
         return session.scalars(
             select(LinkRow.record_id)
             .join(ShadowDecisionRow, ShadowDecisionRow.person_id == LinkRow.person_id)
-            .where(LinkRow.kind == RecordKind.SALESFORCE_LEAD.value,
+            .where(LinkRow.kind == "salesforce_lead",
                    ShadowDecisionRow.live_stage == "lead", ShadowDecisionRow.stage == "mql")
             .order_by(LinkRow.record_id)
         ).first()  # fmt: skip

@@ -12,7 +12,7 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from leadsync.mapping.stages import DEFAULT_VOCABULARIES
+from leadsync.mapping.stages import default_vocabularies
 from leadsync.sync.config_mapping import vocabulary_config
 from leadsync.sync.schema import ErrorRow
 
@@ -24,7 +24,7 @@ def _inline(table: dict[str, str]) -> str:
 
 
 def _status_vocabulary(renamed: str) -> str:
-    (vocab,) = [v for v in DEFAULT_VOCABULARIES if v.prop == "Status"]
+    (vocab,) = [v for v in default_vocabularies() if v.prop == "Status"]
     cfg = vocabulary_config(vocab)
     new = renamed + " (renamed)"
     inbound = {new if k == renamed else k: v for k, v in cfg.inbound.items()}

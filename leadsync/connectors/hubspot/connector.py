@@ -32,6 +32,7 @@ from leadsync.connectors.hubspot.provision import (
     LEADSYNC_PROPERTY_SPECS,
     PropertySpec,
     ProvisionReport,
+    output_specs,
     provision,
 )
 from leadsync.connectors.hubspot.search import ObjectReader
@@ -163,6 +164,10 @@ class HubSpotConnector:
     ) -> ProvisionReport:
         """Create leadsync's property group and the missing properties; safe to repeat."""
         return provision(self.client, properties)
+
+    def provision_outputs(self, names: Mapping[str, Mapping[str, str]]) -> ProvisionReport:
+        """Create the properties leadsync writes its outputs to ({object: {output: name}})."""
+        return provision(self.client, output_specs(names.get("contact", {})))
 
     def check_fields(
         self, writeback: Mapping[str, Sequence[str]], stages: Mapping[str, Sequence[str]]

@@ -7,7 +7,7 @@ properties are created one by one, 409 meaning already there.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +62,26 @@ LEADSYNC_PROPERTY_SPECS: tuple[PropertySpec, ...] = (
         description="The rules that contributed most to the score",
     ),
 )
+
+
+# What each of leadsync's outputs is, as a property: (type, field type, description).
+_OUTPUTS = {
+    "stage": ("string", "text", "Canonical lifecycle stage decided by leadsync"),
+    "fit": ("number", "number", "Who they are: firmographic fit score"),
+    "engagement": ("number", "number", "What they did: decayed engagement score"),
+    "total": ("number", "number", "Fit plus engagement"),
+    "grade": ("string", "text", "Fit A-D x engagement 1-4"),
+    "reasons": ("string", "textarea", "The rules that contributed most to the score"),
+}
+
+
+def output_specs(names: Mapping[str, str]) -> list[PropertySpec]:
+    """The properties the write-back names (output -> property name) as specs."""
+    specs = []
+    for output, name in names.items():
+        kind, field_type, description = _OUTPUTS[output]
+        specs.append(PropertySpec(name, f"leadsync {output}", kind, field_type, description))
+    return specs
 
 
 @dataclass

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from leadsync.errors import LeadsyncError
+from leadsync.connectors.base import PushMalformed, PushRefused
 
 SIGNATURE = "X-HubSpot-Signature-v3"
 TIMESTAMP = "X-HubSpot-Request-Timestamp"
@@ -37,11 +37,11 @@ CONVERSION_PROPERTIES = frozenset(
 )  # fmt: skip
 
 
-class Refused(LeadsyncError):
+class Refused(PushRefused):
     """A webhook request that is not provably HubSpot's (answered 401)."""
 
 
-class Malformed(LeadsyncError):
+class Malformed(PushMalformed):
     """A signed request whose body is not a batch of events (answered 400)."""
 
 

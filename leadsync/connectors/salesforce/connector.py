@@ -25,6 +25,10 @@ from leadsync.connectors.salesforce.users import Users
 from leadsync.connectors.salesforce.writes import RecordWriter
 from leadsync.errors import Rejected
 
+# Kept for the life of a long-running process: describes are asked once an hour instead of
+# every cycle (about 2,300 calls a day at five-minute cycles). One-off commands never share them.
+LONG_LIVED_DESCRIBES = Describes(max_age=3600.0)
+
 
 class SalesforceConnector:
     """Reads and writes one Salesforce org through simple-salesforce."""
@@ -38,9 +42,13 @@ class SalesforceConnector:
 
     def __init__(
         self, settings: SalesforceSettings, *, policy: Policy | None = None,
-        describes: Describes | None = None,
+        describes: Describes | None = None, long_lived: bool = False,
     ) -> None:  # fmt: skip
+        """`long_lived`: the process runs cycle after cycle (`leadsync run`), so describes are
+        kept for an hour between cycles instead of asked afresh each time."""
         self.settings = settings
+        if long_lived and describes is None:
+            describes = LONG_LIVED_DESCRIBES
         self.client = SalesforceClient(settings, policy=policy, describes=describes)
         self.batch_limit = settings.batch_size
         self.streams: tuple[str, ...] = tuple(settings.fields)
@@ -92,6 +100,10 @@ class SalesforceConnector:
         """The user behind a `LastModifiedById` / `CreatedById`: name, email and whether it
         is leadsync's own integration user. One User query per connector, on first use."""
         return self._users.actor(user_id)
+
+    def records(self, stream: str, record_ids: Sequence[str]) -> list[RawRecord]:
+        """Live records by id, read fresh (what `revert` checks before withdrawing)."""
+        return self.find(stream, "Id", record_ids)
 
     def withdraw(self, obj: str, record_ids: Sequence[str]) -> list[WriteResult]:
         """Delete records leadsync created (to the recycle bin); a refusal is a failed result."""

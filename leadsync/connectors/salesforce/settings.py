@@ -163,7 +163,7 @@ class SalesforceSettings(BaseModel):
         default_factory=lambda: {k: list(v) for k, v in OBJECT_FIELDS.items()}
     )
     retry: RetrySettings = Field(default_factory=RetrySettings)
-    # Change Data Capture (`leadsync push serve` with `push.salesforce_cdc`): the Pub/Sub API
+    # Change Data Capture (`leadsync push serve` with `push.change_streams`): the Pub/Sub API
     # endpoint (host:port, TLS; `ca_bundle` is trusted here too) and the org's id, which the
     # API calls the tenant id (default: read from the org).
     pubsub_url: str = "api.pubsub.salesforce.com:7443"

@@ -27,7 +27,7 @@ def funnel_page(request: Request) -> Response:
         "funnel.html",
         data=data,
         report=report,
-        funnel_chart=charts.funnel(data["stages"]),
+        funnel_chart=charts.funnel(data["stages"], data["systems"]),
         cohort_chart=charts.cohorts(data["cohorts"]),
         outcomes=CALIBRATION_OUTCOMES,
         calibration=jobs(request).latest(CALIBRATION, actor(request)),

@@ -1,4 +1,5 @@
-"""Salesforce Change Data Capture into the push queue: one subscription per channel.
+"""Change events streamed by a CRM (its `ChangeFeed`) into the push queue: one subscription
+per channel.
 
 Each batch of change events is queued (one notice per event, keyed by channel and replay id)
 in the same transaction that stores the channel's replay id, so a restart resumes right after
@@ -12,33 +13,36 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import grpc
 
-from leadsync.connectors.salesforce.cdc import TOPICS, Batch, ChangeEvent, ChangeStream
 from leadsync.sync.push import queue
 from leadsync.sync.runtime import Runtime
 
 log = logging.getLogger("leadsync.push.cdc")
-SOURCE = "salesforce"
 RETRY_SECONDS = (1, 2, 5, 10, 30)
 
 
-def channel_name(topic: str) -> str:
-    return f"{SOURCE}:{topic}"
+def channel_name(system: str, topic: str) -> str:
+    return f"{system}:{topic}"
 
 
 class CdcListener:
-    """Subscribes to `topics` on threads of its own; `wake` is told when notices are queued."""
+    """Subscribes to `topics` of `system`'s change stream on threads of its own; `wake` is
+    told when notices are queued. `entities`: the stream each topic's records belong to."""
 
     def __init__(
-        self, rt: Runtime, stream: ChangeStream, topics: Sequence[str], wake: Callable[[], None]
-    ) -> None:
+        self, rt: Runtime, system: str, stream: Any, topics: Sequence[str],
+        wake: Callable[[], None], entities: Mapping[str, str] | None = None,
+    ) -> None:  # fmt: skip
         self.rt = rt
+        self.system = system
         self.stream = stream
         self.topics = list(topics)
         self.wake = wake
+        self.entities = dict(entities or {})
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -78,12 +82,12 @@ class CdcListener:
         log.warning("cdc %s: subscription ended (%s); resuming from the stored replay id",
                     topic, getattr(code, "name", code))  # fmt: skip
         if code == grpc.StatusCode.INVALID_ARGUMENT and self.replay_id(topic) is not None:
-            # The stored position is no longer retained (Salesforce keeps 72 hours): start
+            # The stored position is no longer retained (a CRM keeps days at most): start
             # from the newest event; the next poll reads what happened in between.
             log.warning("cdc %s: the stored replay id is no longer valid; resuming from the "
                         "newest event, the next poll reconciles the gap", topic)  # fmt: skip
             with self.rt.sessions.begin() as session:
-                queue.forget_replay(session, channel_name(topic))
+                queue.forget_replay(session, channel_name(self.system, topic))
         elif code == grpc.StatusCode.UNAUTHENTICATED:
             try:
                 self.stream.relogin()
@@ -92,23 +96,23 @@ class CdcListener:
 
     def replay_id(self, topic: str) -> bytes | None:
         with self.rt.sessions() as session:
-            return queue.replay_of(session, channel_name(topic))
+            return queue.replay_of(session, channel_name(self.system, topic))
 
-    def accept(self, batch: Batch) -> int:
+    def accept(self, batch: Any) -> int:
         """Queue a batch's events and store where to resume, in one transaction."""
-        notices = [_notice(e) for e in batch.events]
+        notices = [_notice(e, self.entities) for e in batch.events]
         resume = batch.events[-1].replay_id if batch.events else batch.latest_replay_id
         now = self.rt.clock()
         with self.rt.sessions.begin() as session:
-            new = queue.enqueue(session, SOURCE, notices, now) if notices else 0
+            new = queue.enqueue(session, self.system, notices, now) if notices else 0
             if resume:
-                queue.save_replay(session, channel_name(batch.topic), resume, now)
+                queue.save_replay(session, channel_name(self.system, batch.topic), resume, now)
         if new:
             self.wake()
         return new
 
 
-def _notice(event: ChangeEvent) -> queue.Notice:
+def _notice(event: Any, entities: Mapping[str, str]) -> queue.Notice:
     """A change event as a queued notice: its records, or (an overflow) its whole stream; an
     echo of leadsync's own write is kept for the record, with nothing to read."""
     return queue.Notice(
@@ -117,6 +121,6 @@ def _notice(event: ChangeEvent) -> queue.Notice:
         event.record_ids[0] if event.record_ids else "",
         event.committed_at,
         () if event.own else event.record_ids,
-        stream=event.entity or TOPICS.get(event.topic, ""),
+        stream=event.entity or entities.get(event.topic, ""),
         refresh=event.overflow and not event.own,
     )

@@ -1,9 +1,9 @@
 """Push health, and what it means for polling: a healthy push lets the schedule relax.
 
-Push is healthy while every channel (HubSpot webhooks, each CDC topic) delivered a verified
+Push is healthy while every channel (each CRM's webhooks, each change topic) delivered a verified
 notification within `push.healthy_within_minutes` and no notification was given up on since. While it is, a scheduled poll runs only every
 `push.reconcile_every_minutes`; otherwise at every `sync.interval_minutes`, as without push.
-Either way polls never stop: they are what catches a webhook HubSpot dropped.
+Either way polls never stop: they are what catches a webhook a CRM dropped.
 """
 
 from __future__ import annotations

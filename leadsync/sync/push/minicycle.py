@@ -90,7 +90,7 @@ def persons_of(rt: Runtime, kind: RecordKind, record_ids: Sequence[str]) -> list
     with rt.sessions() as session:
         found = session.scalars(
             select(LinkRow.person_id).where(
-                LinkRow.kind == kind.value, LinkRow.record_id.in_(list(record_ids))
+                LinkRow.kind == kind, LinkRow.record_id.in_(list(record_ids))
             )
         )
         return sorted(set(found))

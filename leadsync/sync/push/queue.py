@@ -152,7 +152,7 @@ def forget_replay(session: Session, channel: str) -> None:
 
 def prune(session: Session, before: datetime) -> int:
     """Forget processed notices received before `before` (their ids no longer need guarding:
-    HubSpot stops retrying a delivery within a day)."""
+    a CRM stops retrying a delivery within a day)."""
     gone = session.execute(
         delete(PushEventRow).where(PushEventRow.state == DONE, PushEventRow.received_at < before)
     )

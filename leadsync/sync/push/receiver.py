@@ -1,11 +1,12 @@
-"""The webhook receiver: `POST /webhooks/hubspot`, a small Starlette app.
+"""The webhook receiver: `POST /webhooks/<crm>` for each CRM whose connector declares
+`Webhooks`, a small Starlette app.
 
-    leadsync push serve                  the app on its own (uvicorn), with Salesforce CDC
+    leadsync push serve                  the app on its own (uvicorn), with change streams
     app.mount("/webhooks", Mounted(rt))  inside another app (the console), webhooks only
 
-Each request is verified (signature v3, five-minute window; 401 otherwise), its events are
-queued in the store (duplicates by `eventId` dropped), and it is answered at once: HubSpot
-gives up on a slow answer and retries. The mini-cycle runs on the worker thread.
+Each request is verified by the CRM's own signature check (401 otherwise), its events are
+queued in the store (duplicates by event id dropped), and it is answered at once: a CRM gives
+up on a slow answer and retries. The mini-cycle runs on the worker thread.
 """
 
 from __future__ import annotations
@@ -22,108 +23,128 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, Router
 
-from leadsync.connectors.base import Connector
-from leadsync.connectors.hubspot import webhooks
-from leadsync.connectors.salesforce.cdc import ChangeStream
+from leadsync.connectors.base import Connector, PushMalformed, PushRefused
+from leadsync.mapping.catalog import Webhooks, catalog
 from leadsync.sync.outbox import known_writes
 from leadsync.sync.push import queue
 from leadsync.sync.push.cdc import CdcListener
-from leadsync.sync.push.worker import SOURCE, PushWorker
+from leadsync.sync.push.worker import PushWorker
 from leadsync.sync.runtime import Runtime
 from leadsync.sync.wiring import build_connectors
 
-# HubSpot sends at most 100 events a request, well under this; a bigger body is not HubSpot's.
-MAX_BODY = 1_000_000
-NO_SECRET = (
-    "webhooks are not configured: set LEADSYNC_HUBSPOT__CLIENT_SECRET to the app's client "
-    "secret and restart"
-)
+
+def no_secret(rt: Runtime) -> str:
+    """What to set so webhooks are received (the configured CRMs' secrets)."""
+    wanted = [hooks.secret_env for _, hooks in _webhook_crms(rt)] or ["a CRM that pushes webhooks"]
+    return f"webhooks are not configured: set {' or '.join(wanted)} and restart"
+
+
+def _webhook_crms(rt: Runtime) -> list[tuple[str, Webhooks]]:
+    return [(name, catalog()[name].webhooks) for name in rt.settings.connectors  # type: ignore[misc]
+            if catalog()[name].webhooks is not None]  # fmt: skip
 
 
 class PushService:
-    """What the receiver needs: the secret, the store and the worker it wakes."""
+    """What the receiver needs: each CRM's secret, the store and the worker it wakes."""
 
     def __init__(
         self, rt: Runtime, connectors: Mapping[str, Connector] | None = None, *, cdc: bool = True
     ) -> None:
-        """`cdc`: also subscribe to Salesforce change events when `push.salesforce_cdc` says so
+        """`cdc`: also subscribe to a CRM's change events when `push.change_streams` says so
         (`cdc.start()` starts them)."""
         self.rt = rt
-        secret = rt.settings.hubspot.client_secret
-        self._secret = secret.get_secret_value() if secret is not None else None
+        tables = rt.settings.connectors
+        self._hooks = {name: (hooks, hooks.secret(tables[name])) for name, hooks in
+                       _webhook_crms(rt)}  # fmt: skip
         connectors = connectors or push_connectors(rt)
         self.worker = PushWorker(rt, connectors)
         self.cdc: CdcListener | None = None
-        if cdc and rt.settings.push.salesforce_cdc:
-            stream = ChangeStream(connectors["salesforce"])  # type: ignore[arg-type]
-            self.cdc = CdcListener(rt, stream, rt.settings.push.cdc_topics, self.worker.wake)
+        feeds = [(n, catalog()[n].changes) for n in connectors if catalog()[n].changes]
+        if cdc and rt.settings.push.change_streams and feeds:
+            name, feed = feeds[0]
+            topics = rt.settings.push.cdc_topics or list(feed.topics)  # type: ignore[union-attr]
+            self.cdc = CdcListener(rt, name, feed.open(connectors[name]), topics,  # type: ignore[union-attr]
+                                   self.worker.wake, feed.topics)  # type: ignore[union-attr]  # fmt: skip
 
     @property
     def configured(self) -> bool:
-        return bool(self._secret)
+        return any(secret for _, secret in self._hooks.values())
+
+    @property
+    def paths(self) -> list[str]:
+        return [f"/webhooks/{name}" for name, (_, secret) in self._hooks.items() if secret]
 
     def routes(self) -> Router:
-        """The receiver's routes, to mount at `/webhooks`."""
-        return Router(routes=[Route("/hubspot", self.hubspot, methods=["POST"])])
+        """The receiver's routes, to mount at `/webhooks`: one per CRM that pushes."""
+        return Router(routes=[Route(f"/{name}", self._receiver(name), methods=["POST"])
+                              for name in self._hooks])  # fmt: skip
 
     def app(self) -> Starlette:
-        """The standalone app: the receiver at `/webhooks/hubspot`."""
+        """The standalone app: the receivers at `/webhooks/<crm>`."""
         return Starlette(routes=[Mount("/webhooks", app=self.routes())])
 
-    async def hubspot(self, request: Request) -> JSONResponse:
-        if not self._secret:
-            return JSONResponse({"error": NO_SECRET}, 503)
-        body = await _capped_body(request)
+    def _receiver(self, name: str) -> Callable[[Request], Any]:
+        async def receive(request: Request) -> JSONResponse:
+            return await self.receive(name, request)
+
+        return receive
+
+    async def receive(self, name: str, request: Request) -> JSONResponse:
+        hooks, secret = self._hooks[name]
+        if not secret:
+            return JSONResponse({"error": no_secret(self.rt)}, 503)
+        body = await _capped_body(request, hooks.max_body)
         if body is None:
             return JSONResponse({"error": "the body is larger than a webhook batch can be"}, 413)
         try:
-            webhooks.verify(self._secret, method=request.method, uri=self.signed_uri(request),
-                            body=body, headers=request.headers,
-                            now_ms=int(time.time() * 1000))  # fmt: skip
-            events = webhooks.parse(body)
-        except webhooks.Refused as exc:
+            hooks.verify(secret, method=request.method, uri=self.signed_uri(request),
+                         body=body, headers=request.headers,
+                         now_ms=int(time.time() * 1000))  # fmt: skip
+            events = hooks.parse(body)
+        except PushRefused as exc:
             return JSONResponse({"error": str(exc)}, 401)
-        except webhooks.Malformed as exc:
+        except PushMalformed as exc:
             return JSONResponse({"error": str(exc)}, 400)
-        new = await run_in_threadpool(self.accept, events)
+        new = await run_in_threadpool(self.accept, events, name)
         return JSONResponse({"received": len(events), "new": new})
 
     def signed_uri(self, request: Request) -> str:
-        """The URL HubSpot signed: `push.public_url` behind a proxy, else the one called."""
+        """The URL the CRM signed: `push.public_url` behind a proxy, else the one called."""
         public = self.rt.settings.push.public_url
         if not public:
             return str(request.url)
         query = request.url.query
         return public + (f"?{query}" if query else "")
 
-    def accept(self, events: list[webhooks.Event]) -> int:
+    def accept(self, events: list[Any], source: str | None = None) -> int:
         """Queue the events durably, wake the worker; the number that were new.
 
         A property change to the value leadsync itself last wrote there is its own write coming
         back: queued (so a redelivery is still recognised) with nothing to read.
         """
+        source = source or next(iter(self._hooks))
         with self.rt.sessions.begin() as session:
             echoes = known_writes(session, [e.object_id for e in events if e.property_name])
             notices = [_notice(e, echoes) for e in events]
-            new = queue.enqueue(session, SOURCE, notices, self.rt.clock())
-            queue.mark_verified(session, SOURCE, self.rt.clock())
+            new = queue.enqueue(session, source, notices, self.rt.clock())
+            queue.mark_verified(session, source, self.rt.clock())
         if new:
             self.worker.wake()
         return new
 
 
-async def _capped_body(request: Request) -> bytes | None:
-    """The body, or None once it passes `MAX_BODY` (read no further: nobody's memory to fill)."""
+async def _capped_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None once it passes `limit` (read no further: nobody's memory to fill)."""
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY:
+        if size > limit:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-def _notice(event: webhooks.Event, echoes: Mapping[str, Mapping[str, str | None]]) -> queue.Notice:
+def _notice(event: Any, echoes: Mapping[str, Mapping[str, str | None]]) -> queue.Notice:
     written = echoes.get(event.object_id, {})
     echo = event.property_name in written and written[event.property_name] == event.property_value
     records = () if echo else event.contacts
@@ -151,8 +172,8 @@ class Mounted:
 
 
 def push_connectors(rt: Runtime) -> dict[str, Connector]:
-    """The run's connectors, reading form submissions without the search probe: a push says a
-    contact converted, and HubSpot's search index may not show it for a few seconds yet."""
-    hubspot = rt.settings.hubspot.model_copy(update={"form_probe": False})
-    settings = rt.settings.model_copy(update={"hubspot": hubspot})
+    """The run's connectors, with the settings each CRM's webhooks want for a pushed read."""
+    update = {name: hooks.for_push(rt.settings.connectors[name])
+              for name, hooks in _webhook_crms(rt) if hooks.for_push}  # fmt: skip
+    settings = rt.settings.model_copy(update=update)
     return build_connectors(dataclasses.replace(rt, settings=settings))

@@ -16,18 +16,13 @@ class PushSettings(BaseModel):
     healthy_within_minutes: int = Field(30, ge=1, le=1440)
     # A burst (a form fill stamps several properties) becomes one mini-cycle, not several.
     batch_wait_seconds: float = Field(0.3, ge=0, le=60)
-    # The URL registered with HubSpot, when a proxy stands in front: the signature covers it.
+    # The URL registered with the CRM, when a proxy stands in front: the signature covers it.
     public_url: str | None = None
     # A notification whose mini-cycle failed this often is left to the next poll.
     max_attempts: int = Field(5, ge=1, le=100)
     # Event streams read in a mini-cycle when a contact just converted (a form submission).
     conversion_streams: list[str] = Field(default_factory=lambda: ["form_submissions"])
-    # Salesforce Change Data Capture over the Pub/Sub API, subscribed by `leadsync push serve`.
-    salesforce_cdc: bool = False
-    cdc_topics: list[str] = Field(
-        default_factory=lambda: [
-            "/data/LeadChangeEvent",
-            "/data/ContactChangeEvent",
-            "/data/OpportunityChangeEvent",
-        ]
-    )
+    # Change events streamed by a CRM that offers them (its connector's `ChangeFeed`),
+    # subscribed by `leadsync push serve`; `cdc_topics` empty: the connector's own topics.
+    change_streams: bool = False
+    cdc_topics: list[str] = Field(default_factory=list)

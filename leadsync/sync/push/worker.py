@@ -2,7 +2,7 @@
 
 It wakes when a notification is queued, waits `push.batch_wait_seconds` so the rest of a burst
 arrives, then takes the cycle lock and syncs the records the pending notifications name: one
-mini-cycle per pushed stream (HubSpot contacts, Salesforce Leads, ...). While a poll holds the lock the notifications stay queued and the worker tries
+mini-cycle per pushed stream (a CRM's contacts, leads, ...). While a poll holds the lock the notifications stay queued and the worker tries
 again a second later; it also looks every few seconds on its own, so rows left by a crash or a
 refused lock are never stranded.
 """
@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from leadsync.connectors.base import Connector
+from leadsync.mapping.catalog import catalog
 from leadsync.mapping.model import RecordKind
 from leadsync.sync.lock import Busy, cycle_lock
 from leadsync.sync.push import queue
@@ -28,13 +29,12 @@ IDLE_SECONDS = 5.0
 # Processed notices are kept this long (duplicates of them are still recognised), then pruned.
 KEEP = timedelta(days=7)
 BUSY_RETRY_SECONDS = 1.0
-SOURCE = "hubspot"
-# The person records each pushed stream holds (others, like opportunities, hold none).
-PERSON_KINDS = {
-    ("hubspot", "contacts"): RecordKind.HUBSPOT_CONTACT,
-    ("salesforce", "Lead"): RecordKind.SALESFORCE_LEAD,
-    ("salesforce", "Contact"): RecordKind.SALESFORCE_CONTACT,
-}
+
+
+def _person_kind(system: str, stream: str) -> RecordKind | None:
+    """The person records a pushed stream holds (None: others, like deals, hold none)."""
+    person = catalog().people_stream(system, stream)
+    return person.kind if person else None
 
 
 class PushWorker:
@@ -101,7 +101,7 @@ class PushWorker:
             return True
         try:
             result = mini_cycle(self.rt, self.connectors, system=job.source, stream=job.stream,
-                                kind=PERSON_KINDS.get((job.source, job.stream)),
+                                kind=_person_kind(job.source, job.stream),
                                 record_ids=job.records, streams=self._streams(job))  # fmt: skip
         except Exception as exc:
             with self.rt.sessions.begin() as session:

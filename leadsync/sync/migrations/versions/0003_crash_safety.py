@@ -8,7 +8,7 @@ Create Date: 2026-11-27
   creates, so a create resent after a lost answer updates instead of duplicating.
 - `backfill_windows`: a window row exists from its start (`finished_at` empty until done) and
   carries the position of the last committed page, so a stopped backfill resumes mid-window.
-- `opportunities.stage_name`: as wide as a Salesforce picklist value (255).
+- `opportunities.stage_name`: as wide as a CRM picklist value (255).
 """
 
 from __future__ import annotations
