@@ -66,6 +66,8 @@ def same_value(held: Any, wanted: Any) -> bool:
     """Equal as the CRM sees it: "42" == 42 == 42.0, None == ""."""
     if held in (None, "") and wanted in (None, ""):
         return True
+    if held is None:  # what `float(None)` would come to, without raising per property
+        return str(wanted) == "None"
     try:
         return float(held) == float(wanted)
     except (TypeError, ValueError):
@@ -113,7 +115,8 @@ def planned_properties(
     names: Mapping[str, str],
 ) -> Planned:
     """Properties to write to one record (`held` = what it holds now), and which to clear first."""
-    values, clear = _stage_values(vocabularies, system, obj, outputs.stage, held)
+    stages, clear = _stage_values(vocabularies, system, obj, outputs.stage, held)
+    values: dict[str, Any] = {k: as_crm_value(system, v) for k, v in stages.items()}
     canonical = {
         "stage": outputs.stage.value,
         "fit": outputs.fit,
@@ -126,4 +129,4 @@ def planned_properties(
         wanted = as_crm_value(system, canonical[output])
         if not same_value(held.get(prop), wanted):
             values[prop] = wanted
-    return Planned({k: as_crm_value(system, v) for k, v in values.items()}, clear)
+    return Planned(values, clear)  # `wanted` is a CRM value already: converting is idempotent

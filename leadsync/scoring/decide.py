@@ -139,6 +139,38 @@ def decide_stage(
     )
 
 
+def stays(
+    last: Transition | None,
+    target: Stage,
+    engaged: datetime | None,
+    evidence: Sequence[StageEvidence],
+    rules: Ruleset,
+    now: datetime,
+) -> bool:
+    """Whether `decide_stage` is sure to leave the person at `last.dst`, moving nobody, when
+    the score's verdict is `target` and its newest engagement `engaged`: what a kernel's
+    columns hold for everyone, so a chunk is decided without each person's `Score`.
+
+    True when every credible human change and stage claim names the current stage (neither
+    `_by_human` nor `_by_evidence` moves anyone then), no recycle rule starts from it, and
+    scoring says that stage or may not move the person. False is no verdict: `decide_stage`
+    decides then.
+    """
+    if last is None:
+        return False
+    case = _Case(last, _UNREAD, evidence, rules, now, _floor(evidence))
+    humans, claims = _credible(case)
+    if any(e.stage is not case.current for e in (*humans, *claims)):
+        return False
+    if any(case.current in rule.from_stages for rule in rules.recycle):
+        return False
+    return target is case.current or bool(_blocked(case, target, engaged))
+
+
+# `stays` reads the score's verdict and engagement time as given, never the `_Case`'s score.
+_UNREAD = Score(0.0, 0.0, 0.0, "", ())
+
+
 def _floor(evidence: Sequence[StageEvidence]) -> StageEvidence | None:
     """The furthest stage a sales CRM shows among those it owns: nothing moves a person below."""
     return max(
@@ -277,15 +309,16 @@ def _by_score(case: _Case) -> Decision:
     if target is current:
         return Decision(target, current, None, f"stays {target}: {why}", ids, "",
                         case.now, case.score)  # fmt: skip
-    blocked = _blocked(case, target)
+    blocked = _blocked(case, target, case.score.last_engaged_at)
     if blocked:
         reason = f"scoring says {target} ({why}), but {blocked}"
         return Decision(current or target, current, None, reason, ids, "", case.now, case.score)
     return case.move(target, Cause.SCORE, why, f"scoring:{target}", case.now, ids)
 
 
-def _blocked(case: _Case, target: Stage) -> str:
-    """Why scoring may not move the person to `target` now, or '' when it may."""
+def _blocked(case: _Case, target: Stage, engaged: datetime | None) -> str:
+    """Why scoring may not move the person to `target` now, or '' when it may (`engaged`:
+    the newest engagement that earned points, the one thing of the score it reads)."""
     current, last = case.current, case.last
     guard = allowed(current, target, Cause.SCORE)
     if guard is None:
@@ -295,7 +328,6 @@ def _blocked(case: _Case, target: Stage) -> str:
         return f"{shown}, which outranks scoring"
     if last is None:
         return ""
-    engaged = case.score.last_engaged_at
     new = engaged is not None and engaged > last.at
     on, by = last.at.date().isoformat(), last.actor or last.cause.value
     if guard is Guard.NEW_ENGAGEMENT and not new:

@@ -92,12 +92,14 @@ class ScoreColumns:
             check = rules.checks[at.check[row]]
             parts.append(engagement_part(check, at.points[row], kind, attributes, newest,
                                          at.count[row], now))  # fmt: skip
+        return assemble(parts, at.fit[i], at.engagement[i], self.last_engaged_at(i),
+                        at.no_intent[i], rules)  # fmt: skip
+
+    def last_engaged_at(self, i: int) -> datetime | None:
+        """Person `i`'s `Score.last_engaged_at`, without the rest of the score."""
+        at = self._at
         engaged = at.last_engaged_at[i]
-        return assemble(
-            parts, at.fit[i], at.engagement[i],
-            None if engaged == NEVER else now if engaged == at.now else to_datetime(engaged),
-            at.no_intent[i], rules,
-        )  # fmt: skip
+        return None if engaged == NEVER else self.now if engaged == at.now else to_datetime(engaged)
 
     @cached_property
     def _at(self) -> _Lists:

@@ -2,7 +2,11 @@
 
 Scoring 100,000 people one query at a time would cost a million round trips; loading a chunk's
 links, events, last ledger entries, echoes, opportunities and pending outbox rows
-together keeps the decide step bound by scoring, not by the database.
+together keeps the decide step bound by scoring, not by the database. Persons, links and
+ledger entries come as plain rows (`values`: the columns of `PersonRow`, `LinkRow`, ...
+read as attributes), not ORM objects: a decision only reads them, and the ORM's bookkeeping
+per row cost more than the decision. Only pending outbox rows, which the step updates, are
+ORM objects.
 
 Events come as columns for the scoring kernel (`columns=True`: one Core select, times and
 attributes as the store holds them, no object per event) or as `EngagementEvent` objects for
@@ -14,9 +18,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Text, cast, func, select, type_coerce
+from sqlalchemy import ColumnElement, Result, Text, and_, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from leadsync.mapping.model import EngagementEvent, EventKind, Stage, System
 from leadsync.mapping.stages import Cause
@@ -31,9 +37,16 @@ from leadsync.sync.schema import (
     OpportunityRoleRow,
     OpportunityRow,
     OutboxRow,
+    PersonRow,
 )
 
 OutboxKey = tuple[int, str, str, str | None]
+# What a decision reads of a person, and of their last ledger entry: the other columns (times,
+# the score snapshot) would cost a conversion per row for nothing.
+PERSON = tuple(
+    PersonRow.__table__.c[name] for name in ("id", "email", "fields", "sources", "stage")
+)
+_LAST = ("person_id", "from_stage", "to_stage", "at", "cause", "actor", "reason", "rule_ids")
 
 
 @dataclass
@@ -46,6 +59,10 @@ class ChunkContext:
         default_factory=lambda: defaultdict(list)
     )
     pending: dict[OutboxKey, OutboxRow] = field(default_factory=dict)
+    # A person's stage evidence and the writes planned for their records, by what they were
+    # read or planned from (`Decider`): kept for the chunk, not read from the store.
+    evidence: dict[Any, Any] = field(default_factory=dict)
+    planned: dict[Any, list[Any]] = field(default_factory=dict)
     event_columns: EventColumns | None = None  # loaded with `columns=True`
     session: Session | None = None
     ids: list[int] = field(default_factory=list)
@@ -59,7 +76,8 @@ class ChunkContext:
         for the scoring kernel instead of objects for the engine."""
         ids = list(person_ids)
         ctx = cls(session=session, ids=ids)
-        for link in session.scalars(select(LinkRow).where(LinkRow.person_id.in_(ids))):
+        links = LinkRow.__table__
+        for link in values(session, select(links).where(among(links.c.person_id, ids))):
             ctx.links[link.person_id].append(link)
         record_ids = [link.record_id for links in ctx.links.values() for link in links]
         if columns:
@@ -69,7 +87,9 @@ class ChunkContext:
         ctx._last(session, ids)
         ctx._echoes(session, record_ids)
         ctx._opportunities(session, record_ids)
-        pending = select(OutboxRow).where(OutboxRow.state == PENDING, OutboxRow.person_id.in_(ids))
+        pending = select(OutboxRow).where(
+            OutboxRow.state == PENDING, among(OutboxRow.person_id, ids)
+        )
         for row in session.scalars(pending):
             ctx.pending[(row.person_id, row.system, row.obj, row.record_id)] = row
         return ctx
@@ -82,7 +102,7 @@ class ChunkContext:
             rows = self.session.execute(
                 select(EventRow.person_id, EventRow.source, EventRow.source_id, EventRow.kind,
                        EventRow.occurred_at, EventRow.attributes)
-                .where(EventRow.person_id.in_(self.ids))
+                .where(among(EventRow.person_id, self.ids))
                 .order_by(EventRow.person_id, EventRow.id)
             )  # fmt: skip
             for person_id, source, source_id, kind, at, attributes in rows:
@@ -95,10 +115,12 @@ class ChunkContext:
         # Reconstructed history describes the past; decisions go on from leadsync's own moves.
         newest = (
             select(func.max(LedgerRow.id))
-            .where(LedgerRow.person_id.in_(ids), LedgerRow.cause != HISTORY_CAUSE)
+            .where(among(LedgerRow.person_id, ids), LedgerRow.cause != HISTORY_CAUSE)
             .group_by(LedgerRow.person_id)
         )
-        for row in session.scalars(select(LedgerRow).where(LedgerRow.id.in_(newest))):
+        ledger = LedgerRow.__table__
+        read = select(*(ledger.c[name] for name in _LAST)).where(ledger.c.id.in_(newest))
+        for row in values(session, read):
             self.last[row.person_id] = Transition(
                 str(row.person_id), Stage(row.from_stage) if row.from_stage else None,
                 Stage(row.to_stage), row.at, Cause(row.cause), row.actor, row.reason,
@@ -125,12 +147,28 @@ class ChunkContext:
 def event_columns(session: Session, ids: list[int]) -> EventColumns:
     """The persons' events as columns, in the order `engine_events` lists them (which of two
     equally recent events an explanation names depends on it)."""
-    rows = session.execute(
+    rows = values(
+        session,
         # The time as the driver gives it (SQLite: text; PostgreSQL: aware datetimes) and the
         # attributes as JSON text: `EventColumns` parses each distinct value once.
         select(EventRow.person_id, EventRow.kind, type_coerce(EventRow.occurred_at, Text),
                cast(EventRow.attributes, Text))
-        .where(EventRow.person_id.in_(ids))
-        .order_by(EventRow.person_id, EventRow.id)
+        .where(among(EventRow.person_id, ids))
+        .order_by(EventRow.person_id, EventRow.id),
     ).all()  # fmt: skip
     return EventColumns.from_rows(rows, ids=ids)
+
+
+def among(column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
+    """`column IN ids`, bounded by the smallest and largest id too: PostgreSQL without
+    statistics (a store just filled) guesses a long IN list matches much of the table and
+    scans all of it for every chunk; the range makes it take the index."""
+    if not ids:
+        return column.in_(ids)
+    return and_(column.in_(ids), column.between(min(ids), max(ids)))
+
+
+def values(session: Session, query: Executable) -> Result[Any]:
+    """A query's rows as plain values, in the session's transaction: no ORM object and no
+    ORM bookkeeping per row (a chunk reads tens of thousands). Nothing is flushed first."""
+    return session.connection().execute(query)

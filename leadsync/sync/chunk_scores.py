@@ -1,11 +1,12 @@
-"""Scoring a chunk of people on columns: the kernel's numbers, each person's `Score` from them.
+"""Scoring a chunk of people on columns: the kernel's numbers for everyone at once.
 
 The decide step reads a chunk's fields (already loaded with the persons) and events (as
 columns, see `chunk.event_columns`) and scores everyone at once with `scoring.kernel`; the top
-reasons come from the same arrays for everyone. Each person's full `Score` (what the stage
-decision reads and what a stored explanation shows) is rebuilt from those arrays by
-`ScoreColumns.score`, which equals the engine's, so a cycle, a rescore and a preview decide
-exactly as they would with the engine. Rules the kernel cannot score exactly are left to it.
+reasons come from the same arrays for everyone. A person's full `Score` (what a stored
+explanation shows, and what the stage decision reads of someone who may move) is rebuilt from
+those arrays by `ScoreColumns.score`, which equals the engine's, so a cycle, a rescore and a
+preview decide exactly as they would with the engine; who stays put needs only the arrays
+(`sync.outcome`). Rules the kernel cannot score exactly are left to the engine.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from leadsync.scoring.columns import PeopleColumns
 from leadsync.scoring.kernel import Kernel, Unsupported, compile_kernel
 from leadsync.scoring.model import Score
 from leadsync.scoring.rules import ScoringConfig
+from leadsync.scoring.score_columns import ScoreColumns
 
 if TYPE_CHECKING:
     from leadsync.sync.chunk import ChunkContext
@@ -43,20 +45,19 @@ def kernel_of(config: ScoringConfig) -> Kernel | None:
         return None
 
 
-def score_chunk(
+def chunk_columns(
     kernel: Kernel, persons: Sequence[PersonRow], fields: Sequence[Mapping[str, Any]],
     ctx: ChunkContext, now: datetime,
-) -> list[Scored] | None:  # fmt: skip
-    """Everyone's `Scored`, in the order of `persons`; None when the chunk's events were not
-    read as columns or the kernel cannot count them exactly (the engine scores them then)."""
+) -> ScoreColumns | None:  # fmt: skip
+    """The chunk's scores as columns, row `i` for `persons[i]`; None when the chunk's events
+    were not read as columns or the kernel cannot count them exactly (the engine scores them
+    then)."""
     if ctx.event_columns is None:
         return None
     people = PeopleColumns.from_rows(
         zip([row.email for row in persons], fields, strict=True), kernel.fields
     )
     try:
-        scored = kernel.score(people, ctx.event_columns, now)
+        return kernel.score(people, ctx.event_columns, now)
     except Unsupported:
         return None
-    reasons = scored.reasons()
-    return [Scored(scored.score(i), reasons[i], scored.stage_of(i)) for i in range(len(persons))]

@@ -25,7 +25,7 @@ from leadsync.mapping.model import Stage
 from leadsync.scoring.compile import predicate
 from leadsync.scoring.explain import explain
 from leadsync.sync.bulk import update_by_id, upsert
-from leadsync.sync.chunk import ChunkContext
+from leadsync.sync.chunk import PERSON, ChunkContext, values
 from leadsync.sync.errorq import Retry, quarantine, resolve
 from leadsync.sync.handoff import HandoffBudget
 from leadsync.sync.outbox import PENDING
@@ -106,12 +106,13 @@ class DecideStep:
     def _chunk(
         self, session: Session, after: int, *, everyone: bool, only: list[int] | None
     ) -> list[PersonRow]:
-        query = select(PersonRow).where(PersonRow.id > after)
+        persons = PersonRow.__table__
+        query = select(*PERSON).where(persons.c.id > after)
         if only is not None:
-            query = query.where(PersonRow.id.in_(only))
+            query = query.where(persons.c.id.in_(only))
         elif not everyone:
-            query = query.where(PersonRow.dirty)
-        return list(session.scalars(query.order_by(PersonRow.id).limit(CHUNK)))
+            query = query.where(persons.c.dirty)
+        return list(values(session, query.order_by(persons.c.id).limit(CHUNK)))
 
     def _count(
         self, outcomes: list[Outcome], summary: PlanSummary | None, example: Example | None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from leadsync.errors import MappingError
@@ -23,13 +24,14 @@ from leadsync.mapping.stages import Cause, Vocabulary
 from leadsync.mapping.transforms import EPOCH
 from leadsync.mapping.writeback import Outputs, planned_properties
 from leadsync.scoring.compile import Ruleset
-from leadsync.scoring.decide import Decision, Transition, decide_stage, may_follow
+from leadsync.scoring.decide import Decision, Transition, decide_stage, may_follow, stays
 from leadsync.scoring.engine import Score, score
 from leadsync.scoring.explain import top_reasons
 from leadsync.scoring.gates import verdict
 from leadsync.scoring.kernel import Kernel
+from leadsync.scoring.score_columns import STAGES, ScoreColumns
 from leadsync.sync.chunk import ChunkContext
-from leadsync.sync.chunk_scores import Scored, score_chunk
+from leadsync.sync.chunk_scores import Scored, chunk_columns
 from leadsync.sync.person_fields import merged_fields, stored
 from leadsync.sync.schema import LinkRow, PersonRow
 
@@ -51,23 +53,65 @@ class Write:
 
 @dataclass
 class Outcome:
-    """One person's decision; `error` set when a stored value no longer maps (nothing else is)."""
+    """One person's decision; `error` set when a stored value no longer maps (nothing else is).
+
+    A person decided in bulk (`Decider.outcomes`, on columns) stays where they were: their
+    `score` and `decision` are made on first read, as `Decider.outcome` would make them. Counts,
+    plans and previews read only the stage, the totals and the writes of most people.
+    """
 
     person_id: int
     email: str | None
     stage_before: Stage | None
-    score: Score | None = None
-    decision: Decision | None = None
+    score_: Score | None = field(default=None, repr=False)
+    decision_: Decision | None = field(default=None, repr=False)
     entries: list[Transition] = field(default_factory=list)
     reasons: str = ""
     writes: list[Write] = field(default_factory=list)
     error: MappingError | None = None
     verdict: Stage | None = None  # what the score alone says, whatever history allows
     deferred: bool = False  # a handoff held back by the daily cap: decide again next cycle
+    # Decided in bulk: the stage kept, the totals, and how to make the score and decision.
+    kept: Stage | None = field(default=None, repr=False)
+    totals_: tuple[float, float, float] | None = field(default=None, repr=False)
+    later: Callable[[], tuple[Score, Decision]] | None = field(default=None, repr=False)
+
+    @property
+    def score(self) -> Score | None:
+        self._make()
+        return self.score_
+
+    @score.setter
+    def score(self, value: Score | None) -> None:
+        self.score_ = value
+
+    @property
+    def decision(self) -> Decision | None:
+        self._make()
+        return self.decision_
+
+    @decision.setter
+    def decision(self, value: Decision | None) -> None:
+        self.decision_ = value
 
     @property
     def stage(self) -> Stage | None:
+        if self.later is not None:
+            return self.kept
         return self.decision.stage if self.decision else self.stage_before
+
+    @property
+    def totals(self) -> tuple[float, float, float] | None:
+        """(fit, engagement, total), None when nothing was scored."""
+        if self.totals_ is not None:
+            return self.totals_
+        score = self.score
+        return None if score is None else (score.fit, score.engagement, score.total)
+
+    def _make(self) -> None:
+        if self.later is not None:
+            self.score_, self.decision_ = self.later()
+            self.later = None
 
 
 @dataclass(frozen=True)
@@ -106,16 +150,57 @@ class Decider:
 
     def outcomes(self, persons: list[PersonRow], ctx: ChunkContext, now: datetime) -> list[Outcome]:
         """A chunk's outcomes, equal to `outcome` for each person; scored on columns when
-        `ctx` holds the events as columns, else one by one by the engine."""
+        `ctx` holds the events as columns, else one by one by the engine.
+
+        On columns, whoever `scoring.decide.stays` says stays put is decided from the
+        kernel's arrays alone (their score and decision made only if read); the rest by
+        `outcome`, as the engine would decide them.
+        """
         fields = [self._fields(row, ctx.links.get(row.id, [])) for row in persons]
-        scored = score_chunk(self.kernel, persons, fields, ctx, now) if self.kernel else None
+        scored = chunk_columns(self.kernel, persons, fields, ctx, now) if self.kernel else None
         if scored is None:
             return [self.outcome(row, ctx, now, fields=f) for row, f in zip(persons, fields,
                                                                             strict=True)]  # fmt: skip
-        return [
-            self.outcome(row, ctx, now, fields=f, scored=s)
-            for row, f, s in zip(persons, fields, scored, strict=True)
-        ]
+        bulk = _Bulk.of(scored)
+        return [self._bulk(row, ctx, now, f, bulk, i)
+                for i, (row, f) in enumerate(zip(persons, fields, strict=True))]  # fmt: skip
+
+    def _bulk(
+        self, row: PersonRow, ctx: ChunkContext, now: datetime, fields: Mapping[str, Any],
+        bulk: _Bulk, i: int,
+    ) -> Outcome:  # fmt: skip
+        """Person `i` of a chunk scored on columns: in bulk when they stay put, else in full."""
+        links = ctx.links.get(row.id, [])
+        last, verdict = ctx.last.get(row.id), STAGES[bulk.stage[i]]
+        try:
+            evidence: list[StageEvidence] | None = self._evidence_of(ctx, row.id, links)
+        except MappingError:
+            evidence = None  # `outcome` reports it
+        if (
+            last is None
+            or evidence is None
+            or not stays(last, verdict, bulk.columns.last_engaged_at(i), evidence, self.rules, now)
+        ):
+            scored = Scored(bulk.columns.score(i), bulk.reasons[i], verdict)
+            return self.outcome(row, ctx, now, fields=fields, scored=scored)
+        before = Stage(row.stage) if row.stage else None
+        totals = (bulk.fit[i], bulk.engagement[i], bulk.total[i])
+        out = Outcome(row.id, row.email, before, reasons=bulk.reasons[i], verdict=verdict,
+                      kept=last.dst, totals_=totals)  # fmt: skip
+        outputs = Outputs(last.dst, *totals, bulk.grade[i], bulk.reasons[i])
+        out.writes = self._planned(ctx, row, links, outputs)
+        out.later = partial(self._later, row.id, last, bulk.columns, i, evidence, now)
+        return out
+
+    def _later(
+        self, person_id: int, last: Transition, columns: ScoreColumns, i: int,
+        evidence: list[StageEvidence], now: datetime,
+    ) -> tuple[Score, Decision]:  # fmt: skip
+        """The score and decision of a person decided in bulk, as `outcome` makes them."""
+        result = columns.score(i)
+        decision, entries = self._decide(person_id, last, result, evidence, now)
+        assert not entries and decision.stage is last.dst, "decide_stage moved who stays put"
+        return result, decision
 
     def outcome(
         self, row: PersonRow, ctx: ChunkContext, now: datetime, *,
@@ -125,7 +210,7 @@ class Decider:
         out = Outcome(row.id, row.email, before)
         links = ctx.links.get(row.id, [])
         try:
-            evidence = self._evidence(ctx, links)
+            evidence = self._evidence_of(ctx, row.id, links)
         except MappingError as exc:
             out.error = exc
             return out
@@ -138,7 +223,11 @@ class Decider:
                                                  evidence, now)  # fmt: skip
         out.verdict = scored.verdict
         out.reasons = scored.reasons
-        out.writes = self._writes(row, links, out)
+        result = out.score
+        assert result is not None and out.decision is not None
+        outputs = Outputs(out.decision.stage, result.fit, result.engagement, result.total,
+                          result.grade, out.reasons)  # fmt: skip
+        out.writes = self._planned(ctx, row, links, outputs)
         return out
 
     def _engine(self, person: Person, events: list[Any], now: datetime) -> Scored:
@@ -172,6 +261,23 @@ class Decider:
         ):
             return then, [first, then.entry(str(person_id))]
         return decision, [first]
+
+    def _evidence_of(
+        self, ctx: ChunkContext, person_id: int, links: list[LinkRow]
+    ) -> list[StageEvidence]:
+        """`_evidence`, read once per chunk and vocabularies: a preview's two configs usually
+        share them, and whoever may move is decided in full after the bulk look."""
+        key = (person_id, id(self.vocabularies))
+        found = ctx.evidence.get(key)
+        if found is None:
+            try:
+                found = self._evidence(ctx, links)
+            except MappingError as exc:
+                found = exc
+            ctx.evidence[key] = found
+        if isinstance(found, MappingError):
+            raise found
+        return found
 
     def _evidence(self, ctx: ChunkContext, links: list[LinkRow]) -> list[StageEvidence]:
         found: list[StageEvidence] = []
@@ -209,11 +315,28 @@ class Decider:
 
     # --- planning ----------------------------------------------------------------------
 
-    def _writes(self, row: PersonRow, links: list[LinkRow], out: Outcome) -> list[Write]:
-        assert out.score is not None and out.decision is not None
-        result, stage = out.score, out.decision.stage
-        outputs = Outputs(stage, result.fit, result.engagement, result.total, result.grade,
-                          out.reasons)  # fmt: skip
+    def _planned(
+        self, ctx: ChunkContext, row: PersonRow, links: list[LinkRow], outputs: Outputs
+    ) -> list[Write]:
+        writes = list(self._records(ctx, row, links, outputs))
+        if self._needs_handoff(row, links, outputs.stage):
+            writes.append(self._handoff(row, outputs))
+        return writes
+
+    def _records(
+        self, ctx: ChunkContext, row: PersonRow, links: list[LinkRow], outputs: Outputs
+    ) -> list[Write]:
+        """The writes to the person's records, planned once per chunk for equal outputs under
+        the same vocabularies and names: a preview's second config plans again only for the
+        people whose stage or score it changes."""
+        key = (row.id, outputs, id(self.vocabularies), id(self.outbound))
+        planned = ctx.planned.get(key)
+        if planned is None:
+            planned = ctx.planned[key] = self._plan(row, links, outputs)
+        return planned
+
+    def _plan(self, row: PersonRow, links: list[LinkRow], outputs: Outputs) -> list[Write]:
+        stage = outputs.stage
         writes = []
         for link in links:
             if link.deleted or _converted(link):
@@ -227,8 +350,6 @@ class Decider:
                 writes.append(Write(row.id, system, obj, link.record_id,
                                     planned.properties, planned.clear_first,
                                     f"stage {stage.value}"))  # fmt: skip
-        if self._needs_handoff(row, links, stage):
-            writes.append(self._handoff(row, outputs))
         return writes
 
     def _needs_handoff(self, row: PersonRow, links: list[LinkRow], stage: Stage) -> bool:
@@ -275,3 +396,21 @@ def _converted(link: LinkRow) -> bool:
     """A retired record (a converted lead) is read-only; its successor takes the writes."""
     flag = catalog().person_of(link.kind).retired_flag
     return flag is not None and bool((link.snapshot or {}).get(flag))
+
+
+@dataclass(frozen=True, slots=True)
+class _Bulk:
+    """A chunk's kernel results as Python lists, read person by person."""
+
+    columns: ScoreColumns
+    stage: list[int]
+    fit: list[float]
+    engagement: list[float]
+    total: list[float]
+    grade: list[str]
+    reasons: list[str]
+
+    @classmethod
+    def of(cls, scored: ScoreColumns) -> _Bulk:
+        return cls(scored, scored.stage.tolist(), scored.fit.tolist(), scored.engagement.tolist(),
+                   scored.total.tolist(), scored.grade.tolist(), scored.reasons())  # fmt: skip

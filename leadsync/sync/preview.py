@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from leadsync.mapping.model import Stage
 from leadsync.scoring.compile import compile_rules
 from leadsync.scoring.model import Score
-from leadsync.sync.chunk import ChunkContext
+from leadsync.sync.chunk import PERSON, ChunkContext, values
 from leadsync.sync.chunk_scores import kernel_of
 from leadsync.sync.config import Settings
 from leadsync.sync.config_mapping import (
@@ -48,7 +48,6 @@ class Before:
     fit: float
     engagement: float
     total: float
-    points: Mapping[str, float]
 
 
 @dataclass
@@ -66,20 +65,24 @@ class Preview:
     scores: dict[str, dict[str, list[float]]] = field(
         default_factory=lambda: {axis: {"before": [], "after": []} for axis in AXES}
     )
+    # The current chunk's outcomes under the current config: an example reads their points.
+    chunk: dict[int, Outcome] = field(default_factory=dict, repr=False)
 
     def remember(self, out: Outcome) -> dict[str, Any]:
-        if out.score is not None:
-            self.before[out.person_id] = Before(out.stage, *_totals(out.score),
-                                                _points(out.score))  # fmt: skip
-            for axis, value in zip(AXES, _totals(out.score), strict=True):
+        totals = out.totals
+        if totals is not None:
+            self.before[out.person_id] = Before(out.stage, *totals)
+            self.chunk[out.person_id] = out
+            for axis, value in zip(AXES, totals, strict=True):
                 self.scores[axis]["before"].append(value)
         return {}
 
     def compare(self, out: Outcome) -> dict[str, Any]:
         was = self.before.get(out.person_id)
-        if out.score is None or was is None:
+        totals = out.totals
+        if totals is None or was is None:
             return {}
-        for axis, value in zip(AXES, _totals(out.score), strict=True):
+        for axis, value in zip(AXES, totals, strict=True):
             self.scores[axis]["after"].append(value)
         if out.stage is not was.stage and out.stage is not None:
             self._note(self.moves, self.examples, transition(was.stage, out.stage), out, was)
@@ -95,7 +98,9 @@ class Preview:
         counts[key] += 1
         shown = examples.setdefault(key, [])
         if len(shown) < self.examples_per_move:
-            shown.append(_example(out, was))
+            before = self.chunk[out.person_id].score
+            assert before is not None
+            shown.append(_example(out, was, _points(before)))
 
     def as_dict(self, limits: Mapping[str, int]) -> dict[str, Any]:
         after = self.after.as_dict(limits)
@@ -124,9 +129,12 @@ def candidate_decider(rt: Runtime, candidate: Settings) -> Decider:
     maps = build_field_maps(candidate.fields)
     rules, default = build_source_rules(candidate.sources)
     remap = maps != dict(rt.field_maps) or (rules, default) != (rt.source_rules, rt.default_source)
+    vocabularies = build_vocabularies(candidate.stages)
+    outbound = build_outbound(candidate.writeback)
     return Decider(
-        vocabularies=build_vocabularies(candidate.stages),
-        outbound=build_outbound(candidate.writeback),
+        # The current config's own when equal: writes planned for it then serve both.
+        vocabularies=rt.vocabularies if vocabularies == rt.vocabularies else vocabularies,
+        outbound=rt.outbound if outbound == rt.outbound else outbound,
         rules=compile_rules(candidate.rules),
         handoff=handoff_of(candidate.sync),
         field_maps=maps if remap else None, source_rules=rules, default_source=default,
@@ -170,6 +178,7 @@ def preview(rt: Runtime, candidate: Settings, *, now: datetime, examples: int = 
             persons = _chunk(session, after)
             if not persons:
                 return result
+            result.chunk.clear()
             ctx = ChunkContext.load(session, [p.id for p in persons], columns=columns)
             for one in passes:
                 one.decide(persons, ctx, now)
@@ -177,8 +186,9 @@ def preview(rt: Runtime, candidate: Settings, *, now: datetime, examples: int = 
 
 
 def _chunk(session: Session, after: int) -> list[PersonRow]:
-    query = select(PersonRow).where(PersonRow.id > after).order_by(PersonRow.id).limit(CHUNK)
-    return list(session.scalars(query))
+    persons = PersonRow.__table__
+    query = select(*PERSON).where(persons.c.id > after).order_by(persons.c.id).limit(CHUNK)
+    return list(values(session, query))
 
 
 def _held(out: Outcome) -> bool:
@@ -190,21 +200,17 @@ def _held(out: Outcome) -> bool:
     return out.verdict.rank < out.stage.rank
 
 
-def _totals(score: Score) -> tuple[float, float, float]:
-    return score.fit, score.engagement, score.total
-
-
 def _points(score: Score) -> dict[str, float]:
     return {c.rule_id: c.points for c in score.contributions}
 
 
-def _example(out: Outcome, was: Before) -> dict[str, Any]:
+def _example(out: Outcome, was: Before, points: Mapping[str, float]) -> dict[str, Any]:
     assert out.score is not None
     now_points = _points(out.score)
     differ = {
-        rule: {"before": was.points.get(rule, 0.0), "after": now_points.get(rule, 0.0)}
-        for rule in sorted(set(was.points) | set(now_points))
-        if was.points.get(rule, 0.0) != now_points.get(rule, 0.0)
+        rule: {"before": points.get(rule, 0.0), "after": now_points.get(rule, 0.0)}
+        for rule in sorted(set(points) | set(now_points))
+        if points.get(rule, 0.0) != now_points.get(rule, 0.0)
     }
     return {
         "email": out.email,

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import hypothesis
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from leadsync.mapping.model import EventKind, Stage
 from leadsync.mapping.stages import Cause
 from leadsync.scoring import Transition, compile_rules, decide_stage, score
+from leadsync.scoring.decide import stays
+from leadsync.scoring.gates import verdict
 from tests.scoring.factories import (
     NOW,
     ago,
@@ -19,6 +25,7 @@ from tests.scoring.factories import (
     page,
     person,
 )
+from tests.scoring.strategies import events
 
 RULES = example_rules()
 SF, HS = "salesforce", "hubspot"
@@ -262,3 +269,53 @@ def test_scoring_does_not_disqualify_someone_a_person_placed_and_says_whose_call
     # A claim a CRM makes is no judgment: the same person placed by evidence is disqualified.
     claimed = decide(competitor, [form("Demo request")], was(None, Stage.SQL, 60, Cause.EVIDENCE))
     assert (claimed.stage, claimed.cause) == (Stage.SUSPECT, Cause.SCORE)
+
+
+_lasts = st.builds(
+    lambda src, dst, days, cause, actor: Transition("p1", src, dst, ago(days), cause, actor),
+    st.one_of(st.none(), st.sampled_from(Stage)), st.sampled_from(Stage),
+    st.sampled_from([0.0, 1.0, 3.0, 10.0, 40.0, 400.0]), st.sampled_from(Cause),
+    st.sampled_from(["", "salesforce:rep"]),
+)  # fmt: skip
+_said = st.builds(
+    lambda system, stage, raw, days, human, known: replace(
+        evidence(system, stage, raw, days, human=human, actor="rep" if human else ""),
+        known_at=None if known is None else ago(known),
+    ),
+    st.sampled_from([SF, HS]), st.one_of(st.none(), st.sampled_from(Stage)),
+    st.sampled_from(["Open - Not Contacted", "Closed Lost", "lead", "Qualified"]),
+    st.sampled_from([-1.0, 0.5, 3.0, 10.0, 40.0]), st.booleans(),
+    st.one_of(st.none(), st.sampled_from([0.5, 3.0, 40.0])),
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    who=st.sampled_from([good_fit(), person(), person("x@competitor-one.com")]),
+    did=events, last=st.one_of(st.none(), _lasts), seen=st.lists(_said, max_size=4),
+    rules=st.sampled_from([RULES, compile_rules(example_config().model_copy(
+        update={"trust_hubspot_manual_changes": False}))]),
+)  # fmt: skip
+def test_whoever_stays_says_is_staying_is_left_where_they_are_by_decide_stage(
+    who, did, last, seen, rules
+) -> None:
+    """A chunk decides in bulk whoever `stays` vouches for, from the verdict and newest
+    engagement alone: `decide_stage` must leave each of them where they were, unmoved."""
+    result = score(who, did, rules, NOW)
+    target = verdict(result, rules, NOW)[0]
+    staying = stays(last, target, result.last_engaged_at, seen, rules, NOW)
+    hypothesis.event("vouched for" if staying else "left to decide_stage")
+    if staying:
+        out = decide_stage(last, result, seen, rules, NOW)
+        assert (out.stage, out.moved) == (last.dst, False)
+
+
+def test_someone_scoring_where_they_stand_with_nothing_new_stays_and_a_claim_is_not_vouched_for():
+    did = [page("/pricing", 20), page("/kb/setup", 20)]
+    result = score(good_fit(), did, RULES, NOW)
+    target = verdict(result, RULES, NOW)[0]
+    last = was(Stage.LEAD, target, 10)
+    assert stays(last, target, result.last_engaged_at, [], RULES, NOW)
+    fresh = evidence(SF, Stage.OPPORTUNITY, "Prospecting", 1, human=False)
+    assert not stays(last, target, result.last_engaged_at, [fresh], RULES, NOW)
+    assert decide_stage(last, result, [fresh], RULES, NOW).stage is Stage.OPPORTUNITY

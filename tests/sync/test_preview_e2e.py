@@ -9,7 +9,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from leadsync.sync.config import load_settings
-from leadsync.sync.preview import preview
+from leadsync.sync.decide_step import DecideStep
+from leadsync.sync.plan_summary import PlanSummary
+from leadsync.sync.preview import candidate_decider, preview
 from leadsync.sync.schema import LedgerRow, OutboxRow, ScoreRow
 
 from .test_dry_runs_e2e import leadsync
@@ -141,3 +143,21 @@ def test_points_too_large_to_count_on_columns_are_scored_by_the_engine(world):
 
     assert on_columns == preview(replace(rt, kernel=None), proposed, now=world.now).as_dict(limits)
     assert on_columns["distribution"]["engagement"]["after"]["p75"] >= 1e15
+
+
+def test_a_preview_plans_for_the_candidate_what_the_candidate_alone_would_plan(world):
+    """The candidate's pass reuses writes planned for the current config only where nothing
+    differs; with other CRM property names it plans every write afresh."""
+    world.cycle()
+    raised = RULES.read_text().replace("total_at_least = 50", "total_at_least = 40")
+    renamed = raised + '\n[writeback.hubspot.contact]\ntotal = "leadsync_score_v2"\n'
+    rt, limits = world.runtime(), {"hubspot": 100, "salesforce": 200}
+    for rules in (raised, renamed):
+        proposed = load_settings(candidate(world, "proposed.toml", rules), secrets=False)
+        alone = PlanSummary()
+        DecideStep(rt, run_id=None, now=world.now, decider=candidate_decider(rt, proposed)).run(
+            everyone=True, dry=True, summary=alone
+        )
+        after = preview(rt, proposed, now=world.now).after
+        assert after.as_dict(limits) == alone.as_dict(limits)
+        assert alone.writes  # writes planned: compared too
