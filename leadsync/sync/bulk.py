@@ -3,7 +3,7 @@
 SQLite (3.35+) and PostgreSQL both have `INSERT ... ON CONFLICT` and `RETURNING`; SQLAlchemy
 spells them per dialect, so this module picks the spelling and the callers do not.
 
-On PostgreSQL the rows go as one JSON parameter (`json_populate_recordset`), not as a
+On PostgreSQL the rows go as one JSON parameter (`json_populate_record` of each), not as a
 `VALUES` list: psycopg parses every statement for its placeholders, and a page of a thousand
 events of six columns is a 60 kB statement with 6,000 of them, parsed afresh each time (psycopg
 caches only short statements). That parse cost more client CPU than the rest of the insert.
@@ -25,6 +25,7 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -33,18 +34,39 @@ from sqlalchemy.orm import Session
 
 
 def _insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> tuple[Any, Any]:
-    """`INSERT` of `rows` in the store's dialect, and the parameters to execute it with."""
+    """`INSERT` of `rows` in the store's dialect, and the parameters to execute it with.
+
+    On PostgreSQL the rows are inserted in their given order, so new serial ids follow it."""
     dialect = session.get_bind().dialect
     if dialect.name != "postgresql":
         return sqlite.insert(table), list(rows)
     rows = _with_defaults(table, rows)
     names = list(rows[0])
-    source = func.json_populate_recordset(
-        literal_column(f"NULL::{dialect.identifier_preparer.format_table(table)}"),
-        cast(bindparam("rows"), JSON),
-    ).table_valued(*names).alias("given")  # fmt: skip
-    statement = postgresql.insert(table).from_select(names, select(*source.c))
+    given = func.json_array_elements(cast(bindparam("rows"), JSON)).table_valued(
+        "value", with_ordinality="given_order"
+    ).render_derived(name="given")  # fmt: skip
+    record = func.json_populate_record(
+        literal_column(f"NULL::{dialect.identifier_preparer.format_table(table)}"), given.c.value
+    ).table_valued(*names).lateral("record")  # fmt: skip
+    ordered = (
+        select(*(record.c[n] for n in names))
+        .select_from(given.join(record, true()))
+        .order_by(given.c.given_order)
+    )
+    statement = postgresql.insert(table).from_select(names, ordered)
     return statement, {"rows": _as_json(table, rows, dialect)}
+
+
+def insert_ids(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert `rows`; return their new serial `id`s in the order of `rows`."""
+    if not rows:
+        return []
+    statement, parameters = _insert(session, table, rows)
+    if session.get_bind().dialect.name == "postgresql":
+        # Rows go in in order, and the sequence hands out rising ids as they do.
+        return sorted(session.scalars(statement.returning(table.c.id), parameters))
+    statement = statement.returning(table.c.id, sort_by_parameter_order=True)
+    return list(session.scalars(statement, parameters))
 
 
 def _with_defaults(table: Table, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from leadsync.connectors.base import RawRecord
 from leadsync.errors import MappingError
 from leadsync.mapping.fields import map_fields
 from leadsync.mapping.model import RecordKind, System
 from leadsync.mapping.normalize import stage_evidence
-from leadsync.sync.bulk import update_by_id
+from leadsync.sync.bulk import insert_ids, update_by_id
 from leadsync.sync.errorq import Retry, resolve
 from leadsync.sync.ingest_events import ingest_contact_events
 from leadsync.sync.ingest_sales import lead_conversions
@@ -175,8 +175,7 @@ def _new_person(ingest: Ingest, email: str | None) -> dict[str, Any]:
 def _insert_people(ingest: Ingest, creates: list[dict[str, Any]]) -> list[int]:
     if not creates:
         return []
-    statement = insert(PersonRow).returning(PersonRow.id, sort_by_parameter_order=True)
-    return list(ingest.session.scalars(statement, creates))
+    return insert_ids(ingest.session, PersonRow.__table__, creates)
 
 
 def _insert_links(
@@ -186,8 +185,7 @@ def _insert_links(
         return {}
     rows = [{"person_id": pid, "kind": kind.value, "record_id": raw.id, "snapshot": {},
              "seen": {}, "deleted": False} for raw, pid in resolved]  # fmt: skip
-    statement = insert(LinkRow).returning(LinkRow.id, sort_by_parameter_order=True)
-    ids = list(ingest.session.scalars(statement, rows))
+    ids = insert_ids(ingest.session, LinkRow.__table__, rows)
     return {
         raw.id: Held(link_id, pid, kind.value, raw.id, {}, {}, False)
         for link_id, (raw, pid) in zip(ids, resolved, strict=True)
