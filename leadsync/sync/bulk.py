@@ -20,6 +20,7 @@ from sqlalchemy import (
     JSON,
     Table,
     TypeDecorator,
+    any_,
     bindparam,
     cast,
     func,
@@ -134,6 +135,14 @@ def upsert(
         index_elements=list(keys), set_={name: statement.excluded[name] for name in names}
     )
     session.execute(statement, parameters)
+
+
+def among(session: Session, column: Any, values: Sequence[Any]) -> Any:
+    """`column IN values`; on PostgreSQL `column = ANY(array)`: one parameter, not one per
+    value, so the statement stays short enough for psycopg to cache its parse."""
+    if session.get_bind().dialect.name != "postgresql":
+        return column.in_(values)
+    return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
 
 
 def update_by_id(session: Session, model: type, rows: Sequence[dict[str, Any]]) -> None:

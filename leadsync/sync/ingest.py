@@ -24,6 +24,7 @@ from leadsync.mapping.model import RecordKind
 from leadsync.mapping.normalize import value_set_at
 from leadsync.mapping.sources import DEFAULT_RULE, SourceRule
 from leadsync.mapping.stages import Vocabulary
+from leadsync.sync.bulk import among
 from leadsync.sync.errorq import Retry, quarantine
 from leadsync.sync.ingest_events import ingest_engagements
 from leadsync.sync.ingest_people import PEOPLE_STREAMS, Held, ingest_people
@@ -142,7 +143,7 @@ class Ingest:
         """Person id by record id, for the records of `kind` already linked."""
         rows = self.session.execute(
             select(LinkRow.record_id, LinkRow.person_id).where(
-                LinkRow.kind == kind.value, LinkRow.record_id.in_(ids)
+                LinkRow.kind == kind.value, among(self.session, LinkRow.record_id, ids)
             )
         )
         return dict(rows.all())
@@ -154,7 +155,7 @@ class Ingest:
             return found
         rows = self.session.execute(
             select(PersonRow.email, PersonRow.id)
-            .where(PersonRow.email.in_(emails))
+            .where(among(self.session, PersonRow.email, emails))
             .order_by(PersonRow.id)
         )
         for email, person_id in rows:

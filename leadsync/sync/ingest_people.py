@@ -21,7 +21,7 @@ from leadsync.errors import MappingError
 from leadsync.mapping.fields import map_fields
 from leadsync.mapping.model import RecordKind, System
 from leadsync.mapping.normalize import stage_evidence
-from leadsync.sync.bulk import insert_ids, update_by_id
+from leadsync.sync.bulk import among, insert_ids, update_by_id
 from leadsync.sync.errorq import Retry, resolve
 from leadsync.sync.ingest_events import ingest_contact_events
 from leadsync.sync.ingest_sales import lead_conversions
@@ -105,7 +105,7 @@ def held_links(ingest: Ingest, kind: RecordKind, ids: Sequence[str]) -> dict[str
     rows = ingest.session.execute(
         select(LinkRow.id, LinkRow.person_id, LinkRow.kind, LinkRow.record_id, LinkRow.snapshot,
                LinkRow.seen, LinkRow.deleted, LinkRow.modified_at)
-        .where(LinkRow.kind == kind.value, LinkRow.record_id.in_(list(ids)))
+        .where(LinkRow.kind == kind.value, among(ingest.session, LinkRow.record_id, list(ids)))
     )  # fmt: skip
     return {row.record_id: Held(*row) for row in rows}
 
@@ -157,7 +157,7 @@ def _first_link_of_kind(ingest: Ingest, kind: RecordKind, people: list[int]) -> 
         return {}
     rows = ingest.session.execute(
         select(LinkRow.person_id, LinkRow.record_id)
-        .where(LinkRow.kind == kind.value, LinkRow.person_id.in_(people))
+        .where(LinkRow.kind == kind.value, among(ingest.session, LinkRow.person_id, people))
         .order_by(LinkRow.id)
     )
     found: dict[Any, str] = {}
@@ -241,12 +241,12 @@ def refresh_people(ingest: Ingest, person_ids: set[int]) -> None:
     links: dict[int, list[Any]] = {pid: [] for pid in ids}
     rows = ingest.session.execute(
         select(LinkRow.person_id, LinkRow.kind, LinkRow.record_id, LinkRow.snapshot,
-               LinkRow.modified_at, LinkRow.deleted).where(LinkRow.person_id.in_(ids))
+               LinkRow.modified_at, LinkRow.deleted).where(among(ingest.session, LinkRow.person_id, ids))
     )  # fmt: skip
     for row in rows:
         links[row.person_id].append(row)
     emails = dict(ingest.session.execute(
-        select(PersonRow.id, PersonRow.email).where(PersonRow.id.in_(ids))
+        select(PersonRow.id, PersonRow.email).where(among(ingest.session, PersonRow.id, ids))
     ).all())  # fmt: skip
     m = ingest.mapping
     updates, with_email = [], []
