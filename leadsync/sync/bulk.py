@@ -58,6 +58,12 @@ def _insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> t
     return statement, {"rows": _as_json(table, rows, dialect)}
 
 
+def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert `rows`, in their order."""
+    if rows:
+        session.execute(*_insert(session, table, rows))
+
+
 def insert_ids(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Insert `rows`; return their new serial `id`s in the order of `rows`."""
     if not rows:
