@@ -1,8 +1,9 @@
 """What a phase costs: API calls per stream, wall and CPU time, peak resident memory.
 
-Calls are attributed to streams by reading the sandbox's counters before and after each
-stream's read (leadsync reads one stream at a time); whatever a phase spends outside reads
-(writes, provisioning, look-ups) is attributed by route afterwards.
+Calls are attributed to streams by reading the system's own counters before and after each
+stream's read (leadsync reads the CRMs at once, but one stream of a CRM at a time); whatever a
+phase spends outside reads (writes, provisioning, look-ups) is attributed by route afterwards.
+A stream's seconds run from its first record asked for to its last read: ingest overlaps them.
 """
 
 from __future__ import annotations

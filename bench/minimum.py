@@ -19,8 +19,8 @@ read back); Salesforce ceil(u / 200) + ceil(c / 200) sObject Collections calls (
 may mix Leads and Contacts).
 
 Rate-limit floor: HubSpot searches / 5 per s + other calls / 19 per s (190 per 10 s);
-Salesforce has no short-window limit (floor 0). Systems run one after the other, so a phase's
-floor is the sum. The first 10 s may burst 190 calls, so a phase of a few hundred calls can
+Salesforce has no short-window limit (floor 0). The CRMs are read at once, so a phase's floor
+is the larger one: HubSpot's (reported as the sum, which is the same while Salesforce's is 0). The first 10 s may burst 190 calls, so a phase of a few hundred calls can
 finish under this floor; over thousands of calls the burst is noise.
 """
 
@@ -36,7 +36,7 @@ from leadsync.connectors.salesforce import SalesforceSettings
 
 FORMULA = (
     "floor = HubSpot searches / {search}/s + other HubSpot calls / {other}/s "
-    "+ Salesforce 0 (no short-window limit); systems run one after the other"
+    "+ Salesforce 0 (no short-window limit); the CRMs are read at once"
 )
 
 

@@ -51,7 +51,7 @@ class StreamCost:
     records: int
     needed: int
     routes: dict[str, int]
-    seconds: float  # reading and ingesting, one after the other
+    seconds: float  # its read, first record asked for to last read (ingest overlaps it)
 
 
 @dataclass

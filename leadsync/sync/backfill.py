@@ -21,6 +21,8 @@ from leadsync.connectors.base import Connector, RawRecord, Window
 from leadsync.errors import LeadsyncError
 from leadsync.sync import cursors
 from leadsync.sync.cycle import (
+    PAGE,
+    READ_AHEAD,
     Progress,
     Stopped,
     actors_of,
@@ -30,6 +32,7 @@ from leadsync.sync.cycle import (
 )
 from leadsync.sync.history import Dates, record_history
 from leadsync.sync.ingest import Ingest, IngestCounts
+from leadsync.sync.prefetch import ReadAhead
 from leadsync.sync.runs import finish_run, start_run
 from leadsync.sync.runtime import Runtime
 from leadsync.sync.schema import BackfillWindowRow, RunRow
@@ -75,7 +78,18 @@ def month_windows(since: datetime | None, end: datetime) -> list[Window]:
 
 def _window_row(session: Session, system: str, stream: str, window: Window) -> BackfillWindowRow:
     """The window's progress row, made when the window is first begun."""
-    row = session.scalars(
+    row = _stored_row(session, system, stream, window)
+    if row is None:
+        row = BackfillWindowRow(system=system, stream=stream, start=window.start, end=window.end,
+                                records=0)  # fmt: skip
+        session.add(row)
+    return row
+
+
+def _stored_row(
+    session: Session, system: str, stream: str, window: Window
+) -> BackfillWindowRow | None:
+    return session.scalars(
         select(BackfillWindowRow).where(
             BackfillWindowRow.system == system,
             BackfillWindowRow.stream == stream,
@@ -85,11 +99,6 @@ def _window_row(session: Session, system: str, stream: str, window: Window) -> B
             BackfillWindowRow.end == window.end,
         )
     ).first()
-    if row is None:
-        row = BackfillWindowRow(system=system, stream=stream, start=window.start, end=window.end,
-                                records=0)  # fmt: skip
-        session.add(row)
-    return row
 
 
 def _resumed(row: BackfillWindowRow, window: Window) -> Window:
@@ -146,8 +155,7 @@ def backfill(
     result = BackfillResult(run_id, since, end, ingest.counts)
     _save_plan(rt, run_id, result)
     try:
-        for name, connector in connectors.items():
-            _system(rt, name, connector, ingest, month_windows(since, end), result, progress)
+        _pull(rt, connectors, ingest, month_windows(since, end), result, progress)
         retry_parked(rt, ingest)
         result.history = record_history(rt, history_dates(connectors))
     except (Stopped, KeyboardInterrupt):
@@ -174,23 +182,54 @@ def _save_plan(rt: Runtime, run_id: int, result: BackfillResult) -> None:
         session.get(RunRow, run_id).counts = result.as_dict()
 
 
-def _system(
-    rt: Runtime, name: str, connector: Connector, ingest: Ingest, windows: Sequence[Window],
+@dataclass(frozen=True)
+class _Read:
+    system: str
+    connector: Connector
+    stream: str
+    window: Window  # as planned: the key of its progress row
+    read: Window  # where the read starts: after the last committed page when resumed
+
+
+def _plan(
+    rt: Runtime, connectors: Mapping[str, Connector], windows: Sequence[Window],
+    result: BackfillResult,
+) -> list[_Read]:  # fmt: skip
+    """The windows still to read, in commit order: CRM by CRM, people before what ties to them."""
+    reads = []
+    with rt.sessions() as session:
+        for name, connector in connectors.items():
+            for stream in ordered_streams(connector):
+                for window in windows:
+                    row = _stored_row(session, name, stream, window)
+                    if row is not None and row.finished_at is not None:
+                        result.windows_skipped += 1
+                        continue
+                    read = window if row is None else _resumed(row, window)
+                    reads.append(_Read(name, connector, stream, window, read))
+    return reads
+
+
+def _pull(
+    rt: Runtime, connectors: Mapping[str, Connector], ingest: Ingest, windows: Sequence[Window],
     result: BackfillResult, progress: Progress | None,
 ) -> None:  # fmt: skip
-    for stream in ordered_streams(connector):
-        for window in windows:
+    """Every window of every stream; the CRMs are read at once, their pages commit in plan order,
+    so the store ends as a one-at-a-time read leaves it."""
+    reads = _plan(rt, connectors, windows, result)
+    with ReadAhead(
+        [(r.system, functools.partial(r.connector.read, r.stream, r.read)) for r in reads],
+        page=PAGE, limit=READ_AHEAD,
+    ) as ahead:  # fmt: skip
+        for r in reads:
             with rt.sessions.begin() as session:
-                row = _window_row(session, name, stream, window)
-                if row.finished_at is not None:
-                    result.windows_skipped += 1
-                    continue
+                row = _window_row(session, r.system, r.stream, r.window)
                 session.flush()
-                row_id, read = row.id, _resumed(row, window)
+                row_id = row.id
             before = ingest.counts.pulled
-            pull_stream(rt, ingest, connector, stream, read, progress=progress,
-                        checkpoint=functools.partial(_checkpoint, row_id))  # fmt: skip
-            _finish_window(rt, name, stream, row_id, windows, ingest.counts.pulled - before)
+            pull_stream(rt, ingest, r.connector, r.stream, r.read, progress=progress,
+                        checkpoint=functools.partial(_checkpoint, row_id), pages=ahead.pages())  # fmt: skip
+            _finish_window(rt, r.system, r.stream, row_id, windows, ingest.counts.pulled - before)
             result.windows_done += 1
 
 

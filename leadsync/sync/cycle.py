@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import itertools
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,13 +30,15 @@ from leadsync.sync.ingest import Ingest, IngestCounts
 from leadsync.sync.isolate import commit_page
 from leadsync.sync.outbox import Applier, ApplyCounts
 from leadsync.sync.plan_summary import PlanSummary
-from leadsync.sync.prefetch import prefetched
+from leadsync.sync.prefetch import ReadAhead, prefetched
 from leadsync.sync.provision import ensure_provisioned
 from leadsync.sync.runs import finish_run, start_run
 from leadsync.sync.runtime import Runtime
 from leadsync.sync.schema import PersonRow
 
 PAGE = 500
+# Records one CRM may have read ahead of the commits (`ReadAhead`): 40 pages, tens of MB.
+READ_AHEAD = 20_000
 
 Progress = Callable[[str, int], None]
 
@@ -86,16 +88,20 @@ def pull_stream(
     *,
     progress: Progress | None = None,
     checkpoint: Checkpoint | None = None,
+    pages: Iterable[list[RawRecord]] | None = None,
 ) -> tuple[datetime, str] | None:
     """Read one stream over `window` into the store; return the furthest position read.
 
     `checkpoint(session, last)` runs in each page's transaction with the record a resumed read
     may start after: the page's last one while the read comes in `position` order or carries
-    resume tokens; never again once it does neither.
+    resume tokens; never again once it does neither. `pages`: that read's pages, already
+    under way (`ReadAhead`); by default the stream is read here.
     """
     furthest: tuple[datetime, str] | None = None
     ordered, previous = True, None
-    for page in prefetched(connector.read(stream, window), page=PAGE):
+    if pages is None:
+        pages = prefetched(connector.read(stream, window), page=PAGE)
+    for page in pages:
         ordered = ordered and _in_order(previous, page)
         previous = page[-1]
         last = max(page, key=lambda r: r.position)
@@ -124,15 +130,26 @@ def pull(
     rt: Runtime, connectors: Mapping[str, Connector], ingest: Ingest, *, run_start: datetime,
     progress: Progress | None = None,
 ) -> None:  # fmt: skip
-    """Incremental read of every stream from its cursor; cursors advance per finished stream."""
-    for name, connector in connectors.items():
-        # Each CRM's own lag: a search index may trail writes more than a query API does.
-        lookback = getattr(connector, "lookback", timedelta(0))
-        for stream in ordered_streams(connector):
-            with rt.sessions() as session:
+    """Incremental read of every stream from its cursor; cursors advance per finished stream.
+
+    The CRMs are read at once (`ReadAhead`); their pages commit in `connectors` and stream order.
+    """
+    reads = []
+    with rt.sessions() as session:
+        for name, connector in connectors.items():
+            # Each CRM's own lag: a search index may trail writes more than a query API does.
+            lookback = getattr(connector, "lookback", timedelta(0))
+            for stream in ordered_streams(connector):
                 window = cursors.next_window(session, name, stream, run_start=run_start,
                                              lookback=lookback)  # fmt: skip
-            furthest = pull_stream(rt, ingest, connector, stream, window, progress=progress)
+                reads.append((name, connector, stream, window))
+    with ReadAhead(
+        [(name, functools.partial(c.read, stream, window)) for name, c, stream, window in reads],
+        page=PAGE, limit=READ_AHEAD,
+    ) as ahead:  # fmt: skip
+        for name, connector, stream, window in reads:
+            furthest = pull_stream(rt, ingest, connector, stream, window, progress=progress,
+                                   pages=ahead.pages())  # fmt: skip
             with rt.sessions.begin() as session:
                 cursors.advance(session, name, stream, furthest, read_until=window.end,
                                 now=rt.clock())  # fmt: skip

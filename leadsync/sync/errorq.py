@@ -23,6 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from leadsync.mapping.catalog import catalog
+from leadsync.sync.bulk import among
 from leadsync.sync.redact import redact
 from leadsync.sync.schema import ErrorRow, LinkRow, OutboxRow, PersonRow
 
@@ -182,7 +183,9 @@ def resolve(
     if session.scalar(select(ErrorRow.id).where(*scope).limit(1)) is None:
         return
     session.execute(
-        update(ErrorRow).where(*scope, ErrorRow.record.in_(records)).values(resolved_at=now),
+        update(ErrorRow)
+        .where(*scope, among(session, ErrorRow.record, records))
+        .values(resolved_at=now),
         execution_options={"synchronize_session": False},
     )
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, insert, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from leadsync.mapping.catalog import catalog
@@ -34,6 +34,7 @@ from leadsync.mapping.history import Milestone, PastMove, moves
 from leadsync.mapping.model import Stage
 from leadsync.mapping.stages import Vocabulary
 from leadsync.mapping.transforms import timestamp
+from leadsync.sync.bulk import among, insert_rows
 from leadsync.sync.runtime import Runtime
 from leadsync.sync.schema import (
     HISTORY_CAUSE,
@@ -78,7 +79,7 @@ def _chunk(
     session: Session, vocabularies: Sequence[Vocabulary], dates: Dates, ids: list[int]
 ) -> int:
     links = session.scalars(
-        select(LinkRow).where(LinkRow.person_id.in_(ids), LinkRow.deleted.is_(False))
+        select(LinkRow).where(among(session, LinkRow.person_id, ids), LinkRow.deleted.is_(False))
     ).all()
     deals = _deals(session, [link.record_id for link in links])
     found: dict[int, list[Milestone]] = defaultdict(list)
@@ -87,8 +88,7 @@ def _chunk(
         for deal in deals.get(link.record_id, ()):
             found[link.person_id] += _of_deal(deal, vocabularies)
     rows = [_row(pid, move) for pid, stones in found.items() for move in moves(stones)]
-    if rows:
-        session.execute(insert(LedgerRow), rows)
+    insert_rows(session, LedgerRow.__table__, rows)
     return len(rows)
 
 

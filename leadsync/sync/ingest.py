@@ -25,6 +25,7 @@ from leadsync.mapping.model import RecordKind
 from leadsync.mapping.normalize import value_set_at
 from leadsync.mapping.sources import DEFAULT_RULE, SourceRule
 from leadsync.mapping.stages import Vocabulary
+from leadsync.sync.bulk import among
 from leadsync.sync.errorq import Retry, quarantine
 from leadsync.sync.ingest_events import ingest_engagements
 from leadsync.sync.ingest_people import Held, ingest_people
@@ -144,7 +145,7 @@ class Ingest:
         """Person id by record id, for the records of `kind` already linked."""
         rows = self.session.execute(
             select(LinkRow.record_id, LinkRow.person_id).where(
-                LinkRow.kind == kind, LinkRow.record_id.in_(ids)
+                LinkRow.kind == kind, among(self.session, LinkRow.record_id, ids)
             )
         )
         return dict(rows.all())
@@ -156,7 +157,7 @@ class Ingest:
             return found
         rows = self.session.execute(
             select(PersonRow.email, PersonRow.id)
-            .where(PersonRow.email.in_(emails))
+            .where(among(self.session, PersonRow.email, emails))
             .order_by(PersonRow.id)
         )
         for email, person_id in rows:

@@ -20,7 +20,7 @@ from leadsync.errors import MappingError
 from leadsync.mapping.catalog import Declaration, catalog
 from leadsync.mapping.model import RecordKind
 from leadsync.mapping.normalize import Engagement
-from leadsync.sync.bulk import insert_new
+from leadsync.sync.bulk import among, insert_new
 from leadsync.sync.errorq import Retry, resolve
 from leadsync.sync.schema import EventRow, PersonRow
 from leadsync.sync.values import SOURCE_ID_MAX, too_long
@@ -93,7 +93,10 @@ def _store(ingest: Ingest, rows: list[dict[str, Any]]) -> None:
     ingest.counts.events += len(new)
     if people:
         ingest.session.execute(
-            update(PersonRow).where(PersonRow.id.in_(sorted(people))).values(dirty=True)
+            update(PersonRow)
+            .where(among(ingest.session, PersonRow.id, sorted(people)))
+            .values(dirty=True),
+            execution_options={"synchronize_session": False},  # the ingest holds no PersonRow
         )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from leadsync.connectors.base import RawRecord
 from leadsync.errors import MappingError
@@ -22,7 +22,7 @@ from leadsync.mapping.catalog import Declaration, PersonObject, catalog
 from leadsync.mapping.fields import map_fields
 from leadsync.mapping.model import RecordKind
 from leadsync.mapping.normalize import check_stage_values
-from leadsync.sync.bulk import update_by_id
+from leadsync.sync.bulk import among, insert_ids, update_by_id
 from leadsync.sync.errorq import Retry, resolve
 from leadsync.sync.ingest_events import ingest_contact_events
 from leadsync.sync.ingest_sales import conversions
@@ -94,7 +94,7 @@ def held_links(ingest: Ingest, kind: RecordKind, ids: Sequence[str]) -> dict[str
     rows = ingest.session.execute(
         select(LinkRow.id, LinkRow.person_id, LinkRow.kind, LinkRow.record_id, LinkRow.snapshot,
                LinkRow.seen, LinkRow.deleted, LinkRow.modified_at)
-        .where(LinkRow.kind == kind, LinkRow.record_id.in_(list(ids)))
+        .where(LinkRow.kind == kind, among(ingest.session, LinkRow.record_id, list(ids)))
     )  # fmt: skip
     return {row.record_id: Held(*row) for row in rows}
 
@@ -146,7 +146,7 @@ def _first_link_of_kind(ingest: Ingest, kind: RecordKind, people: list[int]) -> 
         return {}
     rows = ingest.session.execute(
         select(LinkRow.person_id, LinkRow.record_id)
-        .where(LinkRow.kind == kind, LinkRow.person_id.in_(people))
+        .where(LinkRow.kind == kind, among(ingest.session, LinkRow.person_id, people))
         .order_by(LinkRow.id)
     )
     found: dict[Any, str] = {}
@@ -164,8 +164,7 @@ def _new_person(ingest: Ingest, email: str | None) -> dict[str, Any]:
 def _insert_people(ingest: Ingest, creates: list[dict[str, Any]]) -> list[int]:
     if not creates:
         return []
-    statement = insert(PersonRow).returning(PersonRow.id, sort_by_parameter_order=True)
-    return list(ingest.session.scalars(statement, creates))
+    return insert_ids(ingest.session, PersonRow.__table__, creates)
 
 
 def _insert_links(
@@ -175,8 +174,7 @@ def _insert_links(
         return {}
     rows = [{"person_id": pid, "kind": kind, "record_id": raw.id, "snapshot": {},
              "seen": {}, "deleted": False} for raw, pid in resolved]  # fmt: skip
-    statement = insert(LinkRow).returning(LinkRow.id, sort_by_parameter_order=True)
-    ids = list(ingest.session.scalars(statement, rows))
+    ids = insert_ids(ingest.session, LinkRow.__table__, rows)
     return {
         raw.id: Held(link_id, pid, kind, raw.id, {}, {}, False)
         for link_id, (raw, pid) in zip(ids, resolved, strict=True)
@@ -233,12 +231,12 @@ def refresh_people(ingest: Ingest, person_ids: set[int]) -> None:
     links: dict[int, list[Any]] = {pid: [] for pid in ids}
     rows = ingest.session.execute(
         select(LinkRow.person_id, LinkRow.kind, LinkRow.record_id, LinkRow.snapshot,
-               LinkRow.modified_at, LinkRow.deleted).where(LinkRow.person_id.in_(ids))
+               LinkRow.modified_at, LinkRow.deleted).where(among(ingest.session, LinkRow.person_id, ids))
     )  # fmt: skip
     for row in rows:
         links[row.person_id].append(row)
     emails = dict(ingest.session.execute(
-        select(PersonRow.id, PersonRow.email).where(PersonRow.id.in_(ids))
+        select(PersonRow.id, PersonRow.email).where(among(ingest.session, PersonRow.id, ids))
     ).all())  # fmt: skip
     m = ingest.mapping
     updates, with_email = [], []

@@ -32,7 +32,7 @@ from leadsync.connectors.base import Change, Connector, WriteResult
 from leadsync.mapping.catalog import catalog
 from leadsync.mapping.model import RecordKind
 from leadsync.sync import audit
-from leadsync.sync.bulk import update_by_id, upsert
+from leadsync.sync.bulk import among, update_by_id, upsert
 from leadsync.sync.errorq import Retry, quarantine, resolve
 from leadsync.sync.schema import EchoRow, LinkRow, OutboxRow, PersonRow
 
@@ -101,9 +101,11 @@ def known_writes(session: Session, record_ids: Sequence[str]) -> dict[str, dict[
     if not record_ids:
         return known
     ids = list(record_ids)
-    for echo in session.scalars(select(EchoRow).where(EchoRow.record_id.in_(ids))):
+    for echo in session.scalars(select(EchoRow).where(among(session, EchoRow.record_id, ids))):
         known.setdefault(echo.record_id, {})[echo.prop] = echo.value
-    sending = select(OutboxRow).where(OutboxRow.state == SENDING, OutboxRow.record_id.in_(ids))
+    sending = select(OutboxRow).where(
+        OutboxRow.state == SENDING, among(session, OutboxRow.record_id, ids)
+    )
     for row in session.scalars(sending.order_by(OutboxRow.id)):
         props = known.setdefault(row.record_id, {})
         props.update({prop: echo_text(value) for prop, value in row.properties.items()})
@@ -287,7 +289,10 @@ class Applier:
 
 
 def _rows(session: Session, ids: list[int]) -> list[OutboxRow]:
-    found = {row.id: row for row in session.scalars(select(OutboxRow).where(OutboxRow.id.in_(ids)))}
+    found = {
+        row.id: row
+        for row in session.scalars(select(OutboxRow).where(among(session, OutboxRow.id, ids)))
+    }
     return [found[row_id] for row_id in ids]
 
 
@@ -295,7 +300,9 @@ def _uids(session: Session, person_ids: list[int | None]) -> dict[int, str]:
     wanted = [pid for pid in person_ids if pid is not None]
     if not wanted:
         return {}
-    rows = session.execute(select(PersonRow.id, PersonRow.uid).where(PersonRow.id.in_(wanted)))
+    rows = session.execute(
+        select(PersonRow.id, PersonRow.uid).where(among(session, PersonRow.id, wanted))
+    )
     return {person_id: uid for person_id, uid in rows}
 
 
