@@ -5,8 +5,8 @@ links, events, last ledger entries, echoes, opportunities and pending outbox row
 together keeps the decide step bound by scoring, not by the database. Persons, links and
 ledger entries come as plain rows (`values`: the columns of `PersonRow`, `LinkRow`, ...
 read as attributes), not ORM objects: a decision only reads them, and the ORM's bookkeeping
-per row cost more than the decision. Only pending outbox rows, which the step updates, are
-ORM objects.
+per row cost more than the decision. Pending outbox rows, which the step folds new writes
+into, come as dicts of their columns and go back in one bulk statement.
 
 Events come as columns for the scoring kernel (`columns=True`: one Core select, times and
 attributes as the store holds them, no object per event) or as `EngagementEvent` objects for
@@ -46,6 +46,7 @@ OutboxKey = tuple[int, str, str, str | None]
 PERSON = tuple(
     PersonRow.__table__.c[name] for name in ("id", "email", "fields", "sources", "stage")
 )
+_PENDING = ("id", "person_id", "system", "obj", "record_id", "properties", "clear_first")
 _LAST = ("person_id", "from_stage", "to_stage", "at", "cause", "actor", "reason", "rule_ids")
 
 
@@ -58,7 +59,8 @@ class ChunkContext:
     opportunities: dict[str, list[OpportunityRow]] = field(
         default_factory=lambda: defaultdict(list)
     )
-    pending: dict[OutboxKey, OutboxRow] = field(default_factory=dict)
+    # Pending outbox rows as column dicts, which the decide step folds new writes into.
+    pending: dict[OutboxKey, dict[str, Any]] = field(default_factory=dict)
     # A person's stage evidence and the writes planned for their records, by what they were
     # read or planned from (`Decider`): kept for the chunk, not read from the store.
     evidence: dict[Any, Any] = field(default_factory=dict)
@@ -87,11 +89,12 @@ class ChunkContext:
         ctx._last(session, ids)
         ctx._echoes(session, record_ids)
         ctx._opportunities(session, record_ids)
-        pending = select(OutboxRow).where(
-            OutboxRow.state == PENDING, among(OutboxRow.person_id, ids)
+        outbox = OutboxRow.__table__
+        pending = select(*(outbox.c[name] for name in _PENDING)).where(
+            outbox.c.state == PENDING, among(outbox.c.person_id, ids)
         )
-        for row in session.scalars(pending):
-            ctx.pending[(row.person_id, row.system, row.obj, row.record_id)] = row
+        for row in values(session, pending).mappings():
+            ctx.pending[(row["person_id"], row["system"], row["obj"], row["record_id"])] = dict(row)
         return ctx
 
     def engine_events(self) -> dict[int, list[EngagementEvent]]:

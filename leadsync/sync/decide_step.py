@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadsync.mapping.model import Stage
 from leadsync.scoring.compile import predicate
 from leadsync.scoring.explain import explain
-from leadsync.sync.bulk import update_by_id, upsert
+from leadsync.sync.bulk import insert_rows, update_by_id, upsert
 from leadsync.sync.chunk import PERSON, ChunkContext, values
 from leadsync.sync.errorq import Retry, quarantine, resolve
 from leadsync.sync.handoff import HandoffBudget
@@ -37,6 +37,8 @@ from leadsync.sync.schema import LedgerRow, OutboxRow, PersonRow, ScoreRow
 from leadsync.sync.shadow import Shadow
 
 CHUNK = 500
+# What folding a write into a stored pending outbox row changes.
+_FOLDED = ("id", "properties", "clear_first", "reason", "updated_at", "run_id")
 Example = Callable[[Outcome], dict[str, Any]]
 
 
@@ -138,7 +140,8 @@ class DecideStep:
         outcomes: list[Outcome],
     ) -> None:  # fmt: skip
         """A chunk's outcomes in a few statements: scores upserted, ledger rows inserted, people
-        updated by one executemany per shape, writes folded into the outbox."""
+        updated by one executemany per shape, writes folded into the outbox (bulk: a row per
+        statement cost PostgreSQL a client-side parse of each long `VALUES` list)."""
         decided = [out for out in outcomes if out.error is None]
         for out in outcomes:
             if out.error is not None:
@@ -147,13 +150,10 @@ class DecideStep:
         scores = [self._score(ctx, rows[out.person_id], out) for out in decided]
         upsert(session, ScoreRow.__table__, scores, ["person_id"])
         ledger = [self._ledger(out.person_id, e) for out in decided for e in out.entries]
-        if ledger:
-            session.execute(insert(LedgerRow), ledger)
+        insert_rows(session, LedgerRow.__table__, ledger)
         for shape in _by_shape(self._person(out) for out in decided).values():
             update_by_id(session, PersonRow, shape)
-        for out in decided:
-            for write in out.writes:
-                self._enqueue(session, ctx, write)
+        self._enqueue(session, ctx, decided)
         labels = [f"person {out.person_id}" for out in decided]
         resolve(session, system="leadsync", stage="decide", records=labels, now=self.now)
 
@@ -212,23 +212,38 @@ class DecideStep:
                 row["disqualified_at"] = suspect[-1].at
         return row
 
-    def _enqueue(self, session: Session, ctx: ChunkContext, write: Write) -> None:
-        """Add a write, folding it into the person's pending row for the same record."""
-        key = (write.person_id, write.system, write.obj, write.record_id)
-        pending = ctx.pending.get(key)
-        if pending is not None:
-            pending.properties = {**pending.properties, **write.properties}
-            pending.clear_first = sorted(set(pending.clear_first) | set(write.clear_first))
-            pending.reason, pending.updated_at, pending.run_id = write.reason, self.now, self.run_id
-            return
-        pending = OutboxRow(
-            run_id=self.run_id, person_id=write.person_id, system=write.system, obj=write.obj,
-            record_id=write.record_id, properties=dict(write.properties),
-            clear_first=list(write.clear_first), reason=write.reason, state=PENDING,
-            created_at=self.now, updated_at=self.now,
-        )  # fmt: skip
-        session.add(pending)
-        ctx.pending[key] = pending
+    def _enqueue(self, session: Session, ctx: ChunkContext, decided: list[Outcome]) -> None:
+        """Add the chunk's writes, each folded into the person's pending row for the same
+        record: new rows inserted in the order planned (their ids follow it), folded stored
+        rows updated."""
+        new: list[dict[str, Any]] = []
+        folded: dict[int, dict[str, Any]] = {}
+        for out in decided:
+            for write in out.writes:
+                key = (write.person_id, write.system, write.obj, write.record_id)
+                pending = ctx.pending.get(key)
+                if pending is None:
+                    pending = ctx.pending[key] = self._outbox(write)
+                    new.append(pending)
+                    continue
+                self._fold(pending, write)
+                if "id" in pending:
+                    folded[pending["id"]] = pending
+        insert_rows(session, OutboxRow.__table__, new)
+        update_by_id(session, OutboxRow, [{n: row[n] for n in _FOLDED} for row in folded.values()])
+
+    def _fold(self, pending: dict[str, Any], write: Write) -> None:
+        pending["properties"] = {**pending["properties"], **write.properties}
+        pending["clear_first"] = sorted(set(pending["clear_first"]) | set(write.clear_first))
+        pending |= {"reason": write.reason, "updated_at": self.now, "run_id": self.run_id}
+
+    def _outbox(self, write: Write) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id, "person_id": write.person_id, "system": write.system,
+            "obj": write.obj, "record_id": write.record_id, "properties": dict(write.properties),
+            "clear_first": list(write.clear_first), "reason": write.reason, "state": PENDING,
+            "created_at": self.now, "updated_at": self.now,
+        }  # fmt: skip
 
 
 def _by_shape(rows: Any) -> dict[tuple[str, ...], list[dict[str, Any]]]:
