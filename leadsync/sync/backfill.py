@@ -25,9 +25,9 @@ from leadsync.sync.cycle import (
     READ_AHEAD,
     Progress,
     Stopped,
+    StreamRead,
     actors_of,
-    ordered_streams,
-    pull_stream,
+    commit_steps,
     retry_parked,
 )
 from leadsync.sync.history import Dates, record_history
@@ -184,6 +184,7 @@ def _save_plan(rt: Runtime, run_id: int, result: BackfillResult) -> None:
 
 @dataclass(frozen=True)
 class _Read:
+    step: int
     system: str
     connector: Connector
     stream: str
@@ -195,18 +196,17 @@ def _plan(
     rt: Runtime, connectors: Mapping[str, Connector], windows: Sequence[Window],
     result: BackfillResult,
 ) -> list[_Read]:  # fmt: skip
-    """The windows still to read, in commit order: CRM by CRM, people before what ties to them."""
+    """The windows still to read, each with the step its pages commit in (`commit_steps`)."""
     reads = []
     with rt.sessions() as session:
-        for name, connector in connectors.items():
-            for stream in ordered_streams(connector):
-                for window in windows:
-                    row = _stored_row(session, name, stream, window)
-                    if row is not None and row.finished_at is not None:
-                        result.windows_skipped += 1
-                        continue
-                    read = window if row is None else _resumed(row, window)
-                    reads.append(_Read(name, connector, stream, window, read))
+        for step, name, connector, stream in commit_steps(connectors):
+            for window in windows:
+                row = _stored_row(session, name, stream, window)
+                if row is not None and row.finished_at is not None:
+                    result.windows_skipped += 1
+                    continue
+                read = window if row is None else _resumed(row, window)
+                reads.append(_Read(step, name, connector, stream, window, read))
     return reads
 
 
@@ -214,23 +214,36 @@ def _pull(
     rt: Runtime, connectors: Mapping[str, Connector], ingest: Ingest, windows: Sequence[Window],
     result: BackfillResult, progress: Progress | None,
 ) -> None:  # fmt: skip
-    """Every window of every stream; the CRMs are read at once, their pages commit in plan order,
-    so the store ends as a one-at-a-time read leaves it."""
+    """Every window of every stream; the CRMs are read at once, their pages commit in the fixed
+    order of `ReadAhead.turns`, so the store ends the same whichever CRM answers first."""
     reads = _plan(rt, connectors, windows, result)
+    begun: dict[int, tuple[int, StreamRead]] = {}  # read -> (its progress row, its commits)
     with ReadAhead(
-        [(r.system, functools.partial(r.connector.read, r.stream, r.read)) for r in reads],
+        [(r.step, r.system, functools.partial(r.connector.read, r.stream, r.read)) for r in reads],
         page=PAGE, limit=READ_AHEAD,
     ) as ahead:  # fmt: skip
-        for r in reads:
-            with rt.sessions.begin() as session:
-                row = _window_row(session, r.system, r.stream, r.window)
-                session.flush()
-                row_id = row.id
-            before = ingest.counts.pulled
-            pull_stream(rt, ingest, r.connector, r.stream, r.read, progress=progress,
-                        checkpoint=functools.partial(_checkpoint, row_id), pages=ahead.pages())  # fmt: skip
-            _finish_window(rt, r.system, r.stream, row_id, windows, ingest.counts.pulled - before)
+        for i, page in ahead.turns():
+            if i not in begun:
+                begun[i] = _begin(rt, ingest, reads[i], progress)
+            if page is not None:
+                begun[i][1].commit(page)
+                continue
+            row_id, stream = begun.pop(i)
+            _finish_window(rt, reads[i].system, reads[i].stream, row_id, windows, stream.pulled)
             result.windows_done += 1
+
+
+def _begin(
+    rt: Runtime, ingest: Ingest, r: _Read, progress: Progress | None
+) -> tuple[int, StreamRead]:
+    """The window's progress row and the read that commits its pages, at its first page."""
+    with rt.sessions.begin() as session:
+        row = _window_row(session, r.system, r.stream, r.window)
+        session.flush()
+        row_id = row.id
+    stream = StreamRead(rt, ingest, r.connector, r.stream, progress=progress,
+                        checkpoint=functools.partial(_checkpoint, row_id))  # fmt: skip
+    return row_id, stream
 
 
 def _finish_window(

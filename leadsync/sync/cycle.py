@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import itertools
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -76,7 +76,79 @@ def ordered_streams(connector: Connector) -> list[str]:
     return sorted(connector.streams, key=lambda s: rank.get(s, len(rank)))
 
 
+# When a stream's pages commit among all CRMs' (`ReadAhead` steps): people first, so every CRM's
+# records of a person find the same one whichever CRM is read faster; then deals and the roles
+# tying people to them; then everything that refers to both.
+PEOPLE, DEALS, OTHERS = 0, 1, 2
+
+
+def commit_steps(connectors: Mapping[str, Connector]) -> list[tuple[int, str, Connector, str]]:
+    """(step, system, connector, stream) for every stream, CRM by CRM in `ordered_streams` order.
+
+    A stream's step never comes before that of a stream its CRM lists ahead of it, so each CRM's
+    declared dependency order holds within the steps.
+    """
+    steps = []
+    for name, connector in connectors.items():
+        step = PEOPLE
+        for stream in ordered_streams(connector):
+            step = max(step, _step_of(name, stream))
+            steps.append((step, name, connector, stream))
+    return steps
+
+
+def _step_of(system: str, stream: str) -> int:
+    if catalog().people_stream(system, stream) is not None:
+        return PEOPLE
+    deals = catalog()[system].deals if system in catalog() else None
+    if deals is not None and stream in (deals.stream, deals.roles_stream):
+        return DEALS
+    return OTHERS
+
+
 Checkpoint = Callable[[Session, RawRecord], None]
+
+
+class StreamRead:
+    """One stream's read over a window, committed page by page as the pages come.
+
+    `checkpoint(session, last)` runs in each page's transaction with the record a resumed read
+    may start after: the page's last one while the read comes in `position` order or carries
+    resume tokens; never again once it does neither. `furthest`: the furthest position read;
+    `pulled`: the records its pages brought in (others' pages commit between them).
+    """
+
+    def __init__(
+        self, rt: Runtime, ingest: Ingest, connector: Connector, stream: str, *,
+        progress: Progress | None = None, checkpoint: Checkpoint | None = None,
+    ) -> None:  # fmt: skip
+        self.rt, self.ingest, self.connector, self.stream = rt, ingest, connector, stream
+        self.progress, self.checkpoint = progress, checkpoint
+        self.furthest: tuple[datetime, str] | None = None
+        self.ordered, self.previous = True, None
+        self.pulled = 0
+
+    def commit(self, page: list[RawRecord]) -> None:
+        """Ingest one page in its own transaction; raise `Stopped` after it if a stop was asked."""
+        self.ordered = self.ordered and _in_order(self.previous, page)
+        self.previous = page[-1]
+        last = max(page, key=lambda r: r.position)
+        furthest = self.furthest
+        if furthest is None or (last.modified_at, id_order(last.id)) > (
+            furthest[0],
+            id_order(furthest[1]),
+        ):
+            self.furthest = (last.modified_at, last.id)
+        mark = None
+        if self.checkpoint is not None and (self.ordered or page[-1].resume is not None):
+            mark = functools.partial(self.checkpoint, last=page[-1])
+        before = self.ingest.counts.pulled
+        commit_page(self.rt.sessions, self.ingest, page, on_commit=mark)
+        self.pulled += self.ingest.counts.pulled - before
+        if self.progress:
+            self.progress(f"{self.connector.name}.{self.stream}", len(page))
+        if STOP.is_set():
+            raise Stopped("stopped on request; the stream's cursor stays where it was")
 
 
 def pull_stream(
@@ -87,38 +159,12 @@ def pull_stream(
     window: Window,
     *,
     progress: Progress | None = None,
-    checkpoint: Checkpoint | None = None,
-    pages: Iterable[list[RawRecord]] | None = None,
 ) -> tuple[datetime, str] | None:
-    """Read one stream over `window` into the store; return the furthest position read.
-
-    `checkpoint(session, last)` runs in each page's transaction with the record a resumed read
-    may start after: the page's last one while the read comes in `position` order or carries
-    resume tokens; never again once it does neither. `pages`: that read's pages, already
-    under way (`ReadAhead`); by default the stream is read here.
-    """
-    furthest: tuple[datetime, str] | None = None
-    ordered, previous = True, None
-    if pages is None:
-        pages = prefetched(connector.read(stream, window), page=PAGE)
-    for page in pages:
-        ordered = ordered and _in_order(previous, page)
-        previous = page[-1]
-        last = max(page, key=lambda r: r.position)
-        if furthest is None or (last.modified_at, id_order(last.id)) > (
-            furthest[0],
-            id_order(furthest[1]),
-        ):
-            furthest = (last.modified_at, last.id)
-        mark = None
-        if checkpoint is not None and (ordered or page[-1].resume is not None):
-            mark = functools.partial(checkpoint, last=page[-1])
-        commit_page(rt.sessions, ingest, page, on_commit=mark)
-        if progress:
-            progress(f"{connector.name}.{stream}", len(page))
-        if STOP.is_set():
-            raise Stopped("stopped on request; the stream's cursor stays where it was")
-    return furthest
+    """Read one stream over `window` into the store; return the furthest position read."""
+    read = StreamRead(rt, ingest, connector, stream, progress=progress)
+    for page in prefetched(connector.read(stream, window), page=PAGE):
+        read.commit(page)
+    return read.furthest
 
 
 def _in_order(previous: RawRecord | None, page: list[RawRecord]) -> bool:
@@ -132,27 +178,29 @@ def pull(
 ) -> None:  # fmt: skip
     """Incremental read of every stream from its cursor; cursors advance per finished stream.
 
-    The CRMs are read at once (`ReadAhead`); their pages commit in `connectors` and stream order.
+    The CRMs are read at once (`ReadAhead`); their pages commit in `commit_steps` order.
     """
     reads = []
     with rt.sessions() as session:
-        for name, connector in connectors.items():
+        for step, name, connector, stream in commit_steps(connectors):
             # Each CRM's own lag: a search index may trail writes more than a query API does.
             lookback = getattr(connector, "lookback", timedelta(0))
-            for stream in ordered_streams(connector):
-                window = cursors.next_window(session, name, stream, run_start=run_start,
-                                             lookback=lookback)  # fmt: skip
-                reads.append((name, connector, stream, window))
+            window = cursors.next_window(session, name, stream, run_start=run_start,
+                                         lookback=lookback)  # fmt: skip
+            reads.append((step, name, connector, stream, window))
+    streams = [StreamRead(rt, ingest, c, stream, progress=progress) for _, _, c, stream, _ in reads]
     with ReadAhead(
-        [(name, functools.partial(c.read, stream, window)) for name, c, stream, window in reads],
+        [(step, name, functools.partial(c.read, stream, w)) for step, name, c, stream, w in reads],
         page=PAGE, limit=READ_AHEAD,
     ) as ahead:  # fmt: skip
-        for name, connector, stream, window in reads:
-            furthest = pull_stream(rt, ingest, connector, stream, window, progress=progress,
-                                   pages=ahead.pages())  # fmt: skip
+        for i, page in ahead.turns():
+            if page is not None:
+                streams[i].commit(page)
+                continue
+            _, name, _, stream, window = reads[i]
             with rt.sessions.begin() as session:
-                cursors.advance(session, name, stream, furthest, read_until=window.end,
-                                now=rt.clock())  # fmt: skip
+                cursors.advance(session, name, stream, streams[i].furthest,
+                                read_until=window.end, now=rt.clock())  # fmt: skip
     retry_parked(rt, ingest)
 
 

@@ -5,7 +5,8 @@ Fetching on a second thread lets ingest use those waits, so the read runs at the
 instead of at the API's pace plus the ingest time. At most `depth` pages wait in memory.
 
 `ReadAhead` does the same for a whole run's reads, one thread per CRM: one CRM is read while
-another waits on its rate limit, and the pages are still committed in the run's own order.
+another waits on its rate limit, and the pages are still committed in an order fixed by the
+run's plan, never by which CRM answered first.
 """
 
 from __future__ import annotations
@@ -79,22 +80,27 @@ def _drain(pages: queue.Queue[object]) -> None:
 class ReadAhead(Generic[T]):
     """Reads taken back in a fixed order, each CRM's read ahead on a thread of its own.
 
-    `reads` are (lane, read) pairs in the order their pages are to be committed. A lane's reads
-    run one after another on its thread, so one CRM waiting out its rate limit holds up no
-    other CRM's reads; the consumer still takes every page in the given order, which is what
-    keeps ids and duplicate choices free of timing. What a lane has read and nobody has taken
+    `reads` are (step, lane, read): a lane's reads run one after another on its thread, by step,
+    so one CRM waiting out its rate limit holds up no other CRM's reads. `turns()` takes their
+    pages back step by step and, within a step, one page of each lane in turn: a fixed order
+    (what keeps ids and duplicate choices free of timing) in which the pages of a CRM that
+    answers fast commit while a throttled one waits. What a lane has read and nobody has taken
     yet is at most `limit` items (one page at least). Use as a context manager.
     """
 
     def __init__(
-        self, reads: Sequence[tuple[str, Callable[[], Iterable[T]]]], *, page: int, limit: int
+        self, reads: Sequence[tuple[int, str, Callable[[], Iterable[T]]]], *, page: int, limit: int
     ) -> None:
-        self._order = [lane for lane, _ in reads]
+        order = sorted(range(len(reads)), key=lambda i: reads[i][0])
+        self._steps: dict[int, dict[str, list[int]]] = {}
+        for i in order:
+            step, lane, _ = reads[i]
+            self._steps.setdefault(step, {}).setdefault(lane, []).append(i)
+        lanes = dict.fromkeys(reads[i][1] for i in order)
         self._lanes = {
-            lane: _Lane([read for name, read in reads if name == lane], page=page, limit=limit)
-            for lane in dict.fromkeys(self._order)
+            lane: _Lane([reads[i][2] for i in order if reads[i][1] == lane], page=page, limit=limit)
+            for lane in lanes
         }
-        self._next = 0
 
     def __enter__(self) -> ReadAhead[T]:
         for lane in self._lanes.values():
@@ -105,11 +111,31 @@ class ReadAhead(Generic[T]):
         for lane in self._lanes.values():
             lane.close()
 
-    def pages(self) -> Iterator[list[T]]:
-        """The pages of the next read in the order given; its read error re-raises here."""
-        lane = self._lanes[self._order[self._next]]
-        self._next += 1
-        return lane.pages()
+    def turns(self) -> Iterator[tuple[int, list[T] | None]]:
+        """(read index, page) in the fixed order; (read index, None) once that read is done.
+
+        A read's error re-raises here, after the pages before it.
+        """
+        for step in sorted(self._steps):
+            waiting = {lane: collections.deque(ids) for lane, ids in self._steps[step].items()}
+            while waiting:
+                for lane, ids in list(waiting.items()):
+                    yield from self._turn(self._lanes[lane], ids)
+                    if not ids:
+                        del waiting[lane]
+
+    @staticmethod
+    def _turn(lane: _Lane, ids: collections.deque[int]) -> Iterator[tuple[int, Any]]:
+        """The lane's next page, and the ends of the reads before it, within this step."""
+        while ids:
+            item = lane.take()
+            if isinstance(item, _Failed):
+                raise item.error
+            if item is _DONE:
+                yield ids.popleft(), None
+                continue
+            yield ids[0], item
+            return
 
 
 class _Lane:
@@ -147,13 +173,7 @@ class _Lane:
             self.held += size
             self.changed.notify_all()
 
-    def pages(self) -> Iterator[list[Any]]:
-        while (item := self._take()) is not _DONE:
-            if isinstance(item, _Failed):
-                raise item.error
-            yield item  # type: ignore[misc]
-
-    def _take(self) -> object:
+    def take(self) -> object:
         with self.changed:
             while not self.queue:
                 self.changed.wait()

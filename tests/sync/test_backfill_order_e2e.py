@@ -1,4 +1,5 @@
-"""A backfill reads both CRMs at once, yet commits their pages in one fixed order: whichever CRM
+"""A backfill reads both CRMs at once, yet commits their pages in one fixed order (every CRM's
+people first, then deals, then the rest; within each, a page of each CRM in turn): whichever CRM
 answers first, the store ends with the same people, ids, duplicate flags, links and events."""
 
 from __future__ import annotations

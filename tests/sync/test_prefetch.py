@@ -45,21 +45,33 @@ def test_stopping_early_stops_the_reader_instead_of_reading_everything():
 
 
 def _ahead(reads, *, page=10, limit=100):
-    return ReadAhead([(lane, lambda items=items: items) for lane, items in reads],
+    return ReadAhead([(step, lane, lambda items=items: items) for step, lane, items in reads],
                      page=page, limit=limit)  # fmt: skip
 
 
-def test_reads_come_back_in_the_order_given_whichever_crm_answers_first():
-    def slow(n):
-        for i in range(n):
-            time.sleep(0.001)
-            yield i
+def _slow(items):
+    for item in items:
+        time.sleep(0.001)
+        yield item
 
-    reads = [("hubspot", slow(25)), ("salesforce", range(100, 130)), ("hubspot", range(200, 205)),
-             ("salesforce", range(300, 301))]  # fmt: skip
-    with _ahead(reads) as ahead:
-        got = [[x for page in ahead.pages() for x in page] for _ in reads]
-    assert got == [list(range(25)), list(range(100, 130)), list(range(200, 205)), [300]]
+
+@pytest.mark.parametrize("slow", ["hubspot", "salesforce"])
+def test_pages_come_back_in_one_fixed_order_whichever_crm_answers_first(slow):
+    def paced(lane, items):
+        return _slow(items) if lane == slow else items
+
+    reads = [(0, "hubspot", range(25)), (0, "salesforce", range(100, 130)),
+             (1, "hubspot", range(200, 205)), (1, "salesforce", range(300, 301))]  # fmt: skip
+    with _ahead([(step, lane, paced(lane, items)) for step, lane, items in reads]) as ahead:
+        got = list(ahead.turns())
+    # Step by step; within one, a page of each CRM in turn; a read's end right after its pages.
+    assert got == [
+        (0, list(range(10))), (1, list(range(100, 110))),
+        (0, list(range(10, 20))), (1, list(range(110, 120))),
+        (0, list(range(20, 25))), (1, list(range(120, 130))),
+        (0, None), (1, None),
+        (2, list(range(200, 205))), (3, [300]), (2, None), (3, None),
+    ]  # fmt: skip
 
 
 def test_one_crm_is_read_while_the_pages_of_another_are_still_being_taken():
@@ -74,10 +86,11 @@ def test_one_crm_is_read_while_the_pages_of_another_are_still_being_taken():
         yield "salesforce"
         other_done.set()
 
-    with _ahead([("hubspot", waits_for_the_other()), ("salesforce", other())], page=1) as ahead:
-        first = [x for page in ahead.pages() for x in page]
-        second = [x for page in ahead.pages() for x in page]
-    assert (first, second) == (["hubspot", "hubspot again"], ["salesforce"])
+    reads = [(0, "hubspot", waits_for_the_other()), (1, "salesforce", other())]
+    with _ahead(reads, page=1) as ahead:
+        got = list(ahead.turns())
+    assert got == [(0, ["hubspot"]), (0, ["hubspot again"]), (0, None), (1, ["salesforce"]),
+                   (1, None)]  # fmt: skip
 
 
 def test_a_crm_reads_ahead_no_more_than_the_limit_while_another_is_taken():
@@ -95,8 +108,9 @@ def test_a_crm_reads_ahead_no_more_than_the_limit_while_another_is_taken():
         reached.wait(timeout=30)
         yield "hubspot"
 
-    with _ahead([("hubspot", first()), ("salesforce", endless())], page=10, limit=50) as ahead:
-        assert [x for page in ahead.pages() for x in page] == ["hubspot"]
+    reads = [(0, "hubspot", first()), (0, "salesforce", endless())]
+    with _ahead(reads, page=10, limit=50) as ahead:
+        assert next(ahead.turns()) == (0, ["hubspot"])
         held = len(produced)
     assert held <= 50 + 10 + 1  # the limit, the page being made, and the item it looked at
 
@@ -106,12 +120,11 @@ def test_a_read_error_reaches_the_reader_at_that_read_after_its_pages():
         yield from range(15)
         raise Transient("Salesforce answered 503 five times", system="salesforce")
 
-    with _ahead([("hubspot", range(3)), ("salesforce", failing())]) as ahead:
-        assert [x for page in ahead.pages() for x in page] == [0, 1, 2]
-        pages = ahead.pages()
-        assert next(pages) == list(range(10))
+    with _ahead([(0, "hubspot", range(3)), (0, "salesforce", failing())]) as ahead:
+        turns = ahead.turns()
+        assert [next(turns) for _ in range(3)] == [(0, [0, 1, 2]), (1, list(range(10))), (0, None)]
         with pytest.raises(Transient, match="503"):
-            list(pages)
+            list(turns)
 
 
 def test_leaving_early_stops_every_reader():
@@ -121,6 +134,6 @@ def test_leaving_early_stops_every_reader():
             yield n
             n += 1
 
-    with _ahead([("hubspot", endless()), ("salesforce", endless())]) as ahead:
-        next(ahead.pages())
+    with _ahead([(0, "hubspot", endless()), (0, "salesforce", endless())]) as ahead:
+        next(ahead.turns())
     assert not any(t.name == "leadsync-read-ahead" and t.is_alive() for t in threading.enumerate())
