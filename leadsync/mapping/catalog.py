@@ -34,16 +34,14 @@ ROLES: tuple[str, ...] = ("marketing", "sales")
 class PersonObject:
     """One object of a CRM whose records are people.
 
-    `kind` is what a link to such a record is stored as (unique over all connectors);
-    `id_prefix` lets a reference by bare id (an activity's "who") tell objects apart;
-    a record whose `retired_flag` field is true takes no writes (a converted Lead: its
+    `kind` is what a link to such a record is stored as (unique over all connectors); a
+    record whose `retired_flag` field is true takes no writes (a converted Lead: its
     successor does). `creates_for_handoff` marks the object made for a handed-off lead.
     """
 
     obj: str
     stream: str
     kind: str
-    id_prefix: str = ""
     retired_flag: str | None = None
     creates_for_handoff: bool = False
 
@@ -163,7 +161,6 @@ class Declaration:
     # The CRM's own error codes -> the error queue's types (`sync.errorq.TYPES`)
     error_codes: Mapping[str, str] = field(default_factory=dict)
     changes: ChangeFeed | None = None
-    extras: Mapping[str, Any] = field(default_factory=dict)
 
     def person(self, obj: str) -> PersonObject | None:
         return next((p for p in self.people if p.obj == obj), None)
@@ -230,13 +227,6 @@ class Catalog:
     def people_stream(self, system: str, stream: str) -> PersonObject | None:
         return self._streams.get((system, stream))
 
-    def kind_by_id(self, system: str, record_id: str) -> str | None:
-        """The person kind a bare record id names, by its prefix (None: no person)."""
-        for person in self[system].people:
-            if person.id_prefix and record_id.startswith(person.id_prefix):
-                return person.kind
-        return None
-
     def handoff_target(self) -> tuple[Declaration, PersonObject] | None:
         """The object created for handed-off leads (the first sales CRM's), if any."""
         for decl in self.by_role("sales"):
@@ -253,10 +243,6 @@ class Catalog:
         """Person objects in the order their values win a field by default."""
         return tuple((d.name, obj) for d in self.declarations.values()
                      for obj in (d.source_order or [p.obj for p in d.people]))  # fmt: skip
-
-    def default_source(self) -> str | None:
-        """The CRM whose values a field takes first when no rule says otherwise."""
-        return next(iter(self.declarations), None)
 
     # --- defaults the config starts from -----------------------------------------------
 
