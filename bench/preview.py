@@ -35,6 +35,7 @@ from bench.meter import Stopwatch, Usage
 from bench.scoring import NOW, RULES_FILE, chunk, shapes
 from leadsync.scoring.columns import EventColumns, PeopleColumns
 from leadsync.scoring.kernel import compile_kernel
+from leadsync.sync import event_packs
 from leadsync.sync.config import Settings, load_settings
 from leadsync.sync.decide_step import DecideStep
 from leadsync.sync.plan_summary import PlanSummary
@@ -102,6 +103,8 @@ def seed(rt: Runtime, people: int, seed_value: int) -> None:
             ])  # fmt: skip
             session.execute(insert(LedgerRow), [_entry(start + i + 1, stage)
                                                 for i, stage in enumerate(stages)])  # fmt: skip
+            # As the cycle that decided them would have: their events packed for scoring.
+            event_packs.pack(session, range(start + 1, start + len(rows) + 1))
         event_id += len(events)
 
 

@@ -155,7 +155,7 @@ class EventColumns:
         """
         shape, shapes = _shapes(kind, attributes)
         whose = np.asarray(person, np.int64)
-        whose = whose if ids is None else _positions(np.asarray(ids, np.int64), whose)
+        whose = whose if ids is None else positions(np.asarray(ids, np.int64), whose)
         return cls(whose, microseconds(occurred_at), shape, shapes)
 
     @classmethod
@@ -182,7 +182,7 @@ class EventColumns:
         )
 
 
-def _positions(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+def positions(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """Where each of `wanted` is in `ids`; raises `ValueError` for one that is not there."""
     found = wanted
     if ids.size:
@@ -204,7 +204,12 @@ def _shapes(
     except TypeError:  # mappings are not
         table.clear()
         codes = _codes(table, zip(kinds, map(_hashable, attributes), strict=True))
-    return codes, tuple((EventKind(k), _attributes(a)) for k, a in table)
+    return codes, tuple(shape_of(k, a) for k, a in table)
+
+
+def shape_of(kind: str, attributes: Any) -> Shape:
+    """An event's shape from its kind and its attributes as JSON text (or None)."""
+    return EventKind(kind), _attributes(attributes)
 
 
 def _hashable(attributes: Mapping[str, Any] | str | None) -> Any:

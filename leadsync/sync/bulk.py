@@ -12,7 +12,7 @@ caches only short statements). That parse cost more client CPU than the rest of 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -105,6 +105,8 @@ def _as_json(table: Table, rows: Sequence[dict[str, Any]], dialect: Any) -> str:
 def _json_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, bytes):  # bytea's text input: hex
+        return "\\x" + value.hex()
     raise TypeError(f"{type(value).__name__} {value!r} cannot be stored")
 
 
@@ -128,17 +130,21 @@ def insert_new(
 
 
 def upsert(
-    session: Session, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
-) -> None:
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str],
+    where: Callable[[Any], Any] | None = None,
+) -> None:  # fmt: skip
     """Insert rows, or overwrite the stored row with the same `keys` (the last of a key wins:
-    one statement may not touch a row twice on PostgreSQL)."""
+    one statement may not touch a row twice on PostgreSQL); `where(new)`, given the proposed
+    row's columns, says which stored rows may be overwritten."""
     if not rows:
         return
     rows = list({tuple(row[k] for k in keys): row for row in rows}.values())
     statement, parameters = _insert(session, table, rows)
     names = [name for name in rows[0] if name not in keys]
     statement = statement.on_conflict_do_update(
-        index_elements=list(keys), set_={name: statement.excluded[name] for name in names}
+        index_elements=list(keys),
+        set_={name: statement.excluded[name] for name in names},
+        where=where(statement.excluded) if where else None,
     )
     session.execute(statement, parameters)
 

@@ -8,27 +8,29 @@ read as attributes), not ORM objects: a decision only reads them, and the ORM's 
 per row cost more than the decision. Pending outbox rows, which the step folds new writes
 into, come as dicts of their columns and go back in one bulk statement.
 
-Events come as columns for the scoring kernel (`columns=True`: one Core select, times and
-attributes as the store holds them, no object per event) or as `EngagementEvent` objects for
+Events come as columns for the scoring kernel (`columns=True`: a row per person from their
+event packs, `sync.event_packs`, or the events table for those whose pack cannot be trusted;
+no object per event) or as `EngagementEvent` objects for
 the engine, which `engine_events` also reads afterwards when the kernel gives up on a chunk.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Result, Text, and_, cast, func, select, type_coerce
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Executable
 
 from leadsync.mapping.model import EngagementEvent, EventKind, Stage, System
 from leadsync.mapping.stages import Cause
 from leadsync.scoring.columns import EventColumns
 from leadsync.scoring.decide import Transition
+from leadsync.sync import event_packs
 from leadsync.sync.outbox import PENDING, known_writes
+from leadsync.sync.reads import among, values
 from leadsync.sync.schema import (
     HISTORY_CAUSE,
     EventRow,
@@ -44,7 +46,7 @@ OutboxKey = tuple[int, str, str, str | None]
 # What a decision reads of a person, and of their last ledger entry: the other columns (times,
 # the score snapshot) would cost a conversion per row for nothing.
 PERSON = tuple(
-    PersonRow.__table__.c[name] for name in ("id", "email", "fields", "sources", "stage")
+    PersonRow.__table__.c[name] for name in ("id", "email", "fields", "sources", "stage", "dirty")
 )
 _PENDING = ("id", "person_id", "system", "obj", "record_id", "properties", "clear_first")
 _LAST = ("person_id", "from_stage", "to_stage", "at", "cause", "actor", "reason", "rule_ids")
@@ -66,16 +68,21 @@ class ChunkContext:
     evidence: dict[Any, Any] = field(default_factory=dict)
     planned: dict[Any, list[Any]] = field(default_factory=dict)
     event_columns: EventColumns | None = None  # loaded with `columns=True`
+    # The events read from the events table for people whose packs could not be trusted:
+    # a decide step that stores its outcomes packs them (`sync.event_packs`).
+    fresh: event_packs.Fresh | None = None
     session: Session | None = None
     ids: list[int] = field(default_factory=list)
     _events_loaded: bool = False
 
     @classmethod
     def load(
-        cls, session: Session, person_ids: Sequence[int], *, columns: bool = False
-    ) -> ChunkContext:
+        cls, session: Session, person_ids: Sequence[int], *, columns: bool = False,
+        stale: Iterable[int] | None = None,
+    ) -> ChunkContext:  # fmt: skip
         """What the decide step reads of these persons; `columns`: their events as columns
-        for the scoring kernel instead of objects for the engine."""
+        for the scoring kernel instead of objects for the engine, from their event packs
+        except for the `stale` persons (the dirty ones; None: everyone)."""
         ids = list(person_ids)
         ctx = cls(session=session, ids=ids)
         links = LinkRow.__table__
@@ -83,7 +90,9 @@ class ChunkContext:
             ctx.links[link.person_id].append(link)
         record_ids = [link.record_id for links in ctx.links.values() for link in links]
         if columns:
-            ctx.event_columns = event_columns(session, ids)
+            ctx.event_columns, ctx.fresh = event_packs.read(
+                session, ids, ids if stale is None else stale
+            )
         else:
             ctx.engine_events()
         ctx._last(session, ids)
@@ -145,33 +154,3 @@ class ChunkContext:
         )
         for record_id, opportunity in roles:
             self.opportunities[record_id].append(opportunity)
-
-
-def event_columns(session: Session, ids: list[int]) -> EventColumns:
-    """The persons' events as columns, in the order `engine_events` lists them (which of two
-    equally recent events an explanation names depends on it)."""
-    rows = values(
-        session,
-        # The time as the driver gives it (SQLite: text; PostgreSQL: aware datetimes) and the
-        # attributes as JSON text: `EventColumns` parses each distinct value once.
-        select(EventRow.person_id, EventRow.kind, type_coerce(EventRow.occurred_at, Text),
-               cast(EventRow.attributes, Text))
-        .where(among(EventRow.person_id, ids))
-        .order_by(EventRow.person_id, EventRow.id),
-    ).all()  # fmt: skip
-    return EventColumns.from_rows(rows, ids=ids)
-
-
-def among(column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
-    """`column IN ids`, bounded by the smallest and largest id too: PostgreSQL without
-    statistics (a store just filled) guesses a long IN list matches much of the table and
-    scans all of it for every chunk; the range makes it take the index."""
-    if not ids:
-        return column.in_(ids)
-    return and_(column.in_(ids), column.between(min(ids), max(ids)))
-
-
-def values(session: Session, query: Executable) -> Result[Any]:
-    """A query's rows as plain values, in the session's transaction: no ORM object and no
-    ORM bookkeeping per row (a chunk reads tens of thousands). Nothing is flushed first."""
-    return session.connection().execute(query)

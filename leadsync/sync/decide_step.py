@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from leadsync.mapping.model import Stage
 from leadsync.scoring.compile import predicate
 from leadsync.scoring.explain import explain
+from leadsync.sync import event_packs
 from leadsync.sync.bulk import insert_rows, update_by_id, upsert
 from leadsync.sync.chunk import PERSON, ChunkContext, values
 from leadsync.sync.errorq import Retry, quarantine, resolve
@@ -94,7 +95,8 @@ class DecideStep:
                 if not persons:
                     return self.counts
                 ctx = ChunkContext.load(session, [p.id for p in persons],
-                                        columns=self.decider.on_columns)  # fmt: skip
+                                        columns=self.decider.on_columns,
+                                        stale=[p.id for p in persons if p.dirty])  # fmt: skip
                 outcomes = self.decider.outcomes(persons, ctx, self.now)
                 for out in outcomes:
                     budget.take(out)
@@ -154,6 +156,11 @@ class DecideStep:
         for shape in _by_shape(self._person(out) for out in decided).values():
             update_by_id(session, PersonRow, shape)
         self._enqueue(session, ctx, decided)
+        # Whoever was dirty is clean now: their pack must hold the events just read.
+        if ctx.fresh is not None:
+            event_packs.store(session, ctx.fresh)
+        else:
+            event_packs.forget(session, [row.id for row in persons if row.dirty])
         labels = [f"person {out.person_id}" for out in decided]
         resolve(session, system="leadsync", stage="decide", records=labels, now=self.now)
 

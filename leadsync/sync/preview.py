@@ -179,7 +179,8 @@ def preview(rt: Runtime, candidate: Settings, *, now: datetime, examples: int = 
             if not persons:
                 return result
             result.chunk.clear()
-            ctx = ChunkContext.load(session, [p.id for p in persons], columns=columns)
+            ctx = ChunkContext.load(session, [p.id for p in persons], columns=columns,
+                                    stale=[p.id for p in persons if p.dirty])  # fmt: skip
             for one in passes:
                 one.decide(persons, ctx, now)
         after = persons[-1].id

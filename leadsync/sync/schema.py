@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -104,6 +105,34 @@ class EventRow(Base):
     kind: Mapped[str] = mapped_column(String(32))
     occurred_at: Mapped[datetime]
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class EventShapeRow(Base):
+    """One distinct (kind, attributes) of the stored events: what an event pack names."""
+
+    __tablename__ = "event_shapes"
+    __table_args__ = (UniqueConstraint("digest", name="uq_event_shapes_digest"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # sha256 of kind and attributes: attributes (a page's URL, say) may be too long to index.
+    digest: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    attributes: Mapped[str] = mapped_column(Text)  # JSON text, as the events table holds it
+
+
+class EventPackRow(Base):
+    """A person's events as the scoring kernel reads them (`sync.event_packs`): their times
+    and shapes as packed arrays, in event order. A cache of the events table, trusted only
+    for a person who is not `dirty`: whatever stores an event marks its person dirty, and
+    the decide step that clears the mark rewrites the pack."""
+
+    __tablename__ = "event_packs"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    through: Mapped[int] = mapped_column(Integer)  # the newest event id packed
+    count: Mapped[int] = mapped_column(Integer)
+    times: Mapped[bytes] = mapped_column(LargeBinary)  # little-endian int64 µs since the epoch
+    shapes: Mapped[bytes] = mapped_column(LargeBinary)  # little-endian int32 `event_shapes.id`
 
 
 class ScoreRow(Base):
