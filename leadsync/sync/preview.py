@@ -30,13 +30,12 @@ from leadsync.sync.config_mapping import (
     build_field_maps,
     build_outbound,
     build_source_rules,
-    build_vocabularies,
 )
 from leadsync.sync.decide_step import CHUNK, Example, decider_for, handoff_of
 from leadsync.sync.handoff import HandoffBudget
 from leadsync.sync.outcome import Decider, Outcome
 from leadsync.sync.plan_summary import PlanSummary, transition
-from leadsync.sync.runtime import Runtime
+from leadsync.sync.runtime import Runtime, configured, configured_vocabularies
 from leadsync.sync.schema import PersonRow
 
 AXES = ("fit", "engagement", "total")
@@ -126,11 +125,11 @@ class Preview:
 def candidate_decider(rt: Runtime, candidate: Settings) -> Decider:
     """The candidate's compiled mapping and rules; fields re-mapped when its maps differ.
     Scored as the current config is: on columns, unless the runtime scores with the engine."""
-    maps = build_field_maps(candidate.fields)
+    maps = configured(build_field_maps(candidate.fields), candidate)
     rules, default = build_source_rules(candidate.sources)
     remap = maps != dict(rt.field_maps) or (rules, default) != (rt.source_rules, rt.default_source)
-    vocabularies = build_vocabularies(candidate.stages)
-    outbound = build_outbound(candidate.writeback)
+    vocabularies = configured_vocabularies(candidate)
+    outbound = configured(build_outbound(candidate.writeback), candidate)
     return Decider(
         # The current config's own when equal: writes planned for it then serve both.
         vocabularies=rt.vocabularies if vocabularies == rt.vocabularies else vocabularies,

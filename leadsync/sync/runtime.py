@@ -90,8 +90,13 @@ class Runtime:
                         self.source_rules, self.default_source)  # fmt: skip
 
 
-def _configured(table: Mapping[tuple[str, str], Any], settings: Settings) -> dict:
+# Only the configured CRMs': an installed connector without a table is not synced.
+def configured(table: Mapping[tuple[str, str], Any], settings: Settings) -> dict:
     return {key: value for key, value in table.items() if key[0] in settings.connectors}
+
+
+def configured_vocabularies(settings: Settings) -> tuple[Any, ...]:
+    return tuple(v for v in build_vocabularies(settings.stages) if v.system in settings.connectors)
 
 
 def build_runtime(
@@ -107,12 +112,9 @@ def build_runtime(
     return Runtime(
         settings=settings,
         sessions=sessions,
-        # Only the configured CRMs: an installed connector without a table is not synced.
-        vocabularies=tuple(
-            v for v in build_vocabularies(settings.stages) if v.system in settings.connectors
-        ),
-        field_maps=_configured(build_field_maps(settings.fields), settings),
-        outbound=_configured(build_outbound(settings.writeback), settings),
+        vocabularies=configured_vocabularies(settings),
+        field_maps=configured(build_field_maps(settings.fields), settings),
+        outbound=configured(build_outbound(settings.writeback), settings),
         rules=compile_rules(settings.rules),
         kernel=kernel_of(settings.rules),
         clock=clock,

@@ -161,3 +161,16 @@ def test_a_preview_plans_for_the_candidate_what_the_candidate_alone_would_plan(w
         after = preview(rt, proposed, now=world.now).after
         assert after.as_dict(limits) == alone.as_dict(limits)
         assert alone.writes  # writes planned: compared too
+
+
+def test_a_candidate_with_the_current_mapping_reuses_what_the_current_pass_read(world):
+    """Connectors installed but not configured (the tests' third CRM is) play no part: a
+    candidate with the current stages, fields and write-back names neither re-maps anyone's
+    fields from their records nor reads their stage evidence and plans afresh."""
+    raised = RULES.read_text().replace("total_at_least = 50", "total_at_least = 40")
+    proposed = load_settings(candidate(world, "proposed.toml", raised), secrets=False)
+    rt = world.runtime()
+    decider = candidate_decider(rt, proposed)
+    assert decider.field_maps is None
+    assert decider.vocabularies is rt.vocabularies
+    assert decider.outbound is rt.outbound
