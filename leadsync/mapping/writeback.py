@@ -7,7 +7,7 @@ nothing new plans nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,11 +44,19 @@ def _number(value: float) -> float | int:
 
 def as_crm_value(system: System, value: Any) -> Any:
     """As the CRM takes it: text for one whose properties are all strings, else JSON types."""
-    if isinstance(value, float):
-        value = _number(value)
-    if system in catalog() and catalog()[system].text_values:
-        return as_text(value)
-    return value
+    return _encoder(system)(value)
+
+
+def _encoder(system: System) -> Callable[[Any], Any]:
+    """`as_crm_value` for one CRM, its catalog entry looked up once."""
+    text = system in catalog() and catalog()[system].text_values
+
+    def encode(value: Any) -> Any:
+        if isinstance(value, float):
+            value = _number(value)
+        return as_text(value) if text else value
+
+    return encode
 
 
 def as_text(value: Any) -> str:
@@ -64,6 +72,8 @@ def as_text(value: Any) -> str:
 
 def same_value(held: Any, wanted: Any) -> bool:
     """Equal as the CRM sees it: "42" == 42 == 42.0, None == ""."""
+    if held == wanted and held is not None:  # most of what a rescore compares: no parsing
+        return True
     if held in (None, "") and wanted in (None, ""):
         return True
     if held is None:  # what `float(None)` would come to, without raising per property
@@ -116,7 +126,8 @@ def planned_properties(
 ) -> Planned:
     """Properties to write to one record (`held` = what it holds now), and which to clear first."""
     stages, clear = _stage_values(vocabularies, system, obj, outputs.stage, held)
-    values: dict[str, Any] = {k: as_crm_value(system, v) for k, v in stages.items()}
+    crm_value = _encoder(system)
+    values: dict[str, Any] = {k: crm_value(v) for k, v in stages.items()}
     canonical = {
         "stage": outputs.stage.value,
         "fit": outputs.fit,
@@ -126,7 +137,7 @@ def planned_properties(
         "reasons": outputs.reasons,
     }
     for output, prop in names.items():
-        wanted = as_crm_value(system, canonical[output])
+        wanted = crm_value(canonical[output])
         if not same_value(held.get(prop), wanted):
             values[prop] = wanted
     return Planned(values, clear)  # `wanted` is a CRM value already: converting is idempotent

@@ -78,11 +78,12 @@ class ChunkContext:
     @classmethod
     def load(
         cls, session: Session, person_ids: Sequence[int], *, columns: bool = False,
-        stale: Iterable[int] | None = None,
+        stale: Iterable[int] | None = None, shapes: event_packs.Shapes | None = None,
     ) -> ChunkContext:  # fmt: skip
         """What the decide step reads of these persons; `columns`: their events as columns
         for the scoring kernel instead of objects for the engine, from their event packs
-        except for the `stale` persons (the dirty ones; None: everyone)."""
+        except for the `stale` persons (the dirty ones; None: everyone); `shapes`, the
+        event shapes earlier chunks read."""
         ids = list(person_ids)
         ctx = cls(session=session, ids=ids)
         links = LinkRow.__table__
@@ -91,7 +92,7 @@ class ChunkContext:
         record_ids = [link.record_id for links in ctx.links.values() for link in links]
         if columns:
             ctx.event_columns, ctx.fresh = event_packs.read(
-                session, ids, ids if stale is None else stale
+                session, ids, ids if stale is None else stale, shapes
             )
         else:
             ctx.engine_events()

@@ -76,6 +76,7 @@ class DecideStep:
         self.now = now
         self.decider = decider or decider_for(rt)
         self.counts = DecideCounts()
+        self.shapes = event_packs.Shapes()  # read once for all chunks
         self.shadow = Shadow.of(rt, run_id=run_id, now=now)  # None unless `[scoring] shadow`
 
     def run(
@@ -96,7 +97,8 @@ class DecideStep:
                     return self.counts
                 ctx = ChunkContext.load(session, [p.id for p in persons],
                                         columns=self.decider.on_columns,
-                                        stale=[p.id for p in persons if p.dirty])  # fmt: skip
+                                        stale=[p.id for p in persons if p.dirty],
+                                        shapes=self.shapes)  # fmt: skip
                 outcomes = self.decider.outcomes(persons, ctx, self.now)
                 for out in outcomes:
                     budget.take(out)

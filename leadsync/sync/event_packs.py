@@ -20,6 +20,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Text, cast, delete, select, type_coerce
@@ -49,9 +50,12 @@ class Fresh:
     keys: list[Key]
 
 
-def read(session: Session, ids: Sequence[int], stale: Iterable[int]) -> tuple[EventColumns, Fresh]:
+def read(
+    session: Session, ids: Sequence[int], stale: Iterable[int], shapes: Shapes | None = None
+) -> tuple[EventColumns, Fresh]:
     """The people's events as columns (people in the order of `ids`): from their packs,
-    except for the `stale` people and those without a pack, read from the events table."""
+    except for the `stale` people and those without a pack, read from the events table.
+    `shapes`: the shapes read by earlier chunks of the same store."""
     ids = list(ids)
     stale = set(stale)
     trusted = [i for i in ids if i not in stale]
@@ -60,7 +64,7 @@ def read(session: Session, ids: Sequence[int], stale: Iterable[int]) -> tuple[Ev
     ).where(among(EventPackRow.person_id, trusted)))) if trusted else []  # fmt: skip
     packed = {row.person_id for row in packs}
     fresh = _events(session, [i for i in ids if i not in packed])
-    return _columns(session, ids, packs, fresh), fresh
+    return _columns(session, ids, packs, fresh, shapes or Shapes()), fresh
 
 
 def store(session: Session, fresh: Fresh) -> None:
@@ -115,32 +119,54 @@ def _events(session: Session, ids: list[int]) -> Fresh:
     )  # fmt: skip
 
 
-def _columns(session: Session, ids: list[int], packs: list, fresh: Fresh) -> EventColumns:
+def _columns(
+    session: Session, ids: list[int], packs: list[Any], fresh: Fresh, known: Shapes
+) -> EventColumns:  # fmt: skip
     """Packed and fresh events as one set of columns, with one table of distinct shapes."""
     table: dict[Key, int] = {}
-    fresh_codes = np.array([table.setdefault(key, len(table)) for key in fresh.keys], np.int32)
+    shapes: list[Shape] = []
+
+    def code(key: Key, shape: Shape | None = None) -> int:
+        found = table.get(key)
+        if found is None:
+            found = table[key] = len(shapes)
+            shapes.append(shape or _parsed(*key))
+        return found
+
+    fresh_codes = [code(key) for key in fresh.keys]
     counts = np.array([row.count for row in packs], np.int64)
     packed_ids = np.repeat(np.array([row.person_id for row in packs], np.int64), counts)
     packed_at = np.frombuffer(b"".join(row.times for row in packs), _TIME).astype(np.int64)
     stored = np.frombuffer(b"".join(row.shapes for row in packs), _SHAPE)
     distinct, where = np.unique(stored, return_inverse=True)
-    keys = _keys(session, distinct.tolist())
-    lookup = np.array([table.setdefault(keys[i], len(table)) for i in distinct.tolist()],
-                      np.int32)  # fmt: skip
-    shapes: tuple[Shape, ...] = tuple(_parsed(kind, text) for kind, text in table)
+    lookup = [code(key, shape) for key, shape in known.of(session, distinct.tolist())]
     person = np.concatenate([fresh.person, packed_ids])
     return EventColumns(
         positions(np.asarray(ids, np.int64), person), np.concatenate([fresh.at, packed_at]),
-        np.concatenate([fresh_codes, lookup[where.reshape(-1)]]).astype(np.int32), shapes,
+        np.concatenate([np.array(fresh_codes, np.int32),
+                        np.array(lookup, np.int32)[where.reshape(-1)]]).astype(np.int32),
+        tuple(shapes),
     )  # fmt: skip
 
 
-def _keys(session: Session, shape_ids: list[int]) -> dict[int, Key]:
-    if not shape_ids:
-        return {}
-    rows = values(session, select(EventShapeRow.id, EventShapeRow.kind, EventShapeRow.attributes)
-                  .where(among(EventShapeRow.id, shape_ids)))  # fmt: skip
-    return {row.id: (row.kind, row.attributes) for row in rows}
+class Shapes:
+    """The `event_shapes` rows read so far, by id: a rescore reads each shape once, not once
+    per chunk (a page's URL recurs across chunks). For one store: ids differ between stores."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, tuple[Key, Shape]] = {}
+
+    def of(self, session: Session, shape_ids: list[int]) -> list[tuple[Key, Shape]]:
+        """Each id's key and shape, reading those not read yet in one query."""
+        missing = [i for i in shape_ids if i not in self._by_id]
+        if missing:
+            rows = values(session, select(EventShapeRow.id, EventShapeRow.kind,
+                                          EventShapeRow.attributes)
+                          .where(among(EventShapeRow.id, missing)))  # fmt: skip
+            for row in rows:
+                key = (row.kind, row.attributes)
+                self._by_id[row.id] = (key, _parsed(*key))
+        return [self._by_id[i] for i in shape_ids]
 
 
 def _shape_ids(session: Session, keys: list[Key]) -> dict[Key, int]:

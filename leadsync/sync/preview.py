@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from leadsync.mapping.model import Stage
 from leadsync.scoring.compile import compile_rules
 from leadsync.scoring.model import Score
+from leadsync.sync import event_packs
 from leadsync.sync.chunk import PERSON, ChunkContext, values
 from leadsync.sync.chunk_scores import kernel_of
 from leadsync.sync.config import Settings
@@ -171,6 +172,7 @@ def preview(rt: Runtime, candidate: Settings, *, now: datetime, examples: int = 
         _Pass(candidate_decider(rt, candidate), result.after, result.compare, budgets[1]),
     )
     columns = any(p.decider.on_columns for p in passes)
+    shapes = event_packs.Shapes()
     after = 0
     while True:
         with rt.reading() as session:
@@ -179,7 +181,8 @@ def preview(rt: Runtime, candidate: Settings, *, now: datetime, examples: int = 
                 return result
             result.chunk.clear()
             ctx = ChunkContext.load(session, [p.id for p in persons], columns=columns,
-                                    stale=[p.id for p in persons if p.dirty])  # fmt: skip
+                                    stale=[p.id for p in persons if p.dirty],
+                                    shapes=shapes)  # fmt: skip
             for one in passes:
                 one.decide(persons, ctx, now)
         after = persons[-1].id
