@@ -29,8 +29,11 @@ def print_phase(phase: Phase) -> None:
     u = phase.usage
     console.rule(f"{phase.title} ({phase.store})")
     io = sum(s.wall for s in phase.systems.values())
+    # The CRMs are read at once: their API times may add up to more than the wall time.
+    rest = (f"{u.wall - io:,.1f} s of it scoring, deciding and planning" if io <= u.wall
+            else "the CRMs read at once")  # fmt: skip
     console.print(
-        f"{u.wall:,.1f} s wall ({u.wall - io:,.1f} s of it scoring, deciding and planning), "
+        f"{u.wall:,.1f} s wall ({rest}), "
         f"{u.cpu:,.1f} s CPU leadsync + {u.sandbox_cpu:,.1f} s CPU sandbox, "
         f"peak RSS {u.peak_rss_mb:,.0f} MB, load {' '.join(f'{x:.1f}' for x in u.load)}"
     )
