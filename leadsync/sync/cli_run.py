@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
+from leadsync.errors import ConfigError
 from leadsync.mapping.catalog import catalog
 from leadsync.sync.backfill import backfill as run_backfill
 from leadsync.sync.cli import DEBUG_ENV, config_option, load, report_errors
+from leadsync.sync.config import resolve_path
 from leadsync.sync.lock import cycle_lock
 from leadsync.sync.progress import StreamProgress
 from leadsync.sync.redact import RedactingFilter
@@ -52,7 +56,7 @@ def backfill(
     rt = build_runtime(load(config_path))
     connectors = build_connectors(rt)
     if system != "all":
-        connectors = {system: connectors[system]}
+        connectors = {system: _configured(connectors, system, config_path)}
     with cycle_lock(rt.sessions.kw["bind"]), StreamProgress(disable=as_json) as progress:
         result = run_backfill(rt, connectors, since=_date(since), resume=resume,
                               progress=progress.advance)  # fmt: skip
@@ -69,6 +73,18 @@ def backfill(
         f"{result.ingest.pulled} records in {result.windows_done} windows "
         f"({result.windows_skipped} already done); {result.ingest.quarantined} to the error queue"
     )
+
+
+def _configured(connectors: Mapping[str, Any], system: str, config_path: str | None) -> Any:
+    """The connector of `system`, which must have its table in the config: an installed
+    connector without one is not synced."""
+    if system not in connectors:
+        raise ConfigError(
+            f"{resolve_path(config_path)}: no [{system}] table, so {system} is not synced "
+            f"and cannot be backfilled; add the table, or choose one of: "
+            f"{', '.join(sorted(connectors))}"
+        )
+    return connectors[system]
 
 
 @click.command()

@@ -83,3 +83,14 @@ def test_plan_discard_drops_queued_writes_and_says_so_in_the_audit_log(world):
     assert states == {"discarded"}
     assert entry.action == "plan.discard" and entry.why == "wrong rule"
     assert len(entry.before["outbox_ids"]) == queued
+
+
+def test_backfilling_an_installed_crm_the_config_does_not_sync_says_what_to_do(world):
+    """The tests' third CRM is installed, but the world's config has no [tinycrm] table."""
+    before = _counts(world)
+    done = leadsync(world, "backfill", "--system", "tinycrm")
+    assert done.returncode == 2, done.stderr
+    assert "no [tinycrm] table" in done.stderr and "hubspot, salesforce" in done.stderr
+    assert str(world.config) in done.stderr
+    assert "Traceback" not in done.stderr and "bug" not in done.stderr
+    assert _counts(world) == before
