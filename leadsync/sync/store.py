@@ -6,8 +6,11 @@ SQLite by default (`sqlite:///leadsync.db`), PostgreSQL by URL
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event
@@ -17,6 +20,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from leadsync.errors import StoreError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def json_loads(text: str | bytes) -> Any:
+    """JSON columns as the standard library reads them, three times faster: a rescore decodes
+    every person's fields and every record's snapshot. orjson refuses what `json` accepts
+    beyond the standard (NaN, integers past 64 bits): those go to `json`."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -40,7 +53,7 @@ def _sqlite_begin(connection) -> None:
 
 def make_engine(url: str) -> Engine:
     try:
-        engine = create_engine(url, future=True)
+        engine = create_engine(url, future=True, json_deserializer=json_loads)
     except (ArgumentError, ImportError) as exc:
         raise StoreError(
             f"database_url {url!r} is not usable: {exc}; use sqlite:///FILE or "
@@ -80,7 +93,7 @@ def open_reader(url: str) -> sessionmaker[Session]:
     """Sessions that only read: on SQLite they take no lock (WAL: a reader never waits for a
     writer, nor blocks one) and cannot write (`query_only`). `status`, reports, dry runs and
     previews use these, so a long read never stalls a cycle, nor a cycle a page."""
-    engine = create_engine(url, future=True)
+    engine = create_engine(url, future=True, json_deserializer=json_loads)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_read_only)
     return sessionmaker(engine, expire_on_commit=False)
