@@ -1,13 +1,13 @@
 """What one CRM record should hold for a person, minus what it already holds.
 
-Pure: the plan step of the cycle calls `planned_properties` per linked record and writes the
+Pure: the plan step of the cycle calls `Planner.plan` per linked record and writes the
 result to the outbox. Values equal to what the CRM holds are left out, so a second cycle with
 nothing new plans nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,19 +92,16 @@ def _asserts_other_stage(vocab: Vocabulary, current: Any, stage: Stage) -> bool:
 
 
 def _stage_values(
-    vocabularies: Iterable[Vocabulary],
-    system: System,
-    obj: str,
+    vocabularies: Sequence[Vocabulary],
+    written: frozenset[Stage],
     stage: Stage,
     held: Mapping[str, Any],
 ) -> tuple[dict[str, str], tuple[str, ...]]:
     values: dict[str, str] = {}
     clear: list[str] = []
     for vocab in vocabularies:
-        if vocab.system != system or vocab.obj != obj:
-            continue
         current = held.get(vocab.prop)
-        wanted = vocab.to_system(stage) if stage in written_stages(system) else None
+        wanted = vocab.to_system(stage) if stage in written else None
         if wanted is None and _asserts_other_stage(vocab, current, stage):
             wanted = vocab.release
         if wanted is None or same_value(current, wanted):
@@ -115,29 +112,33 @@ def _stage_values(
     return values, tuple(clear)
 
 
-def planned_properties(
-    outputs: Outputs,
-    *,
-    system: System,
-    obj: str,
-    held: Mapping[str, Any],
-    vocabularies: Iterable[Vocabulary],
-    names: Mapping[str, str],
-) -> Planned:
-    """Properties to write to one record (`held` = what it holds now), and which to clear first."""
-    stages, clear = _stage_values(vocabularies, system, obj, outputs.stage, held)
-    crm_value = _encoder(system)
-    values: dict[str, Any] = {k: crm_value(v) for k, v in stages.items()}
-    canonical = {
-        "stage": outputs.stage.value,
-        "fit": outputs.fit,
-        "engagement": outputs.engagement,
-        "total": outputs.total,
-        "grade": outputs.grade,
-        "reasons": outputs.reasons,
-    }
-    for output, prop in names.items():
-        wanted = crm_value(canonical[output])
-        if not same_value(held.get(prop), wanted):
-            values[prop] = wanted
-    return Planned(values, clear)  # `wanted` is a CRM value already: converting is idempotent
+@dataclass(frozen=True, slots=True)
+class Planner:
+    """What to write to the records of one CRM object: its stage vocabularies, the names of
+    its write-back properties, the stages it may be sent and how its values are encoded,
+    looked up once for every record planned (a rescore plans one or two per person)."""
+
+    vocabularies: tuple[Vocabulary, ...]
+    written: frozenset[Stage]
+    names: tuple[tuple[str, str], ...]  # (canonical output, CRM property)
+    encode: Callable[[Any], Any]
+
+    @classmethod
+    def of(
+        cls, *, system: System, obj: str, vocabularies: Iterable[Vocabulary],
+        names: Mapping[str, str],
+    ) -> Planner:  # fmt: skip
+        mine = tuple(v for v in vocabularies if v.system == system and v.obj == obj)
+        return cls(mine, written_stages(system), tuple(names.items()), _encoder(system))
+
+    def plan(self, outputs: Outputs, held: Mapping[str, Any]) -> Planned:
+        """Properties to write to one record (`held` = what it holds now), and which to clear
+        first."""
+        stages, clear = _stage_values(self.vocabularies, self.written, outputs.stage, held)
+        encode = self.encode
+        values: dict[str, Any] = {k: encode(v) for k, v in stages.items()}
+        for output, prop in self.names:
+            wanted = encode(outputs.stage.value if output == "stage" else getattr(outputs, output))
+            if not same_value(held.get(prop), wanted):
+                values[prop] = wanted
+        return Planned(values, clear)  # `wanted` is a CRM value already: converting is idempotent

@@ -22,7 +22,7 @@ from leadsync.mapping.normalize import Seen, stage_evidence
 from leadsync.mapping.sources import DEFAULT_RULE, SourceRule
 from leadsync.mapping.stages import Cause, Vocabulary
 from leadsync.mapping.transforms import EPOCH
-from leadsync.mapping.writeback import Outputs, planned_properties
+from leadsync.mapping.writeback import Outputs, Planner
 from leadsync.scoring.compile import Ruleset
 from leadsync.scoring.decide import Decision, Transition, decide_stage, may_follow, stays
 from leadsync.scoring.engine import Score, score
@@ -142,6 +142,8 @@ class Decider:
     default_source: SourceRule = DEFAULT_RULE
     # The same rules compiled for columns; None when they cannot be scored exactly that way.
     kernel: Kernel | None = None
+    _planners: dict[tuple[str, str], Planner] = field(default_factory=dict, repr=False,
+                                                      compare=False)  # fmt: skip
 
     @property
     def on_columns(self) -> bool:
@@ -342,15 +344,21 @@ class Decider:
             if link.deleted or _converted(link):
                 continue
             system, obj = catalog().object_of(link.kind)
-            planned = planned_properties(
-                outputs, system=system, obj=obj, held=link.snapshot or {},
-                vocabularies=self.vocabularies, names=self.outbound.get((system, obj), {}),
-            )  # fmt: skip
+            planned = self._planner(system, obj).plan(outputs, link.snapshot or {})
             if planned:
                 writes.append(Write(row.id, system, obj, link.record_id,
                                     planned.properties, planned.clear_first,
                                     f"stage {stage.value}"))  # fmt: skip
         return writes
+
+    def _planner(self, system: str, obj: str) -> Planner:
+        planner = self._planners.get((system, obj))
+        if planner is None:
+            planner = self._planners[(system, obj)] = Planner.of(
+                system=system, obj=obj, vocabularies=self.vocabularies,
+                names=self.outbound.get((system, obj), {}),
+            )  # fmt: skip
+        return planner
 
     def _needs_handoff(self, row: PersonRow, links: list[LinkRow], stage: Stage) -> bool:
         if not self.handoff.enabled or stage is Stage.SUSPECT or not row.email:
@@ -369,10 +377,7 @@ class Decider:
         target = catalog().handoff_target()
         assert target is not None  # `_needs_handoff` said so
         decl, person = target
-        planned = planned_properties(
-            outputs, system=decl.name, obj=person.obj, held={}, vocabularies=self.vocabularies,
-            names=self.outbound.get((decl.name, person.obj), {}),
-        )  # fmt: skip
+        planned = self._planner(decl.name, person.obj).plan(outputs, {})
         identity = decl.handoff_fields(row.email, row.fields or {}) if decl.handoff_fields else {}
         properties = {k: v for k, v in identity.items() if v} | planned.properties
         return Write(row.id, decl.name, person.obj, None, properties, (),

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from leadsync.mapping.fields import default_outbound
 from leadsync.mapping.model import Stage
 from leadsync.mapping.stages import default_vocabularies, written_stages
-from leadsync.mapping.writeback import Outputs, as_crm_value, as_text, planned_properties
+from leadsync.mapping.writeback import Outputs, Planner, as_crm_value, as_text
 
 HS_NAMES = default_outbound()[("hubspot", "contact")]
 SF_NAMES = default_outbound()[("salesforce", "Lead")]
@@ -23,9 +23,9 @@ def plan(stage, held, system="hubspot", obj="contact", names=HS_NAMES, **scores)
         "B2",
         "Pricing page +10",
     )
-    return planned_properties(
-        outputs, system=system, obj=obj, held=held, vocabularies=default_vocabularies(), names=names
-    )
+    planner = Planner.of(system=system, obj=obj, vocabularies=default_vocabularies(),
+                         names=names)  # fmt: skip
+    return planner.plan(outputs, held)
 
 
 def test_first_write_sets_stage_and_scores_as_strings_for_hubspot():
