@@ -176,6 +176,11 @@ class Catalog:
         self._kinds = {p.kind: (d, p) for d in self.declarations.values() for p in d.people}
         self._streams = {(d.name, p.stream): p for d in self.declarations.values()
                          for p in d.people}  # fmt: skip
+        # Asked for every person decided: found once.
+        self._handoff = next(((d, p) for d in self.by_role("sales") for p in d.people
+                              if p.creates_for_handoff), None)  # fmt: skip
+        self._deals = next(((d.name, d.deals) for d in self.declarations.values() if d.deals),
+                           None)  # fmt: skip
 
     def __getitem__(self, system: str) -> Declaration:
         return self.declarations[system]
@@ -229,15 +234,11 @@ class Catalog:
 
     def handoff_target(self) -> tuple[Declaration, PersonObject] | None:
         """The object created for handed-off leads (the first sales CRM's), if any."""
-        for decl in self.by_role("sales"):
-            for person in decl.people:
-                if person.creates_for_handoff:
-                    return decl, person
-        return None
+        return self._handoff
 
     def deals(self) -> tuple[str, Deals] | None:
         """(system, deals) of the CRM whose deals the store keeps (the first that has any)."""
-        return next(((d.name, d.deals) for d in self.declarations.values() if d.deals), None)
+        return self._deals
 
     def source_order(self) -> tuple[tuple[str, str], ...]:
         """Person objects in the order their values win a field by default."""
