@@ -119,7 +119,8 @@ def _check_unique(state: SalesforceState, so: SObject, record: Record, name: str
     """A unique field (an External ID, say) refuses a value another record holds."""
     value = str(record[name]).lower()
     for other in state.rows(so.name, include_deleted=False):
-        if other["Id"] != record["Id"] and str(other.get(name) or "").lower() == value:
+        held = other.get(name)  # most records hold none: skip them without converting
+        if held is not None and other["Id"] != record["Id"] and str(held).lower() == value:
             raise SaveError(
                 "DUPLICATE_VALUE",
                 f"duplicate value found: {name} duplicates value on record with id: {other['Id']}",
