@@ -5,8 +5,9 @@
 
 The store is seeded directly (not timed): people with the fields the rules read, a HubSpot
 contact each (a third with a Salesforce Lead too), 10-30 engagement events each (the rows
-`bench.scoring` generates) and one ledger entry placing each where the shipped rules put
-them a week ago. Then, in this process, timed in CPU seconds and wall with the peak RSS:
+`bench.scoring` generates), one ledger entry placing each where the shipped rules put
+them a week ago, and their event packs, as the cycle that decided them would have written
+them. Then, in this process, timed in CPU seconds and wall with the peak RSS:
 - the preview of a candidate that lowers the MQL bar from a total of 50 to 40 (both dry
   passes over everyone, as `leadsync preview` runs them);
 - the dry rescore of everyone with the current config (score, stage decision and plan per
