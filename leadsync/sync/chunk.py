@@ -58,9 +58,7 @@ class ChunkContext:
     events: dict[int, list[EngagementEvent]] = field(default_factory=lambda: defaultdict(list))
     last: dict[int, Transition] = field(default_factory=dict)
     echoes: dict[str, dict[str, str | None]] = field(default_factory=lambda: defaultdict(dict))
-    opportunities: dict[str, list[OpportunityRow]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
+    opportunities: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
     # Pending outbox rows as column dicts, which the decide step folds new writes into.
     pending: dict[OutboxKey, dict[str, Any]] = field(default_factory=dict)
     # A person's stage evidence and the writes planned for their records, by what they were
@@ -144,14 +142,16 @@ class ChunkContext:
         self.echoes.update(known_writes(session, record_ids))
 
     def _opportunities(self, session: Session, record_ids: list[str]) -> None:
-        roles = session.execute(
-            select(OpportunityRoleRow.record_id, OpportunityRow)
+        """Each record's deals, as plain rows of what stage evidence reads of them."""
+        roles = values(session,
+            select(OpportunityRoleRow.record_id, OpportunityRow.id, OpportunityRow.stage_name,
+                   OpportunityRow.modified_at)
             .join(OpportunityRow, OpportunityRow.id == OpportunityRoleRow.opportunity_id)
             .where(
                 OpportunityRoleRow.record_id.in_(record_ids),
                 OpportunityRoleRow.deleted.is_(False),
                 OpportunityRow.deleted.is_(False),
             )
-        )
-        for record_id, opportunity in roles:
-            self.opportunities[record_id].append(opportunity)
+        )  # fmt: skip
+        for role in roles:
+            self.opportunities[role.record_id].append(role)
