@@ -144,34 +144,24 @@ class EventColumns:
         kind: Sequence[str],
         occurred_at: Sequence[Any] | np.ndarray,
         attributes: Sequence[Mapping[str, Any] | str | None],
-        *,
-        ids: Sequence[int] | np.ndarray | None = None,
     ) -> EventColumns:
-        """From SQL result columns: person, kind, occurred_at (see `microseconds`) and
-        attributes as mappings or as JSON text (text is parsed once per distinct value).
-
-        `person` is an index into the people columns or, given `ids` (the people's ids in
-        the order of the people columns), a person id.
-        """
+        """From SQL result columns: person (an index into the people columns; see
+        `positions` for person ids), kind, occurred_at (see `microseconds`) and attributes as
+        mappings or as JSON text (text is parsed once per distinct value)."""
         shape, shapes = _shapes(kind, attributes)
-        whose = np.asarray(person, np.int64)
-        whose = whose if ids is None else positions(np.asarray(ids, np.int64), whose)
-        return cls(whose, microseconds(occurred_at), shape, shapes)
+        return cls(np.asarray(person, np.int64), microseconds(occurred_at), shape, shapes)
 
     @classmethod
     def from_rows(
         cls,
         rows: Iterable[tuple[int, str, Any, Mapping[str, Any] | str | None]],
-        *,
-        ids: Sequence[int] | np.ndarray | None = None,
     ) -> EventColumns:
-        """From (person, kind, occurred_at, attributes) rows, e.g. `EventRow` values; see
-        `from_columns`."""
+        """From (person, kind, occurred_at, attributes) rows; see `from_columns`."""
         rows = rows if isinstance(rows, list) else list(rows)
         return cls.from_columns(
             np.fromiter(map(itemgetter(0), rows), np.int64, len(rows)),
             list(map(itemgetter(1), rows)), list(map(itemgetter(2), rows)),
-            list(map(itemgetter(3), rows)), ids=ids,
+            list(map(itemgetter(3), rows)),
         )  # fmt: skip
 
     @classmethod

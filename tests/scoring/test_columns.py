@@ -10,7 +10,7 @@ import pytest
 
 from leadsync.mapping.model import EngagementEvent, EventKind, Person
 from leadsync.scoring import load_scoring, score
-from leadsync.scoring.columns import EventColumns, PeopleColumns, microseconds
+from leadsync.scoring.columns import EventColumns, PeopleColumns, microseconds, positions
 from leadsync.scoring.kernel import compile_kernel
 from tests.scoring.factories import NOW, example_config, example_table, page
 
@@ -92,9 +92,11 @@ def test_events_may_name_people_by_id() -> None:
     ids = [205, 101]
     people = PeopleColumns.from_rows([("jo@shop.com", {}), ("al@gmail.com", {})], kernel.fields)
     did = [page("/pricing", 2), page("/careers", 1)]
-    rows = [(101, e.kind.value, e.occurred_at, json.dumps(dict(e.attributes))) for e in did]
-    result = kernel.score(people, EventColumns.from_rows(rows, ids=ids), NOW)
+    whose = positions(np.array(ids), np.array([101] * len(did)))
+    rows = [(int(i), e.kind.value, e.occurred_at, json.dumps(dict(e.attributes)))
+            for i, e in zip(whose, did, strict=True)]  # fmt: skip
+    result = kernel.score(people, EventColumns.from_rows(rows), NOW)
     assert result.score(0) == score(Person("a", "jo@shop.com"), [], kernel.rules, NOW)
     assert result.score(1) == score(Person("b", "al@gmail.com"), did, kernel.rules, NOW)
     with pytest.raises(ValueError, match="id 7"):
-        EventColumns.from_rows([(7, "webinar", AT, None)], ids=ids)
+        positions(np.array(ids), np.array([7]))
