@@ -42,13 +42,9 @@ def _number(value: float) -> float | int:
     return int(rounded) if rounded == int(rounded) else rounded
 
 
-def as_crm_value(system: System, value: Any) -> Any:
-    """As the CRM takes it: text for one whose properties are all strings, else JSON types."""
-    return _encoder(system)(value)
-
-
-def _encoder(system: System) -> Callable[[Any], Any]:
-    """`as_crm_value` for one CRM, its catalog entry looked up once."""
+def crm_encoder(system: System) -> Callable[[Any], Any]:
+    """Values as `system` takes them: text for a CRM whose properties are all strings, else
+    JSON types; numbers to a tenth. Its catalog entry is looked up once."""
     text = system in catalog() and catalog()[system].text_values
 
     def encode(value: Any) -> Any:
@@ -129,7 +125,7 @@ class Planner:
         names: Mapping[str, str],
     ) -> Planner:  # fmt: skip
         mine = tuple(v for v in vocabularies if v.system == system and v.obj == obj)
-        return cls(mine, written_stages(system), tuple(names.items()), _encoder(system))
+        return cls(mine, written_stages(system), tuple(names.items()), crm_encoder(system))
 
     def plan(self, outputs: Outputs, held: Mapping[str, Any]) -> Planned:
         """Properties to write to one record (`held` = what it holds now), and which to clear

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from leadsync.mapping.fields import default_outbound
 from leadsync.mapping.model import Stage
 from leadsync.mapping.stages import default_vocabularies, written_stages
-from leadsync.mapping.writeback import Outputs, Planner, as_crm_value, as_text
+from leadsync.mapping.writeback import Outputs, Planner, as_text, crm_encoder
 
 HS_NAMES = default_outbound()[("hubspot", "contact")]
 SF_NAMES = default_outbound()[("salesforce", "Lead")]
@@ -92,8 +92,8 @@ def test_planning_twice_after_applying_plans_nothing(stage):
 def test_a_boolean_is_planned_as_hubspot_will_hold_it_so_it_is_not_rewritten_every_cycle():
     """HubSpot answers a checkbox as "true"/"false": planning must encode it the same way the
     connector sends it, or the held value never equals the wanted one."""
-    assert as_crm_value("hubspot", True) == as_text(True) == "true"
-    assert as_crm_value("hubspot", False) == "false"
-    assert as_crm_value("hubspot", None) == ""
-    assert as_crm_value("hubspot", 42.04) == "42"
-    assert as_crm_value("salesforce", True) is True
+    assert crm_encoder("hubspot")(True) == as_text(True) == "true"
+    assert crm_encoder("hubspot")(False) == "false"
+    assert crm_encoder("hubspot")(None) == ""
+    assert crm_encoder("hubspot")(42.04) == "42"
+    assert crm_encoder("salesforce")(True) is True
