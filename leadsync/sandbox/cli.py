@@ -44,11 +44,12 @@ def serve(port: int, contacts: int, seed: int, tier: str, config_path: Path | No
         signal.signal(signum, lambda *_: stop.set())
     with Sandbox(contacts=contacts, seed=seed, tier=tier, port=port) as running:
         info = running.info()
-        click.echo(json.dumps(info), nl=True)
-        sys.stdout.flush()
+        # The config first: whoever reads the JSON line may use the config at once.
         if config_path is not None:
             config_path.write_text(sandbox_config(info, tier, config_path.parent), encoding="utf-8")
             click.echo(f"wrote {config_path}", err=True)
+        click.echo(json.dumps(info), nl=True)
+        sys.stdout.flush()
         for line in token_environment(info):
             click.echo(line, err=True)
         stop.wait()
